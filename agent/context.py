@@ -1,0 +1,77 @@
+"""Per-assistant configuration of the chatbot (what LangGraph Studio renders)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from agent import prompts
+
+MemoryType = Literal["semantic", "profile", "collection"]
+MEMORY_TYPES: tuple[str, ...] = ("semantic", "profile", "collection")
+
+# The Store keeps namespace labels as dot-joined paths: a label may not be empty
+# or contain ".", and we cap its length so keys stay indexable.
+MAX_USER_ID_LENGTH = 256
+
+
+def check_user_id(user_id: str) -> str:
+    """Return ``user_id`` if the Store can hold it as a namespace label, else raise ValueError."""
+    if not isinstance(user_id, str) or not user_id.strip():
+        raise ValueError("user_id must be a non-empty string")
+    if "." in user_id:
+        raise ValueError(f"user_id must not contain '.' (got {user_id[:40]!r})")
+    if len(user_id) > MAX_USER_ID_LENGTH:
+        raise ValueError(
+            f"user_id must be at most {MAX_USER_ID_LENGTH} characters (got {len(user_id)})"
+        )
+    return user_id
+
+
+class Context(BaseModel):
+    """Configuration of one chatbot assistant; every field can be set per assistant or per run."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    user_id: str = Field(
+        default="default-user",
+        description=(
+            "Whose long-term memory to read and write. Memories live in the Store under "
+            "('memory', user_id, memory_type). Must be non-empty, without '.', at most 256 characters."
+        ),
+    )
+    memory_type: MemoryType = Field(
+        default="semantic",
+        description=(
+            "Kind of long-term memory: 'semantic' (one free-text document of facts), "
+            "'profile' (one structured UserProfile document), or 'collection' (many small Memory items)."
+        ),
+    )
+    model: str = Field(
+        default="openai:gpt-4o-mini",
+        description=(
+            "Chat model as 'provider:model', e.g. 'openai:gpt-4o-mini'. The openai provider honours "
+            "OPENAI_BASE_URL, so any OpenAI-compatible server can serve it."
+        ),
+    )
+    system_prompt: str = Field(
+        default=prompts.SYSTEM_PROMPT,
+        description=(
+            "System prompt of the chatbot. '{memory}' is replaced by what the bot remembers "
+            "about the user, '{time}' by the current UTC time."
+        ),
+    )
+
+    @field_validator("user_id")
+    @classmethod
+    def _valid_user_id(cls, value: str) -> str:
+        return check_user_id(value)
+
+    @field_validator("model")
+    @classmethod
+    def _valid_model(cls, value: str) -> str:
+        provider, sep, name = value.partition(":")
+        if not sep or not provider or not name:
+            raise ValueError(f"model must look like 'provider:model' (got {value!r})")
+        return value

@@ -1,0 +1,114 @@
+"""The three kinds of long-term memory, declared as data over one shared machinery.
+
+Each kind names how its items are shown to the chatbot and which writer keeps them;
+loading, formatting, extracting and saving are the same code for all of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AnyMessage
+from langgraph.store.base import BaseStore, Item, PutOp
+
+from agent import prompts
+from agent.memory_store import list_all, memory_namespace
+from agent.schemas import Memory, UserProfile
+from agent.writers import DocumentWriter, SchemaWriter, Writer
+
+
+@dataclass(frozen=True)
+class MemoryKind:
+    """One memory type: how to render an item for the prompt and who writes the items."""
+
+    name: str
+    render_item: Callable[[Item], str]
+    writer: Writer
+
+    def render(self, items: Sequence[Item]) -> str:
+        """The memory section of the chatbot's system prompt."""
+        lines = [line for line in (self.render_item(item) for item in items) if line]
+        return "\n".join(lines) or prompts.NO_MEMORY
+
+
+def _render_document(item: Item) -> str:
+    return str(item.value.get("content", "")).strip()
+
+
+def _render_profile(item: Item) -> str:
+    lines = []
+    for field, value in item.value.items():
+        if isinstance(value, list):
+            value = ", ".join(str(v) for v in value)
+        if value not in (None, ""):
+            lines.append(f"{field}: {value}")
+    return "\n".join(lines)
+
+
+def _render_memory(item: Item) -> str:
+    context = item.value.get("context")
+    content = item.value.get("content", "")
+    return f"- {content}" + (f" ({context})" if context else "")
+
+
+MEMORY_KINDS: dict[str, MemoryKind] = {
+    "semantic": MemoryKind(
+        name="semantic",
+        render_item=_render_document,
+        writer=DocumentWriter(key="semantic", instructions=prompts.SEMANTIC_INSTRUCTIONS),
+    ),
+    "profile": MemoryKind(
+        name="profile",
+        render_item=_render_profile,
+        writer=SchemaWriter(UserProfile, prompts.PROFILE_INSTRUCTIONS, key="profile"),
+    ),
+    "collection": MemoryKind(
+        name="collection",
+        render_item=_render_memory,
+        writer=SchemaWriter(Memory, prompts.COLLECTION_INSTRUCTIONS),
+    ),
+}
+
+
+def memory_kind(memory_type: str) -> MemoryKind:
+    """The declaration of ``memory_type``; a clear error for an unknown one."""
+    try:
+        return MEMORY_KINDS[memory_type]
+    except KeyError:
+        known = ", ".join(MEMORY_KINDS)
+        raise ValueError(f"unknown memory_type {memory_type!r}; expected one of: {known}") from None
+
+
+def transcript(messages: Sequence[AnyMessage]) -> str:
+    """The conversation as 'user: …' / 'assistant: …' lines, for the memory writers."""
+    roles = {"human": "user", "ai": "assistant"}
+    lines = [
+        f"{roles[m.type]}: {m.text.strip()}"
+        for m in messages
+        if m.type in roles and m.text.strip()
+    ]
+    return prompts.CONVERSATION.format(transcript="\n".join(lines))
+
+
+async def recall(store: BaseStore, user_id: str, memory_type: str) -> list[Item]:
+    """All of the user's memories of ``memory_type``."""
+    return await list_all(store, memory_namespace(user_id, memory_type))
+
+
+async def remember(
+    store: BaseStore,
+    model: BaseChatModel,
+    user_id: str,
+    memory_type: str,
+    messages: Sequence[AnyMessage],
+) -> list[tuple[str, dict]]:
+    """Extract what ``messages`` teach about the user and save it; returns the writes."""
+    kind = memory_kind(memory_type)
+    namespace = memory_namespace(user_id, memory_type)
+    existing = await list_all(store, namespace)
+    writes = await kind.writer.extract(model, transcript(messages), existing)
+    if writes:
+        await store.abatch([PutOp(namespace, key, value) for key, value in writes])
+    return writes

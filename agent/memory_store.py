@@ -1,0 +1,27 @@
+"""Where long-term memories live in the Store, and how to read them all."""
+
+from __future__ import annotations
+
+from langgraph.store.base import BaseStore, Item
+
+from agent.context import check_user_id
+
+ROOT = "memory"
+PAGE_SIZE = 100
+
+
+def memory_namespace(user_id: str, memory_type: str) -> tuple[str, str, str]:
+    """The Store namespace of one user's memories of one type: ('memory', user_id, memory_type)."""
+    return (ROOT, check_user_id(user_id), memory_type)
+
+
+async def list_all(store: BaseStore, namespace: tuple[str, ...]) -> list[Item]:
+    """Every item directly in ``namespace``, paging past the Store's default of 10 results."""
+    items: list[Item] = []
+    offset = 0
+    while True:
+        page = await store.asearch(namespace, limit=PAGE_SIZE, offset=offset)
+        items.extend(item for item in page if tuple(item.namespace) == namespace)
+        offset += len(page)
+        if len(page) < PAGE_SIZE:
+            return items

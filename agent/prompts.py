@@ -1,0 +1,31 @@
+"""Prompt texts: the chatbot's system prompt and the memory writers' instructions."""
+
+SYSTEM_PROMPT = """You are a helpful and friendly assistant with a long-term memory of the user.
+Use what you remember when it is relevant; never invent facts about the user.
+
+What you remember about the user:
+{memory}
+
+Current time (UTC): {time}"""
+
+NO_MEMORY = "(nothing yet)"
+
+SEMANTIC_INSTRUCTIONS = """You maintain a short document of facts about the user.
+Rewrite the document so that it includes every durable fact the user stated in the conversation below
+(name, where they live, work, relationships, preferences, plans). When a new fact contradicts an old one,
+keep only the new one. Keep all other facts. Reply with the complete document only, one fact per line.
+
+Current document:
+{document}"""
+
+PROFILE_INSTRUCTIONS = """You maintain the user's profile.
+Record every fact the user stated about themselves in the conversation below. When a new fact contradicts
+the profile, replace the old value. Leave fields the conversation says nothing about as they are."""
+
+COLLECTION_INSTRUCTIONS = """You maintain a collection of memories about the user, one fact per memory.
+For each durable fact the user stated in the conversation below: if an existing memory is about the same
+thing, update that memory; otherwise insert a new memory. Do not duplicate existing memories."""
+
+CONVERSATION = """<conversation>
+{transcript}
+</conversation>"""

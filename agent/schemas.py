@@ -1,0 +1,29 @@
+"""Pydantic schemas of the structured memories that trustcall extracts."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class UserProfile(BaseModel):
+    """The user's profile: who they are, where they live, what they do and like."""
+
+    name: str | None = Field(default=None, description="The user's preferred name.")
+    location: str | None = Field(default=None, description="Where the user currently lives.")
+    job: str | None = Field(default=None, description="The user's job or occupation.")
+    connections: list[str] = Field(
+        default_factory=list,
+        description="People the user knows (family, friends, coworkers), e.g. 'sister: Ana'.",
+    )
+    interests: list[str] = Field(
+        default_factory=list, description="The user's interests, hobbies and preferences."
+    )
+
+
+class Memory(BaseModel):
+    """One fact about the user worth remembering across conversations."""
+
+    content: str = Field(description="The fact itself, e.g. 'The user lives in Boston.'")
+    context: str | None = Field(
+        default=None, description="When or why the fact came up, if it matters."
+    )

@@ -1,0 +1,104 @@
+"""Memory writers: turn new conversation plus existing memory into Store writes."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Protocol
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import HumanMessage, SystemMessage
+from langchain_core.runnables import Runnable
+from langgraph.store.base import Item
+from pydantic import BaseModel
+from trustcall import create_extractor
+
+from agent import prompts
+
+Write = tuple[str, dict]
+
+
+class Writer(Protocol):
+    """Extracts what to store from a transcript, given the memories that already exist."""
+
+    async def extract(
+        self, model: BaseChatModel, transcript: str, existing: list[Item]
+    ) -> list[Write]: ...
+
+
+@dataclass(frozen=True)
+class DocumentWriter:
+    """Keeps one free-text document under ``key``, rewritten whole by the model."""
+
+    key: str
+    instructions: str
+
+    async def extract(
+        self, model: BaseChatModel, transcript: str, existing: list[Item]
+    ) -> list[Write]:
+        current = existing[0].value.get("content", "") if existing else ""
+        system = self.instructions.replace("{document}", current or prompts.NO_MEMORY)
+        reply = await model.ainvoke([SystemMessage(system), HumanMessage(transcript)])
+        document = reply.text.strip()
+        if not document or document == current:
+            return []
+        return [(self.key, {"content": document})]
+
+
+_extractors: dict[tuple, tuple[BaseChatModel, Runnable]] = {}
+
+
+def _extractor(model: BaseChatModel, schema: type[BaseModel], tool_choice, inserts: bool):
+    """A trustcall extractor per (model, schema), compiled once per process."""
+    cache_key = (id(model), schema, tool_choice, inserts)
+    cached = _extractors.get(cache_key)
+    if cached is None or cached[0] is not model:
+        runnable = create_extractor(
+            model, tools=[schema], tool_choice=tool_choice, enable_inserts=inserts
+        )
+        cached = _extractors[cache_key] = (model, runnable)
+    return cached[1]
+
+
+@dataclass(frozen=True)
+class SchemaWriter:
+    """Keeps schema-shaped documents up to date with trustcall's JSON-patch extraction.
+
+    With ``key`` set there is exactly one document under that key; without it, each
+    new fact becomes a new item and existing items are patched in place by key.
+    """
+
+    schema: type[BaseModel]
+    instructions: str
+    key: str | None = None
+
+    async def extract(
+        self, model: BaseChatModel, transcript: str, existing: list[Item]
+    ) -> list[Write]:
+        name = self.schema.__name__
+        inserts = self.key is None
+        # One document: force its tool. A collection: let the model decide whether to insert.
+        extractor = _extractor(model, self.schema, None if inserts else name, inserts)
+        result = await extractor.ainvoke(
+            {
+                "messages": [SystemMessage(self.instructions), HumanMessage(transcript)],
+                "existing": [(item.key, name, item.value) for item in existing],
+            }
+        )
+        known = {item.key: item.value for item in existing}
+        empty = _empty_value(self.schema)
+        writes: list[Write] = []
+        for response, meta in zip(result["responses"], result["response_metadata"]):
+            key = self.key or meta.get("json_doc_id") or str(uuid.uuid4())
+            value = response.model_dump(mode="json")
+            if value != known.get(key, empty):
+                writes.append((key, value))
+        return writes
+
+
+def _empty_value(schema: type[BaseModel]) -> dict | None:
+    """The schema's all-defaults document (nothing learned yet), if it has one."""
+    try:
+        return schema().model_dump(mode="json")
+    except ValueError:
+        return None

@@ -1,0 +1,103 @@
+"""Each memory type, in process: facts cross threads, corrections replace, collections scale past 10."""
+
+from __future__ import annotations
+
+import pytest
+
+from agent.memory_store import memory_namespace
+from tests.scripted_brain import SENTENCES
+
+ALL_TYPES = ["semantic", "profile", "collection"]
+
+
+def _stored_text(store, user: str, memory_type: str) -> str:
+    items = store.search(memory_namespace(user, memory_type), limit=1000)
+    return "\n".join(str(item.value) for item in items)
+
+
+@pytest.mark.parametrize("memory_type", ALL_TYPES)
+async def test_fact_from_one_thread_reaches_the_next_threads_prompt(chat, store, scripted_model, memory_type):
+    await chat("Hi, I'm Lance. I live in San Francisco and I like biking.", user="lance", memory_type=memory_type)
+
+    stored = _stored_text(store, "lance", memory_type)
+    assert "Lance" in stored and "San Francisco" in stored and "biking" in stored
+
+    scripted_model.prompts.clear()
+    reply = await chat("What do you know about me?", user="lance", memory_type=memory_type)
+    answering_prompt = scripted_model.prompt_texts()[0]
+    assert "What you remember about the user:" in answering_prompt
+    assert "Lance" in answering_prompt and "San Francisco" in answering_prompt
+    assert "Lance" in reply and "San Francisco" in reply
+
+
+@pytest.mark.parametrize("memory_type", ALL_TYPES)
+async def test_users_do_not_share_memory(chat, store, scripted_model, memory_type):
+    await chat("Hi, I'm Lance and I live in Paris.", user="lance", memory_type=memory_type)
+    scripted_model.prompts.clear()
+    reply = await chat("Who am I?", user="ana", memory_type=memory_type)
+    assert "Lance" not in scripted_model.prompt_texts()[0]
+    assert "Lance" not in reply
+    assert store.search(memory_namespace("ana", memory_type)) == []
+
+
+@pytest.mark.parametrize("memory_type", ALL_TYPES)
+async def test_correction_replaces_the_old_fact(chat, store, memory_type):
+    await chat("Hi, I'm Lance and I live in San Francisco.", user="lance", memory_type=memory_type)
+    await chat("I moved to Boston.", user="lance", memory_type=memory_type)
+    stored = _stored_text(store, "lance", memory_type)
+    assert "Boston" in stored
+    assert "San Francisco" not in stored
+    assert "Lance" in stored
+
+
+async def test_profile_is_one_document_patched_in_place(chat, store):
+    await chat("Hi, I'm Lance and I live in San Francisco. I like biking.", user="lance", memory_type="profile")
+    await chat("I moved to Boston. I love sailing.", user="lance", memory_type="profile")
+    items = store.search(memory_namespace("lance", "profile"))
+    assert [item.key for item in items] == ["profile"]
+    assert items[0].value["name"] == "Lance"
+    assert items[0].value["location"] == "Boston"
+    assert items[0].value["interests"] == ["biking", "sailing"]
+
+
+async def test_collection_update_past_ten_items_patches_the_existing_key(chat, store):
+    namespace = memory_namespace("lance", "collection")
+    hobbies = [f"hobby number {i}" for i in range(11)]
+    for i, hobby in enumerate(hobbies):
+        store.put(namespace, f"hobby-{i:02d}", {"content": SENTENCES["interests"].format(hobby)})
+    store.put(namespace, "where", {"content": SENTENCES["location"].format("San Francisco")})
+    assert len(store.search(namespace, limit=100)) == 12
+    # The item to update is beyond the Store's default page of 10.
+    assert "where" not in [item.key for item in store.search(namespace)]
+
+    await chat("I moved to Boston.", user="lance", memory_type="collection")
+
+    items = {item.key: item.value for item in store.search(namespace, limit=100)}
+    assert len(items) == 12, "an update must not insert a duplicate"
+    assert items["where"]["content"] == "The user lives in Boston."
+    assert all("San Francisco" not in v["content"] for v in items.values())
+
+
+async def test_collection_prompt_lists_every_item_past_ten(chat, store, scripted_model):
+    namespace = memory_namespace("lance", "collection")
+    for i in range(15):
+        store.put(namespace, f"fact-{i:02d}", {"content": f"The user has fact number {i}."})
+    scripted_model.prompts.clear()
+    await chat("Hello again", user="lance", memory_type="collection")
+    prompt = scripted_model.prompt_texts()[0]
+    assert all(f"fact number {i}." in prompt for i in range(15))
+
+
+async def test_bad_user_id_is_refused_before_anything_is_written(chat, store):
+    await chat("Hi, I'm Lance.", user="lance", memory_type="profile")
+    before = store.search(("memory",), limit=1000)
+    for bad in ["", "a.b", "x" * 257]:
+        with pytest.raises(ValueError, match="user_id"):
+            await chat("I'm Eve and I live in Rome.", user=bad, memory_type="profile")
+    assert store.search(("memory",), limit=1000) == before
+
+
+async def test_unknown_memory_type_is_refused(chat, store):
+    with pytest.raises(ValueError, match="memory_type"):
+        await chat("I'm Eve.", user="eve", memory_type="episodic")
+    assert store.search(("memory",), limit=1000) == []
