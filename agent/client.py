@@ -1,0 +1,165 @@
+"""Drive the chatbot on a LangGraph server with langgraph-sdk: assistants, threads, runs and the store.
+
+    python -m agent.client demo   --url http://127.0.0.1:2024 --user lance --memory-type all
+    python -m agent.client chat   --user lance --memory-type profile
+    python -m agent.client memories --user lance
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from typing import TextIO
+
+from langgraph_sdk import get_client
+from langgraph_sdk.client import LangGraphClient
+
+from agent.context import MEMORY_TYPES
+
+GRAPH_ID = "chatbot"
+DEFAULT_URL = "http://127.0.0.1:2024"
+
+DEMO_SCRIPT = {
+    "teach": [
+        "Hi! I'm Lance. I live in San Francisco and I like biking.",
+        "I work as a software engineer.",
+    ],
+    "recall": "What do you remember about me? What is my name and where do I live?",
+}
+
+
+class RunFailed(RuntimeError):
+    """A run on the server ended in an error."""
+
+
+async def ensure_assistant(client: LangGraphClient, memory_type: str, model: str | None = None) -> str:
+    """The id of this project's assistant for ``memory_type`` (and ``model``), created if missing."""
+    context = {"memory_type": memory_type, **({"model": model} if model else {})}
+    name = f"{GRAPH_ID}-{memory_type}" + (f"-{model}" if model else "")
+    found = await client.assistants.search(graph_id=GRAPH_ID, metadata={"name": name}, limit=1)
+    if found:
+        return found[0]["assistant_id"]
+    created = await client.assistants.create(
+        graph_id=GRAPH_ID, name=name, context=context, metadata={"name": name, "memory_type": memory_type}
+    )
+    return created["assistant_id"]
+
+
+async def send(
+    client: LangGraphClient,
+    assistant_id: str,
+    thread_id: str,
+    user: str,
+    text: str,
+    out: TextIO = sys.stdout,
+) -> str:
+    """Send ``text`` as ``user`` on a thread, streaming the reply's tokens to ``out``; returns the reply."""
+    reply: list[str] = []
+    async for part in client.runs.stream(
+        thread_id,
+        assistant_id,
+        input={"messages": [{"role": "user", "content": text}]},
+        context={"user_id": user},
+        stream_mode="messages-tuple",
+    ):
+        if part.event == "error":
+            raise RunFailed(str(part.data.get("message") if isinstance(part.data, dict) else part.data))
+        if part.event != "messages":
+            continue
+        chunk, metadata = part.data
+        if metadata.get("langgraph_node") == "respond" and chunk.get("type", "").lower().startswith("ai"):
+            token = chunk.get("content") or ""
+            if isinstance(token, list):
+                token = "".join(p.get("text", "") for p in token if isinstance(p, dict))
+            reply.append(token)
+            out.write(token)
+            out.flush()
+    out.write("\n")
+    return "".join(reply)
+
+
+async def memories(client: LangGraphClient, user: str, memory_type: str) -> list[dict]:
+    """Every stored memory of ``user`` of ``memory_type``, read through the store API."""
+    namespace = ["memory", user, memory_type]
+    items: list[dict] = []
+    while True:
+        page = await client.store.search_items(namespace, limit=100, offset=len(items))
+        items += page["items"]
+        if len(page["items"]) < 100:
+            return items
+
+
+def print_memories(items: list[dict], memory_type: str, out: TextIO = sys.stdout) -> None:
+    out.write(f"  stored {memory_type} memories ({len(items)}):\n")
+    for item in items:
+        out.write(f"    [{item['key']}] {item['value']}\n")
+
+
+async def demo(client: LangGraphClient, user: str, memory_types: list[str], model: str | None, out: TextIO = sys.stdout) -> dict[str, str]:
+    """Teach facts on one thread, ask on a brand-new thread, print what the store holds."""
+    recalls: dict[str, str] = {}
+    for memory_type in memory_types:
+        assistant_id = await ensure_assistant(client, memory_type, model)
+        out.write(f"\n=== memory type: {memory_type} (assistant {assistant_id}) ===\n")
+        first = await client.threads.create(metadata={"user": user})
+        for text in DEMO_SCRIPT["teach"]:
+            out.write(f"[thread 1] {user}: {text}\n[thread 1] bot: ")
+            await send(client, assistant_id, first["thread_id"], user, text, out)
+        second = await client.threads.create(metadata={"user": user})
+        out.write(f"[thread 2, new] {user}: {DEMO_SCRIPT['recall']}\n[thread 2, new] bot: ")
+        recalls[memory_type] = await send(client, assistant_id, second["thread_id"], user, DEMO_SCRIPT["recall"], out)
+        print_memories(await memories(client, user, memory_type), memory_type, out)
+    return recalls
+
+
+async def chat(client: LangGraphClient, user: str, memory_type: str, model: str | None) -> None:
+    """Interactive chat on the terminal: /new starts a thread, /memories shows memory, /quit ends."""
+    assistant_id = await ensure_assistant(client, memory_type, model)
+    thread_id = (await client.threads.create(metadata={"user": user}))["thread_id"]
+    print(f"Chatting as {user!r} with {memory_type} memory. Commands: /new /memories /quit")
+    while True:
+        try:
+            text = (await asyncio.to_thread(input, "you> ")).strip()
+        except EOFError:
+            return
+        if text in ("/quit", "/exit"):
+            return
+        if text == "/new":
+            thread_id = (await client.threads.create(metadata={"user": user}))["thread_id"]
+            print("(new thread)")
+        elif text == "/memories":
+            print_memories(await memories(client, user, memory_type), memory_type)
+        elif text:
+            sys.stdout.write("bot> ")
+            try:
+                await send(client, assistant_id, thread_id, user, text)
+            except RunFailed as error:
+                print(f"\n(error: {error})")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("mode", nargs="?", default="demo", choices=["demo", "chat", "memories"])
+    parser.add_argument("--url", default=DEFAULT_URL, help=f"LangGraph server (default {DEFAULT_URL})")
+    parser.add_argument("--user", default="lance", help="user_id whose memory to use")
+    parser.add_argument("--memory-type", default="all", choices=["all", *MEMORY_TYPES])
+    parser.add_argument("--model", default=None, help="'provider:model' for the assistants (default: the graph's)")
+    return parser
+
+
+async def main(argv: list[str] | None = None) -> None:
+    args = _parser().parse_args(argv)
+    client = get_client(url=args.url)
+    types = list(MEMORY_TYPES) if args.memory_type == "all" else [args.memory_type]
+    if args.mode == "demo":
+        await demo(client, args.user, types, args.model)
+    elif args.mode == "chat":
+        await chat(client, args.user, types[0] if len(types) == 1 else "semantic", args.model)
+    else:
+        for memory_type in types:
+            print_memories(await memories(client, args.user, memory_type), memory_type)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

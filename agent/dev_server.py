@@ -1,0 +1,111 @@
+"""Start and stop a local `langgraph dev` server on a free port (for the demo, tests and benchmarks)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _langgraph_cli() -> str:
+    beside_python = Path(sys.executable).with_name("langgraph")
+    found = str(beside_python) if beside_python.exists() else shutil.which("langgraph")
+    if not found:
+        raise RuntimeError("the `langgraph` CLI is missing: pip install 'langgraph-cli[inmem]'")
+    return found
+
+
+class DevServer:
+    """`langgraph dev --no-browser --no-reload` as a context manager; ``url`` once started."""
+
+    def __init__(
+        self,
+        config: Path = PROJECT_ROOT / "langgraph.json",
+        *,
+        workdir: Path | None = None,
+        env: dict[str, str] | None = None,
+        n_jobs_per_worker: int | None = None,
+        log_path: Path | None = None,
+        startup_timeout: float = 180.0,
+    ):
+        self.config = Path(config)
+        self.workdir = Path(workdir or self.config.parent)
+        self.env = {**os.environ, **(env or {})}
+        self.n_jobs_per_worker = n_jobs_per_worker
+        self.log_path = log_path or self.workdir / ".langgraph_api" / "dev-server.log"
+        self.startup_timeout = startup_timeout
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._process: subprocess.Popen | None = None
+
+    def start(self) -> DevServer:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        command = [
+            _langgraph_cli(), "dev", "--config", str(self.config), "--port", str(self.port),
+            "--host", "127.0.0.1", "--no-browser", "--no-reload",
+        ]
+        if self.n_jobs_per_worker:
+            command += ["--n-jobs-per-worker", str(self.n_jobs_per_worker)]
+        log = open(self.log_path, "ab")
+        self._process = subprocess.Popen(
+            command, cwd=self.workdir, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, start_new_session=True,
+        )
+        log.close()
+        self._wait_until_ready()
+        return self
+
+    def _wait_until_ready(self) -> None:
+        deadline = time.monotonic() + self.startup_timeout
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise RuntimeError(f"langgraph dev exited early:\n{self.log_tail()}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/ok", timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.3)
+        self.stop()
+        raise TimeoutError(f"langgraph dev did not answer within {self.startup_timeout}s:\n{self.log_tail()}")
+
+    def log_tail(self, lines: int = 60) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        """Stop the server and everything it started; SIGKILL after 15 s."""
+        if self._process is None or self._process.poll() is not None:
+            return
+        try:
+            os.killpg(self._process.pid, sig)
+            self._process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(self._process.pid, signal.SIGKILL)
+            self._process.wait()
+        except ProcessLookupError:
+            pass
+
+    def __enter__(self) -> DevServer:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

@@ -1,0 +1,114 @@
+"""End to end: a real `langgraph dev` serving langgraph.json, a scripted OpenAI-compatible model, the SDK."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from langgraph_sdk import get_client
+
+from agent.client import RunFailed, ensure_assistant, memories, send
+from tests.scripted_openai import ScriptedOpenAI
+from tests.server import dev_server
+
+ALL_TYPES = ["semantic", "profile", "collection"]
+
+
+@pytest.fixture(scope="module")
+def endpoint():
+    with ScriptedOpenAI() as scripted:
+        yield scripted
+
+
+@pytest.fixture(scope="module")
+def server(endpoint, tmp_path_factory):
+    env = {"OPENAI_BASE_URL": endpoint.base_url, "OPENAI_API_KEY": "scripted-test-key"}
+    with dev_server(tmp_path_factory.mktemp("langgraph-dev"), env) as running:
+        yield running
+
+
+@pytest.fixture
+def client(server):
+    return get_client(url=server.url)
+
+
+async def _all_memories(client) -> list[tuple]:
+    found = await client.store.search_items(["memory"], limit=1000)
+    return sorted((tuple(i["namespace"]), i["key"], str(i["value"])) for i in found["items"])
+
+
+def _user() -> str:
+    return f"user-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.mark.parametrize("memory_type", ALL_TYPES)
+async def test_new_thread_recalls_name_and_city(client, endpoint, memory_type):
+    user = _user()
+    assistant = await ensure_assistant(client, memory_type)
+    first = (await client.threads.create())["thread_id"]
+    await send(client, assistant, first, user, "Hi! I'm Lance. I live in San Francisco and I like biking.")
+
+    stored = await memories(client, user, memory_type)
+    assert stored and "Lance" in str(stored) and "San Francisco" in str(stored)
+
+    second = (await client.threads.create())["thread_id"]
+    sent_before = len(endpoint.requests)
+    reply = await send(client, assistant, second, user, "What is my name and where do I live?")
+    assert "Lance" in reply and "San Francisco" in reply
+    answering_prompt = endpoint.prompts()[sent_before]
+    assert "Lance" in answering_prompt and "San Francisco" in answering_prompt
+
+    state = await client.threads.get_state(second)
+    assert [m["type"] for m in state["values"]["messages"]] == ["human", "ai"], "a new thread starts empty"
+
+
+@pytest.mark.parametrize("memory_type", ALL_TYPES)
+async def test_another_user_sees_none_of_it(client, memory_type):
+    alice, bob = _user(), _user()
+    assistant = await ensure_assistant(client, memory_type)
+    await send(client, assistant, (await client.threads.create())["thread_id"], alice, "I'm Alice and I live in Lisbon.")
+    reply = await send(client, assistant, (await client.threads.create())["thread_id"], bob, "Where do I live?")
+    assert "Lisbon" not in reply and "Alice" not in reply
+    assert await memories(client, bob, memory_type) == []
+    assert "Lisbon" in str(await memories(client, alice, memory_type))
+
+
+@pytest.mark.parametrize(
+    "context, field",
+    [
+        ({"memory_type": "episodic"}, "memory_type"),
+        ({"user_id": "alice.smith"}, "user_id"),
+        ({"user_id": "x" * 1000}, "user_id"),
+        ({"user_id": ""}, "user_id"),
+    ],
+)
+async def test_bad_configuration_is_a_clear_error_and_changes_nothing(client, context, field):
+    assistant = await ensure_assistant(client, "profile")
+    await send(client, assistant, (await client.threads.create())["thread_id"], "carol", "I'm Carol and I live in Oslo.")
+    before = await _all_memories(client)
+    thread = (await client.threads.create())["thread_id"]
+
+    with pytest.raises(Exception, match=field):
+        await client.runs.wait(
+            thread, assistant, input={"messages": [{"role": "user", "content": "I'm Mallory and I live in Rome."}]},
+            context={"user_id": "carol", **context}, raise_error=True,
+        )
+    # The same through an assistant configured with the bad memory type, streamed like the client does.
+    configured = await client.assistants.create(
+        graph_id="chatbot", context={"memory_type": context.get("memory_type", "profile")}
+    )
+    with pytest.raises(RunFailed, match=field):
+        await send(client, configured["assistant_id"], thread, context.get("user_id", "carol"), "I'm Mallory.")
+
+    assert await _all_memories(client) == before
+    assert (await client.threads.get_state(thread))["values"] in ({}, None, [])
+
+
+async def test_studio_schema_exposes_the_configuration(client):
+    assistant = await ensure_assistant(client, "collection")
+    schemas = await client.assistants.get_schemas(assistant)
+    properties = schemas["context_schema"]["properties"]
+    for field in ("user_id", "memory_type", "model", "system_prompt"):
+        assert properties[field]["description"], field
+    assert properties["memory_type"]["enum"] == ALL_TYPES
+    assert properties["model"]["default"] == "openai:gpt-4o-mini"
