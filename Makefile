@@ -4,6 +4,12 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 
+# llama-cpp-python compiles from source. A native build segfaults on CPUs with AMX, and pip hands
+# back a cached wheel whatever CMAKE_ARGS says, so we build our own generic wheel (GGML_NATIVE=OFF)
+# once, keep it in a wheelhouse named for that flag, and install from there.
+LLAMA_CPP_VERSION := 0.3.36
+WHEELHOUSE := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/memory-chatbot/llama-cpp-python-$(LLAMA_CPP_VERSION)-generic
+
 .PHONY: demo test install validate clean
 
 install: $(VENV)/.installed
@@ -11,7 +17,13 @@ install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml Makefile
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet -e ".[dev]"
+	@ls $(WHEELHOUSE)/llama_cpp_python-$(LLAMA_CPP_VERSION)-*.whl >/dev/null 2>&1 || { \
+	  echo "Building llama-cpp-python $(LLAMA_CPP_VERSION) with GGML_NATIVE=OFF (a few minutes, once per machine)"; \
+	  CMAKE_ARGS="-DGGML_NATIVE=OFF" $(PIP) wheel --quiet --no-cache-dir --no-binary llama-cpp-python \
+	    --no-deps "llama-cpp-python==$(LLAMA_CPP_VERSION)" -w $(WHEELHOUSE); }
+	$(PIP) install --quiet --force-reinstall --no-deps $(WHEELHOUSE)/llama_cpp_python-$(LLAMA_CPP_VERSION)-*.whl
+	$(PIP) install --quiet -e ".[dev,local]"
+	$(PY) -m agent.local_model
 	touch $@
 
 demo: install

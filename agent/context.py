@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -10,6 +11,15 @@ from agent import prompts
 
 MemoryType = Literal["semantic", "profile", "collection"]
 MEMORY_TYPES: tuple[str, ...] = ("semantic", "profile", "collection")
+
+LOCAL_MODEL = "local:smollm2"
+OPENAI_MODEL = "openai:gpt-4o-mini"
+
+
+def default_model() -> str:
+    """OpenAI when this deployment has a key, else the embedded offline model."""
+    return OPENAI_MODEL if os.environ.get("OPENAI_API_KEY") else LOCAL_MODEL
+
 
 # The Store keeps namespace labels as dot-joined paths: a label may not be empty
 # or contain ".", and we cap its length so keys stay indexable.
@@ -49,10 +59,11 @@ class Context(BaseModel):
         ),
     )
     model: str = Field(
-        default="openai:gpt-4o-mini",
+        default=default_model(),
         description=(
-            "Chat model as 'provider:model', e.g. 'openai:gpt-4o-mini'. The openai provider honours "
-            "OPENAI_BASE_URL, so any OpenAI-compatible server can serve it."
+            "Chat model as 'provider:model': 'openai:gpt-4o-mini' (the default when OPENAI_API_KEY is "
+            "set; honours OPENAI_BASE_URL, so any OpenAI-compatible server can serve it) or "
+            "'local:smollm2' (embedded and offline; the default without a key)."
         ),
     )
     system_prompt: str = Field(

@@ -4,35 +4,38 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sys
+import tempfile
+from pathlib import Path
 
 from dotenv import dotenv_values
 from langgraph_sdk import get_client
 
 from agent import client
-from agent.context import MEMORY_TYPES
-from agent.dev_server import PROJECT_ROOT, DevServer
+from agent.context import LOCAL_MODEL, MEMORY_TYPES
+from agent.dev_server import PROJECT_ROOT, DevServer, config_copy
 
 
-def _choose_model() -> str | None:
-    """The model for the demo's assistants: OpenAI (or OPENAI_BASE_URL) when a key is set."""
+def _choose_model() -> str:
+    """The model for the demo's assistants: OpenAI (or OPENAI_BASE_URL) with a key, else the embedded one."""
     settings = {**dotenv_values(PROJECT_ROOT / ".env"), **os.environ}
     if settings.get("OPENAI_API_KEY"):
-        where = settings.get("OPENAI_BASE_URL") or "OpenAI"
-        print(f"Model: openai:gpt-4o-mini via {where}")
-        return None
-    sys.exit(
-        "make demo: OPENAI_API_KEY is not set. Set it (in the environment or .env), or point "
-        "OPENAI_BASE_URL at any OpenAI-compatible server with a non-empty OPENAI_API_KEY. "
-        "An embedded offline model is not available yet."
+        print(f"Model: openai:gpt-4o-mini via {settings.get('OPENAI_BASE_URL') or 'OpenAI'}")
+        return "openai:gpt-4o-mini"
+    print(
+        f"Model: {LOCAL_MODEL} — SmolLM2-135M-Instruct, embedded and offline (no OPENAI_API_KEY set). "
+        "A 135M model keeps simple facts; set OPENAI_API_KEY for real conversations."
     )
+    return LOCAL_MODEL
 
 
 def main() -> None:
     model = _choose_model()
-    with DevServer() as server:
-        print(f"langgraph dev is serving on {server.url} (log: {server.log_path})")
-        asyncio.run(client.demo(get_client(url=server.url), "lance", list(MEMORY_TYPES), model))
+    # A fresh server state per demo, so the conversation starts from no memory at all.
+    with tempfile.TemporaryDirectory(prefix="memory-chatbot-demo-") as workdir:
+        config = config_copy(Path(workdir), "./.env")
+        with DevServer(config, workdir=Path(workdir)) as server:
+            print(f"langgraph dev is serving on {server.url}")
+            asyncio.run(client.demo(get_client(url=server.url), "lance", list(MEMORY_TYPES), model))
     print("\nServer stopped.")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -20,6 +21,25 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def config_copy(workdir: Path, env: dict[str, str] | str, source: Path = PROJECT_ROOT / "langgraph.json") -> Path:
+    """A copy of ``source`` in ``workdir`` with absolute paths and its own ``env`` (a mapping or a .env path).
+
+    Serving the copy from ``workdir`` keeps the server's state (`.langgraph_api/`) there, apart from
+    the developer's own `langgraph dev` state.
+    """
+    config = json.loads(source.read_text())
+
+    def absolute(path: str) -> str:
+        return str((source.parent / path).resolve()) if path.startswith(".") else path
+
+    config["dependencies"] = [absolute(d) for d in config["dependencies"]]
+    config["graphs"] = {name: absolute(ref) for name, ref in config["graphs"].items()}
+    config["env"] = env if isinstance(env, dict) else absolute(env)
+    path = Path(workdir) / "langgraph.json"
+    path.write_text(json.dumps(config, indent=2))
+    return path
 
 
 def _langgraph_cli() -> str:

@@ -41,3 +41,12 @@ def _openai(model: str) -> BaseChatModel:
 
 
 register_provider("openai", _openai)
+
+
+def _local(model: str) -> BaseChatModel:
+    from agent.local_model import LocalChatModel
+
+    return LocalChatModel(model_name=model)
+
+
+register_provider("local", _local)

@@ -23,7 +23,7 @@ class UserProfile(BaseModel):
 class Memory(BaseModel):
     """One fact about the user worth remembering across conversations."""
 
-    content: str = Field(description="The fact itself, e.g. 'The user lives in Boston.'")
+    content: str = Field(description="The fact, as one short sentence about the user.")
     context: str | None = Field(
         default=None, description="When or why the fact came up, if it matters."
     )
