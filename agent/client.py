@@ -33,10 +33,39 @@ class RunFailed(RuntimeError):
     """A run on the server ended in an error."""
 
 
-async def ensure_assistant(client: LangGraphClient, memory_type: str, model: str | None = None) -> str:
-    """The id of this project's assistant for ``memory_type`` (and ``model``), created if missing."""
-    context = {"memory_type": memory_type, **({"model": model} if model else {})}
-    name = f"{GRAPH_ID}-{memory_type}" + (f"-{model}" if model else "")
+async def wait_for_memory(client: LangGraphClient, chat_thread_id: str) -> None:
+    """Block until every memory write queued from this chat thread has finished; raise if one failed.
+
+    In background mode a chat run returns before its memory is written; a new thread sees the
+    memory once this returns.
+    """
+    state = await client.threads.get_state(chat_thread_id)
+    queued = (state.get("values") or {}).get("memory_write")
+    if not queued:
+        return  # hot-path mode, or nothing queued yet
+    thread_id = queued["thread_id"]
+    while True:
+        runs = await client.runs.list(thread_id, limit=20)
+        active = [r for r in runs if r["status"] in ("pending", "running")]
+        if not active:
+            break
+        await client.runs.join(thread_id, active[0]["run_id"])  # newest first: earlier ones end before it
+    ours = await client.runs.get(thread_id, queued["run_id"])
+    latest = runs[0] if runs else ours
+    for run in {ours["run_id"]: ours, latest["run_id"]: latest}.values():
+        if run["status"] != "success":
+            raise RunFailed(f"memory write {run['run_id']} ended with status {run['status']!r}")
+
+
+async def ensure_assistant(
+    client: LangGraphClient, memory_type: str, model: str | None = None, **settings
+) -> str:
+    """The id of this project's assistant for ``memory_type`` with ``model`` and other context settings.
+
+    Created on first use and found again by name afterwards.
+    """
+    context = {"memory_type": memory_type, **({"model": model} if model else {}), **settings}
+    name = "-".join([GRAPH_ID, *(f"{k}={v}" for k, v in sorted(context.items()))])
     found = await client.assistants.search(graph_id=GRAPH_ID, metadata={"name": name}, limit=1)
     if found:
         return found[0]["assistant_id"]
@@ -106,6 +135,8 @@ async def demo(client: LangGraphClient, user: str, memory_types: list[str], mode
         for text in DEMO_SCRIPT["teach"]:
             out.write(f"[thread 1] {user}: {text}\n[thread 1] bot: ")
             await send(client, assistant_id, first["thread_id"], user, text, out)
+        out.write("(waiting for the background memory write)\n")
+        await wait_for_memory(client, first["thread_id"])
         second = await client.threads.create(metadata={"user": user})
         out.write(f"[thread 2, new] {user}: {DEMO_SCRIPT['recall']}\n[thread 2, new] bot: ")
         recalls[memory_type] = await send(client, assistant_id, second["thread_id"], user, DEMO_SCRIPT["recall"], out)
@@ -129,6 +160,7 @@ async def chat(client: LangGraphClient, user: str, memory_type: str, model: str 
             thread_id = (await client.threads.create(metadata={"user": user}))["thread_id"]
             print("(new thread)")
         elif text == "/memories":
+            await wait_for_memory(client, thread_id)
             print_memories(await memories(client, user, memory_type), memory_type)
         elif text:
             sys.stdout.write("bot> ")

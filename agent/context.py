@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from agent import prompts
 
 MemoryType = Literal["semantic", "profile", "collection"]
+WriteMode = Literal["background", "hot_path"]
 MEMORY_TYPES: tuple[str, ...] = ("semantic", "profile", "collection")
 
 LOCAL_MODEL = "local:smollm2"
@@ -64,6 +65,23 @@ class Context(BaseModel):
             "Chat model as 'provider:model': 'openai:gpt-4o-mini' (the default when OPENAI_API_KEY is "
             "set; honours OPENAI_BASE_URL, so any OpenAI-compatible server can serve it) or "
             "'local:smollm2' (embedded and offline; the default without a key)."
+        ),
+    )
+    write_mode: WriteMode = Field(
+        default="background",
+        description=(
+            "'background': the reply returns after one model call and memory is written afterwards by a "
+            "run of the memory_writer graph, queued per user and memory type. 'hot_path': memory is "
+            "written inside the chat run, before it ends."
+        ),
+    )
+    memory_delay_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        le=3600,
+        description=(
+            "Background mode: how long a memory write waits before it starts, so that a burst of "
+            "messages costs one extraction. A new thread sees the memory once the write is done."
         ),
     )
     system_prompt: str = Field(

@@ -1,4 +1,4 @@
-"""The chatbot graph: answer with the user's long-term memory, then update that memory.
+"""The chatbot graph: answer with the user's long-term memory, then have that memory updated.
 
 The graph compiles without a store or checkpointer: `langgraph dev` and the LangGraph
 Platform provide both (tests compile it with in-memory ones).
@@ -9,21 +9,23 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from langchain_core.messages import SystemMessage
-from langgraph.graph import END, START, MessagesState, StateGraph
+from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
+from agent.background import queue_write
 from agent.context import Context
-from agent.memory import memory_kind, recall, remember
+from agent.memory import memory_kind, messages_after, recall, remember
 from agent.models import load_chat_model
+from agent.state import ChatState
 
 
-def _context(runtime: Runtime[Context]) -> Context:
+def context_of(runtime: Runtime[Context]) -> Context:
     return runtime.context if runtime.context is not None else Context()
 
 
-async def respond(state: MessagesState, runtime: Runtime[Context]) -> dict:
+async def respond(state: ChatState, runtime: Runtime[Context]) -> dict:
     """Reply to the user with their long-term memory in the system prompt."""
-    ctx = _context(runtime)
+    ctx = context_of(runtime)
     kind = memory_kind(ctx.memory_type)
     items = await recall(runtime.store, ctx.user_id, ctx.memory_type)
     system = ctx.system_prompt.replace("{memory}", kind.render(items)).replace(
@@ -33,21 +35,34 @@ async def respond(state: MessagesState, runtime: Runtime[Context]) -> dict:
     return {"messages": [reply]}
 
 
-async def write_memory(state: MessagesState, runtime: Runtime[Context]) -> dict:
-    """Update the user's long-term memory from the conversation."""
-    ctx = _context(runtime)
-    await remember(
-        runtime.store, load_chat_model(ctx.model), ctx.user_id, ctx.memory_type, state["messages"]
-    )
-    return {}
+async def write_memory(state: ChatState, runtime: Runtime[Context]) -> dict:
+    """Hot path: update the user's memory from the messages it has not seen, before the run ends."""
+    ctx = context_of(runtime)
+    new = messages_after(state["messages"], state.get("memory_cursor"))
+    await remember(runtime.store, load_chat_model(ctx.model), ctx.user_id, ctx.memory_type, new)
+    return {"memory_cursor": state["messages"][-1].id}
 
 
-builder = StateGraph(MessagesState, context_schema=Context)
+async def schedule_memory(state: ChatState, runtime: Runtime[Context]) -> dict:
+    """Background: hand the messages memory has not seen to the user's memory-writer thread."""
+    ctx = context_of(runtime)
+    new = messages_after(state["messages"], state.get("memory_cursor"))
+    queued = await queue_write(ctx, new)
+    return {"memory_cursor": state["messages"][-1].id, "memory_write": queued}
+
+
+def route_write(state: ChatState, runtime: Runtime[Context]) -> str:
+    return "write_memory" if context_of(runtime).write_mode == "hot_path" else "schedule_memory"
+
+
+builder = StateGraph(ChatState, context_schema=Context)
 builder.add_node(respond)
 builder.add_node(write_memory)
+builder.add_node(schedule_memory)
 builder.add_edge(START, "respond")
-builder.add_edge("respond", "write_memory")
+builder.add_conditional_edges("respond", route_write, ["write_memory", "schedule_memory"])
 builder.add_edge("write_memory", END)
+builder.add_edge("schedule_memory", END)
 
 graph = builder.compile()
 graph.name = "chatbot"

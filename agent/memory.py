@@ -92,6 +92,12 @@ def transcript(messages: Sequence[AnyMessage]) -> str:
     return prompts.CONVERSATION.format(transcript="\n".join(lines))
 
 
+def messages_after(messages: Sequence[AnyMessage], cursor: str | None) -> list[AnyMessage]:
+    """The messages after the one with id ``cursor`` (all of them when it is unknown)."""
+    ids = [m.id for m in messages]
+    return list(messages[ids.index(cursor) + 1 :]) if cursor in ids else list(messages)
+
+
 async def recall(store: BaseStore, user_id: str, memory_type: str) -> list[Item]:
     """All of the user's memories of ``memory_type``."""
     return await list_all(store, memory_namespace(user_id, memory_type))

@@ -16,6 +16,11 @@ from trustcall import create_extractor
 from agent import prompts
 
 Write = tuple[str, dict]
+TRUSTCALL_STEPS = 12
+
+
+class ExtractionFailed(RuntimeError):
+    """The model's extraction could not be made valid; nothing may be written from it."""
 
 
 class Writer(Protocol):
@@ -83,8 +88,16 @@ class SchemaWriter:
             {
                 "messages": [SystemMessage(self.instructions), HumanMessage(transcript)],
                 "existing": [(item.key, name, item.value) for item in existing],
-            }
+            },
+            # trustcall answers a failing model call by asking again, with no limit but this one.
+            {"recursion_limit": TRUSTCALL_STEPS},
         )
+        calls = [call for message in result["messages"] for call in message.tool_calls]
+        if len(result["responses"]) < len(calls):
+            raise ExtractionFailed(
+                f"{len(calls) - len(result['responses'])} of {len(calls)} {name} tool calls stayed "
+                f"invalid after {result['attempts']} attempts; nothing was written"
+            )
         known = {item.key: item.value for item in existing}
         empty = _empty_value(self.schema)
         writes: list[Write] = []

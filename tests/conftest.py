@@ -12,6 +12,8 @@ from langgraph.store.memory import InMemoryStore
 from agent.graph import builder
 from agent.models import register_provider
 from tests.scripted_brain import ScriptedChatModel
+from tests.scripted_openai import ScriptedOpenAI
+from tests.server import dev_server
 
 
 @pytest.fixture
@@ -35,8 +37,37 @@ def chat(scripted_model, store):
         result = await graph.ainvoke(
             {"messages": [HumanMessage(text)]},
             {"configurable": {"thread_id": thread or str(uuid.uuid4())}},
-            context={"user_id": user, "memory_type": memory_type, "model": "scripted:brain"},
+            context={"user_id": user, "memory_type": memory_type, "model": "scripted:brain", "write_mode": "hot_path"},
         )
         return result["messages"][-1].text
 
     return send
+
+
+@pytest.fixture(scope="session")
+def endpoint():
+    """The scripted OpenAI-compatible model every end-to-end test's server talks to."""
+    with ScriptedOpenAI() as scripted:
+        yield scripted
+
+
+@pytest.fixture(autouse=True)
+def _no_injected_faults(request):
+    yield
+    if "endpoint" in request.fixturenames:
+        request.getfixturevalue("endpoint").fail_if = None
+
+
+@pytest.fixture(scope="session")
+def server(endpoint, tmp_path_factory):
+    """One real `langgraph dev` (10 jobs per worker, as in production) serving langgraph.json."""
+    env = {"OPENAI_BASE_URL": endpoint.base_url, "OPENAI_API_KEY": "scripted-test-key"}
+    with dev_server(tmp_path_factory.mktemp("langgraph-dev"), env, n_jobs_per_worker=10) as running:
+        yield running
+
+
+@pytest.fixture
+def client(server):
+    from langgraph_sdk import get_client
+
+    return get_client(url=server.url)

@@ -46,6 +46,8 @@ class ScriptedOpenAI:
 
     def __init__(self, port: int = 0, latency: float = 0.0):
         self.latency = latency
+        self.fail_if = None
+        """Set to a predicate on the request body to answer it with HTTP 500 (fault injection)."""
         self.requests: list[dict] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
@@ -63,6 +65,11 @@ class ScriptedOpenAI:
     def __exit__(self, *exc) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+    def extraction_requests(self) -> list[dict]:
+        """Requests made by the memory writers (they carry the conversation transcript)."""
+        with self._lock:
+            return [r for r in self.requests if "<conversation>" in json.dumps(r.get("messages"))]
 
     def prompts(self) -> list[str]:
         """Every request's messages, each flattened to one string."""
@@ -93,6 +100,10 @@ class ScriptedOpenAI:
                 if not self.path.rstrip("/").endswith("/chat/completions"):
                     return self._send(404, {"error": {"message": f"no route {self.path}"}})
                 request = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+                if endpoint.fail_if is not None and endpoint.fail_if(request):
+                    with endpoint._lock:
+                        endpoint.requests.append(request)
+                    return self._send(500, {"error": {"message": "injected failure", "type": "server_error"}})
                 message = endpoint.complete(request)
                 if request.get("stream"):
                     return self._stream(request, message)

@@ -101,3 +101,14 @@ async def test_unknown_memory_type_is_refused(chat, store):
     with pytest.raises(ValueError, match="memory_type"):
         await chat("I'm Eve.", user="eve", memory_type="episodic")
     assert store.search(("memory",), limit=1000) == []
+
+
+async def test_hot_path_extraction_reads_only_new_messages(chat, scripted_model):
+    thread = "one-long-thread"
+    await chat("Hi, I'm Lance and I live in San Francisco.", user="lance", memory_type="profile", thread=thread)
+    scripted_model.prompts.clear()
+    await chat("I like sailing.", user="lance", memory_type="profile", thread=thread)
+    extraction = [p for p in scripted_model.prompt_texts() if "<conversation>" in p][-1]
+    transcript = extraction.split("<conversation>")[1]
+    assert "sailing" in transcript
+    assert "live in San Francisco" not in transcript, "an earlier turn was extracted again"

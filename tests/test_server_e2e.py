@@ -5,31 +5,11 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from langgraph_sdk import get_client
 
-from agent.client import RunFailed, ensure_assistant, memories, send
-from tests.scripted_openai import ScriptedOpenAI
-from tests.server import dev_server
+from agent.client import RunFailed, ensure_assistant, memories, send, wait_for_memory
 
 ALL_TYPES = ["semantic", "profile", "collection"]
-
-
-@pytest.fixture(scope="module")
-def endpoint():
-    with ScriptedOpenAI() as scripted:
-        yield scripted
-
-
-@pytest.fixture(scope="module")
-def server(endpoint, tmp_path_factory):
-    env = {"OPENAI_BASE_URL": endpoint.base_url, "OPENAI_API_KEY": "scripted-test-key"}
-    with dev_server(tmp_path_factory.mktemp("langgraph-dev"), env) as running:
-        yield running
-
-
-@pytest.fixture
-def client(server):
-    return get_client(url=server.url)
+FAST = {"memory_delay_seconds": 0.5}
 
 
 async def _all_memories(client) -> list[tuple]:
@@ -44,9 +24,10 @@ def _user() -> str:
 @pytest.mark.parametrize("memory_type", ALL_TYPES)
 async def test_new_thread_recalls_name_and_city(client, endpoint, memory_type):
     user = _user()
-    assistant = await ensure_assistant(client, memory_type)
+    assistant = await ensure_assistant(client, memory_type, **FAST)
     first = (await client.threads.create())["thread_id"]
     await send(client, assistant, first, user, "Hi! I'm Lance. I live in San Francisco and I like biking.")
+    await wait_for_memory(client, first)
 
     stored = await memories(client, user, memory_type)
     assert stored and "Lance" in str(stored) and "San Francisco" in str(stored)
@@ -65,8 +46,10 @@ async def test_new_thread_recalls_name_and_city(client, endpoint, memory_type):
 @pytest.mark.parametrize("memory_type", ALL_TYPES)
 async def test_another_user_sees_none_of_it(client, memory_type):
     alice, bob = _user(), _user()
-    assistant = await ensure_assistant(client, memory_type)
-    await send(client, assistant, (await client.threads.create())["thread_id"], alice, "I'm Alice and I live in Lisbon.")
+    assistant = await ensure_assistant(client, memory_type, **FAST)
+    alice_thread = (await client.threads.create())["thread_id"]
+    await send(client, assistant, alice_thread, alice, "I'm Alice and I live in Lisbon.")
+    await wait_for_memory(client, alice_thread)
     reply = await send(client, assistant, (await client.threads.create())["thread_id"], bob, "Where do I live?")
     assert "Lisbon" not in reply and "Alice" not in reply
     assert await memories(client, bob, memory_type) == []
@@ -83,8 +66,10 @@ async def test_another_user_sees_none_of_it(client, memory_type):
     ],
 )
 async def test_bad_configuration_is_a_clear_error_and_changes_nothing(client, context, field):
-    assistant = await ensure_assistant(client, "profile")
-    await send(client, assistant, (await client.threads.create())["thread_id"], "carol", "I'm Carol and I live in Oslo.")
+    assistant = await ensure_assistant(client, "profile", **FAST)
+    carol_thread = (await client.threads.create())["thread_id"]
+    await send(client, assistant, carol_thread, "carol", "I'm Carol and I live in Oslo.")
+    await wait_for_memory(client, carol_thread)
     before = await _all_memories(client)
     thread = (await client.threads.create())["thread_id"]
 
@@ -108,7 +93,7 @@ async def test_studio_schema_exposes_the_configuration(client):
     assistant = await ensure_assistant(client, "collection")
     schemas = await client.assistants.get_schemas(assistant)
     properties = schemas["context_schema"]["properties"]
-    for field in ("user_id", "memory_type", "model", "system_prompt"):
+    for field in ("user_id", "memory_type", "model", "write_mode", "memory_delay_seconds", "system_prompt"):
         assert properties[field]["description"], field
     assert properties["memory_type"]["enum"] == ALL_TYPES
     assert properties["model"]["default"] == "openai:gpt-4o-mini"

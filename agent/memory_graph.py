@@ -1,0 +1,74 @@
+"""The memory-writer graph: runs on a user's memory thread, after the chat run has replied.
+
+Its thread state holds the messages still to be extracted. A run that finds a later run queued
+behind it ends at once and leaves its messages to that run; the last one extracts them all in one
+model call and clears the buffer. Model calls are retried by the model client (and trustcall); if
+the extraction still fails, the run ends in an error, the stored memory is untouched and the
+messages stay buffered for the next write — for up to MAX_FAILED_RUNS runs, after which they are
+dropped (and the run says so), so one bad message cannot block a user's memory for good.
+"""
+
+from __future__ import annotations
+
+from langchain_core.messages import RemoveMessage
+from langchain_core.runnables import RunnableConfig
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.message import REMOVE_ALL_MESSAGES
+from langgraph.runtime import Runtime
+
+from agent.background import later_write_queued
+from agent.context import Context
+from agent.graph import context_of
+from agent.memory import remember
+from agent.models import load_chat_model
+from agent.state import MemoryWriterState
+
+MAX_FAILED_RUNS = 3
+_CLEAR = [RemoveMessage(id=REMOVE_ALL_MESSAGES)]
+
+
+class MemoryWriteFailed(RuntimeError):
+    """The extraction failed after its retries; nothing was written."""
+
+
+async def extract(state: MemoryWriterState, config: RunnableConfig, runtime: Runtime[Context]) -> dict:
+    """Write what the waiting messages teach about the user, unless a later run will do it."""
+    configurable = config.get("configurable", {})
+    if not state["messages"]:
+        return {}
+    if await later_write_queued(configurable.get("thread_id"), configurable.get("run_id")):
+        return {}
+    ctx = context_of(runtime)
+    try:
+        await remember(runtime.store, load_chat_model(ctx.model), ctx.user_id, ctx.memory_type, state["messages"])
+    except Exception as error:  # model, network or validation failure (after their own retries): nothing written
+        failed_runs = state.get("failed_runs", 0) + 1
+        dropped = failed_runs >= MAX_FAILED_RUNS
+        note = f"memory extraction failed ({type(error).__name__}: {error}); " + (
+            f"dropped {len(state['messages'])} message(s) after {failed_runs} failed writes"
+            if dropped
+            else "the messages stay queued for the next write"
+        )
+        update = {"failed_runs": 0 if dropped else failed_runs, "error": note}
+        return {**update, "messages": _CLEAR} if dropped else update
+    return {"messages": _CLEAR, "failed_runs": 0, "error": None}
+
+
+def report(state: MemoryWriterState) -> dict:
+    """End the run in an error that says what happened (the state update above is kept)."""
+    raise MemoryWriteFailed(state["error"])
+
+
+def failed(state: MemoryWriterState) -> str:
+    return "report" if state.get("error") else END
+
+
+builder = StateGraph(MemoryWriterState, context_schema=Context)
+builder.add_node(extract)
+builder.add_node(report)
+builder.add_edge(START, "extract")
+builder.add_conditional_edges("extract", failed, ["report", END])
+builder.add_edge("report", END)
+
+graph = builder.compile()
+graph.name = "memory_writer"

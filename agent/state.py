@@ -1,0 +1,29 @@
+"""Graph states: the chat thread and the per-user memory-writer thread."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from langchain_core.messages import AnyMessage
+from langgraph.graph import MessagesState
+from langgraph.graph.message import add_messages
+from typing_extensions import TypedDict
+
+
+class ChatState(MessagesState):
+    """A chat thread: its messages, and how far long-term memory has taken them in."""
+
+    memory_cursor: str | None
+    """Id of the last message handed to the memory writer (or written, in hot-path mode)."""
+    memory_write: dict[str, Any] | None
+    """Where the last background write was queued: {"thread_id", "run_id"}."""
+
+
+class MemoryWriterState(TypedDict):
+    """The memory-writer thread of one user and memory type: messages waiting to be extracted."""
+
+    messages: Annotated[list[AnyMessage], add_messages]
+    failed_runs: int
+    """Runs in a row whose extraction failed on these messages."""
+    error: str | None
+    """Why the last run failed, if it did."""
