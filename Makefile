@@ -10,6 +10,10 @@ PIP    := $(PY) -m pip
 LLAMA_CPP_VERSION := 0.3.36
 WHEELHOUSE := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/memory-chatbot/llama-cpp-python-$(LLAMA_CPP_VERSION)-generic
 
+# A CPU build of torch is all the embeddings need; this version is on local disk here, and a newer
+# or unpinned torch would pull a multi-GB CUDA build.
+TORCH_VERSION := 2.13.0
+
 .PHONY: demo test install validate clean
 
 install: $(VENV)/.installed
@@ -22,7 +26,8 @@ $(VENV)/.installed: pyproject.toml Makefile
 	  CMAKE_ARGS="-DGGML_NATIVE=OFF" $(PIP) wheel --quiet --no-cache-dir --no-binary llama-cpp-python \
 	    --no-deps "llama-cpp-python==$(LLAMA_CPP_VERSION)" -w $(WHEELHOUSE); }
 	$(PIP) install --quiet --force-reinstall --no-deps $(WHEELHOUSE)/llama_cpp_python-$(LLAMA_CPP_VERSION)-*.whl
-	$(PIP) install --quiet -e ".[dev,local]"
+	$(PIP) install --quiet "torch==$(TORCH_VERSION)"
+	$(PIP) install --quiet -e ".[dev,local,embeddings]"
 	$(PY) -m agent.local_model
 	touch $@
 
@@ -34,6 +39,7 @@ test: install
 
 validate: install
 	$(VENV)/bin/langgraph validate
+	$(VENV)/bin/langgraph validate --config langgraph.openai.json
 
 clean:
 	rm -rf $(VENV) .langgraph_api .pytest_cache

@@ -38,7 +38,7 @@ async def queue_write(ctx: Context, messages: Sequence[AnyMessage]) -> dict:
         thread_id,
         MEMORY_GRAPH_ID,
         input={"messages": [m.model_dump() for m in messages]},
-        context={"user_id": ctx.user_id, "memory_type": ctx.memory_type, "model": ctx.model},
+        context=ctx.model_dump(include={"user_id", "memory_type", "model", "memory_top_k"}),
         multitask_strategy="enqueue",
         after_seconds=ctx.memory_delay_seconds,
     )

@@ -84,6 +84,21 @@ class Context(BaseModel):
             "messages costs one extraction. A new thread sees the memory once the write is done."
         ),
     )
+    memory_top_k: int = Field(
+        default=10,
+        ge=1,
+        le=100,
+        description=(
+            "Collection memory: how many of the user's memories, the most relevant to the last messages, "
+            "the bot sees when answering, and the extractor sees when writing."
+        ),
+    )
+    memory_char_budget: int = Field(
+        default=4000,
+        ge=100,
+        le=100_000,
+        description="Most characters of memory put into the system prompt, for every memory type.",
+    )
     system_prompt: str = Field(
         default=prompts.SYSTEM_PROMPT,
         description=(

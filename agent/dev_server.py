@@ -34,9 +34,19 @@ def config_copy(workdir: Path, env: dict[str, str] | str, source: Path = PROJECT
     def absolute(path: str) -> str:
         return str((source.parent / path).resolve()) if path.startswith(".") else path
 
-    config["dependencies"] = [absolute(d) for d in config["dependencies"]]
+    def absolute_requirement(dependency: str) -> str:  # ".[extra]" -> "/abs/path[extra]"
+        path, bracket, extras = dependency.partition("[")
+        return absolute(path) + bracket + extras if path.startswith(".") else dependency
+
+    config["dependencies"] = [absolute_requirement(d) for d in config["dependencies"]]
     config["graphs"] = {name: absolute(ref) for name, ref in config["graphs"].items()}
     config["env"] = env if isinstance(env, dict) else absolute(env)
+    index = config.get("store", {}).get("index", {})
+    if isinstance(index.get("embed"), str):
+        index["embed"] = absolute(index["embed"])
+    for section, key in (("auth", "path"), ("http", "app")):
+        if isinstance(config.get(section, {}).get(key), str):
+            config[section][key] = absolute(config[section][key])
     path = Path(workdir) / "langgraph.json"
     path.write_text(json.dumps(config, indent=2))
     return path

@@ -15,6 +15,7 @@ from langgraph.runtime import Runtime
 from agent.background import queue_write
 from agent.context import Context
 from agent.memory import memory_kind, messages_after, recall, remember
+from agent.retrieval import query_from
 from agent.models import load_chat_model
 from agent.state import ChatState
 
@@ -27,8 +28,8 @@ async def respond(state: ChatState, runtime: Runtime[Context]) -> dict:
     """Reply to the user with their long-term memory in the system prompt."""
     ctx = context_of(runtime)
     kind = memory_kind(ctx.memory_type)
-    items = await recall(runtime.store, ctx.user_id, ctx.memory_type)
-    system = ctx.system_prompt.replace("{memory}", kind.render(items)).replace(
+    items = await recall(runtime.store, ctx.user_id, ctx.memory_type, query_from(state["messages"]), ctx.memory_top_k)
+    system = ctx.system_prompt.replace("{memory}", kind.render(items, ctx.memory_char_budget)).replace(
         "{time}", datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M")
     )
     reply = await load_chat_model(ctx.model).ainvoke([SystemMessage(system), *state["messages"]])
@@ -39,7 +40,7 @@ async def write_memory(state: ChatState, runtime: Runtime[Context]) -> dict:
     """Hot path: update the user's memory from the messages it has not seen, before the run ends."""
     ctx = context_of(runtime)
     new = messages_after(state["messages"], state.get("memory_cursor"))
-    await remember(runtime.store, load_chat_model(ctx.model), ctx.user_id, ctx.memory_type, new)
+    await remember(runtime.store, load_chat_model(ctx.model), ctx.user_id, ctx.memory_type, new, ctx.memory_top_k)
     return {"memory_cursor": state["messages"][-1].id}
 
 

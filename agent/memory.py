@@ -1,7 +1,9 @@
 """The three kinds of long-term memory, declared as data over one shared machinery.
 
-Each kind names how its items are shown to the chatbot and which writer keeps them;
-loading, formatting, extracting and saving are the same code for all of them.
+Each kind names how its items are shown to the chatbot, which writer keeps them and whether it is
+one document under a fixed key; loading, formatting, extracting and saving are the same code for
+all of them. A collection is never read whole: answering and writing both see the items a search
+finds relevant, so prompts stay bounded however many memories a user has.
 """
 
 from __future__ import annotations
@@ -14,22 +16,37 @@ from langchain_core.messages import AnyMessage
 from langgraph.store.base import BaseStore, Item, PutOp
 
 from agent import prompts
-from agent.memory_store import list_all, memory_namespace
+from agent.memory_store import memory_namespace
+from agent.retrieval import search_memories
 from agent.schemas import Memory, UserProfile
 from agent.writers import DocumentWriter, SchemaWriter, Writer
 
 
 @dataclass(frozen=True)
 class MemoryKind:
-    """One memory type: how to render an item for the prompt and who writes the items."""
+    """One memory type: how to render an item for the prompt, who writes the items, and its key.
+
+    ``key`` set: one document under that key (not embedded). ``key`` None: a searchable collection.
+    """
 
     name: str
     render_item: Callable[[Item], str]
     writer: Writer
+    key: str | None = None
 
-    def render(self, items: Sequence[Item]) -> str:
-        """The memory section of the chatbot's system prompt."""
-        lines = [line for line in (self.render_item(item) for item in items) if line]
+    def render(self, items: Sequence[Item], budget: int) -> str:
+        """The memory section of the chatbot's system prompt, at most ``budget`` characters."""
+        lines: list[str] = []
+        used = 0
+        for line in (self.render_item(item) for item in items):
+            if not line:
+                continue
+            if used + len(line) > budget:
+                if not lines:  # a single document longer than the budget: keep its start
+                    lines.append(line[: max(budget - 1, 0)] + "…")
+                break
+            lines.append(line)
+            used += len(line) + 1
         return "\n".join(lines) or prompts.NO_MEMORY
 
 
@@ -58,11 +75,13 @@ MEMORY_KINDS: dict[str, MemoryKind] = {
         name="semantic",
         render_item=_render_document,
         writer=DocumentWriter(key="semantic", instructions=prompts.SEMANTIC_INSTRUCTIONS),
+        key="semantic",
     ),
     "profile": MemoryKind(
         name="profile",
         render_item=_render_profile,
         writer=SchemaWriter(UserProfile, prompts.PROFILE_INSTRUCTIONS, key="profile"),
+        key="profile",
     ),
     "collection": MemoryKind(
         name="collection",
@@ -98,9 +117,14 @@ def messages_after(messages: Sequence[AnyMessage], cursor: str | None) -> list[A
     return list(messages[ids.index(cursor) + 1 :]) if cursor in ids else list(messages)
 
 
-async def recall(store: BaseStore, user_id: str, memory_type: str) -> list[Item]:
-    """All of the user's memories of ``memory_type``."""
-    return await list_all(store, memory_namespace(user_id, memory_type))
+async def recall(store: BaseStore, user_id: str, memory_type: str, query: str, k: int) -> list[Item]:
+    """The user's memories of ``memory_type`` that matter for ``query``: the document, or the top ``k`` items."""
+    kind = memory_kind(memory_type)
+    namespace = memory_namespace(user_id, memory_type)
+    if kind.key is not None:
+        item = await store.aget(namespace, kind.key)
+        return [item] if item is not None else []
+    return await search_memories(store, namespace, query, k)
 
 
 async def remember(
@@ -109,12 +133,19 @@ async def remember(
     user_id: str,
     memory_type: str,
     messages: Sequence[AnyMessage],
+    k: int = 10,
 ) -> list[tuple[str, dict]]:
-    """Extract what ``messages`` teach about the user and save it; returns the writes."""
+    """Extract what ``messages`` teach about the user and save it; returns the writes.
+
+    The writer sees the existing memories relevant to what the user said (at most ``k`` items of
+    a collection), so a restated fact patches its item instead of adding a duplicate.
+    """
     kind = memory_kind(memory_type)
     namespace = memory_namespace(user_id, memory_type)
-    existing = await list_all(store, namespace)
+    said = "\n".join(m.text for m in messages if m.type == "human")
+    existing = await recall(store, user_id, memory_type, said, k)
     writes = await kind.writer.extract(model, transcript(messages), existing)
     if writes:
-        await store.abatch([PutOp(namespace, key, value) for key, value in writes])
+        index = False if kind.key is not None else None  # single documents are read by key, not searched
+        await store.abatch([PutOp(namespace, key, value, index=index) for key, value in writes])
     return writes

@@ -40,7 +40,9 @@ async def extract(state: MemoryWriterState, config: RunnableConfig, runtime: Run
         return {}
     ctx = context_of(runtime)
     try:
-        await remember(runtime.store, load_chat_model(ctx.model), ctx.user_id, ctx.memory_type, state["messages"])
+        await remember(
+            runtime.store, load_chat_model(ctx.model), ctx.user_id, ctx.memory_type, state["messages"], ctx.memory_top_k
+        )
     except Exception as error:  # model, network or validation failure (after their own retries): nothing written
         failed_runs = state.get("failed_runs", 0) + 1
         dropped = failed_runs >= MAX_FAILED_RUNS

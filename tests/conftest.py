@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
@@ -9,6 +10,8 @@ from langchain_core.messages import HumanMessage
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.store.memory import InMemoryStore
 
+from agent.dev_server import PROJECT_ROOT
+from agent.embeddings import embed
 from agent.graph import builder
 from agent.models import register_provider
 from tests.scripted_brain import ScriptedChatModel
@@ -23,9 +26,15 @@ def scripted_model() -> ScriptedChatModel:
     return model
 
 
+def project_store() -> InMemoryStore:
+    """An in-memory store indexed the way langgraph.json configures the server's store."""
+    index = json.loads((PROJECT_ROOT / "langgraph.json").read_text())["store"]["index"]
+    return InMemoryStore(index={**index, "embed": embed})
+
+
 @pytest.fixture
 def store() -> InMemoryStore:
-    return InMemoryStore()
+    return project_store()
 
 
 @pytest.fixture
@@ -33,11 +42,12 @@ def chat(scripted_model, store):
     """Send one message on a thread as a user; returns the bot's reply text."""
     graph = builder.compile(store=store, checkpointer=InMemorySaver())
 
-    async def send(text: str, *, user: str, memory_type: str, thread: str | None = None) -> str:
+    async def send(text: str, *, user: str, memory_type: str, thread: str | None = None, **settings) -> str:
+        context = {"user_id": user, "memory_type": memory_type, "model": "scripted:brain", "write_mode": "hot_path"}
         result = await graph.ainvoke(
             {"messages": [HumanMessage(text)]},
             {"configurable": {"thread_id": thread or str(uuid.uuid4())}},
-            context={"user_id": user, "memory_type": memory_type, "model": "scripted:brain", "write_mode": "hot_path"},
+            context={**context, **settings},
         )
         return result["messages"][-1].text
 

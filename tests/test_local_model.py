@@ -8,7 +8,8 @@ from langgraph.store.memory import InMemoryStore
 from pydantic import BaseModel
 
 from agent.local_model import LocalChatModel
-from agent.memory import recall, remember
+from agent.memory import remember
+from agent.memory_store import memory_namespace
 from agent.models import load_chat_model
 from agent.schemas import Memory, UserProfile
 
@@ -39,13 +40,13 @@ async def test_extractors_give_schema_valid_memories_with_the_name(model, memory
 async def test_a_move_patches_the_stored_profile(model):
     store = InMemoryStore()
     await remember(store, model, "lance", "profile", [HumanMessage(FIRST)])
-    before = (await recall(store, "lance", "profile"))[0].value
+    before = store.get(memory_namespace("lance", "profile"), "profile").value
     assert before["location"] == "San Francisco"
 
     writes = await remember(store, model, "lance", "profile", [HumanMessage("I moved to Boston")])
 
     assert [key for key, _ in writes] == ["profile"]
-    after = (await recall(store, "lance", "profile"))[0].value
+    after = store.get(memory_namespace("lance", "profile"), "profile").value
     assert after["location"] == "Boston"
     assert after["name"] == "Lance", "the patch must leave the other fields as they were"
     UserProfile.model_validate(after)

@@ -60,7 +60,7 @@ async def test_profile_is_one_document_patched_in_place(chat, store):
     assert items[0].value["interests"] == ["biking", "sailing"]
 
 
-async def test_collection_update_past_ten_items_patches_the_existing_key(chat, store):
+async def test_collection_update_past_ten_items_patches_the_existing_key(chat, store, scripted_model):
     namespace = memory_namespace("lance", "collection")
     hobbies = [f"hobby number {i}" for i in range(11)]
     for i, hobby in enumerate(hobbies):
@@ -78,14 +78,29 @@ async def test_collection_update_past_ten_items_patches_the_existing_key(chat, s
     assert all("San Francisco" not in v["content"] for v in items.values())
 
 
-async def test_collection_prompt_lists_every_item_past_ten(chat, store, scripted_model):
+async def test_collection_prompt_holds_the_top_k_relevant_items_not_the_first(chat, store, scripted_model):
     namespace = memory_namespace("lance", "collection")
-    for i in range(15):
-        store.put(namespace, f"fact-{i:02d}", {"content": f"The user has fact number {i}."})
+    for i in range(30):
+        store.put(namespace, f"fact-{i:02d}", {"content": f"The user once read book number {i}."})
+    store.put(namespace, "pet", {"content": "The user has a cat called Miso."})
     scripted_model.prompts.clear()
-    await chat("Hello again", user="lance", memory_type="collection")
-    prompt = scripted_model.prompt_texts()[0]
-    assert all(f"fact number {i}." in prompt for i in range(15))
+    await chat("Do you remember my cat?", user="lance", memory_type="collection", memory_top_k=4)
+    memory = scripted_model.prompt_texts()[0].split("What you remember about the user:")[1]
+    assert "Miso" in memory
+    assert memory.count("book number") == 3, "the prompt holds exactly memory_top_k items"
+
+
+@pytest.mark.parametrize("memory_type", ["semantic", "profile"])
+async def test_single_document_memory_is_cut_to_the_char_budget(chat, store, scripted_model, memory_type):
+    namespace = memory_namespace("lance", memory_type)
+    key = memory_type
+    long_text = "Name: Lance\n" + "\n".join(f"Likes: pastime {i}" for i in range(400))
+    value = {"content": long_text} if memory_type == "semantic" else {"name": "Lance", "interests": [f"pastime {i}" for i in range(400)]}
+    store.put(namespace, key, value, index=False)
+    scripted_model.prompts.clear()
+    await chat("Hello", user="lance", memory_type=memory_type, memory_char_budget=300)
+    memory = scripted_model.prompt_texts()[0].split("What you remember about the user:")[1].split("Current time")[0]
+    assert "Lance" in memory and len(memory.strip()) <= 300
 
 
 async def test_bad_user_id_is_refused_before_anything_is_written(chat, store):
@@ -112,3 +127,19 @@ async def test_hot_path_extraction_reads_only_new_messages(chat, scripted_model)
     transcript = extraction.split("<conversation>")[1]
     assert "sailing" in transcript
     assert "live in San Francisco" not in transcript, "an earlier turn was extracted again"
+
+
+async def test_update_among_fifty_items_patches_the_matching_one(chat, store, scripted_model):
+    namespace = memory_namespace("lance", "collection")
+    topics = ["tea", "jazz", "chess", "tennis", "sushi", "poetry", "hiking", "opera", "cycling", "baking"]
+    for i in range(49):
+        store.put(namespace, f"like-{i:02d}", {"content": SENTENCES["interests"].format(f"{topics[i % 10]} style {i}")})
+    store.put(namespace, "home", {"content": SENTENCES["location"].format("San Francisco")})
+    scripted_model.prompts.clear()
+
+    await chat("I moved to Boston.", user="lance", memory_type="collection", memory_top_k=5)
+
+    items = {item.key: item.value for item in store.search(namespace, limit=100)}
+    assert len(items) == 50 and items["home"]["content"] == "The user lives in Boston."
+    extraction = [p for p in scripted_model.prompt_texts() if "<existing>" in p][0]
+    assert extraction.count("<instance id=") == 5, "the extractor sees memory_top_k items, not all 50"

@@ -7,6 +7,7 @@ import uuid
 import pytest
 
 from agent.client import RunFailed, ensure_assistant, memories, send, wait_for_memory
+from tests.distractors import NEEDLE, QUESTION, food_distractors
 
 ALL_TYPES = ["semantic", "profile", "collection"]
 FAST = {"memory_delay_seconds": 0.5}
@@ -97,3 +98,19 @@ async def test_studio_schema_exposes_the_configuration(client):
         assert properties[field]["description"], field
     assert properties["memory_type"]["enum"] == ALL_TYPES
     assert properties["model"]["default"] == "openai:gpt-4o-mini"
+
+
+async def test_answering_prompt_holds_a_memory_only_vector_search_finds(client, endpoint):
+    user = _user()
+    namespace = ["memory", user, "collection"]
+    for i, text in enumerate(food_distractors(40)):
+        await client.store.put_item(namespace, f"d{i:02d}", {"content": text})
+    await client.store.put_item(namespace, "needle", {"content": NEEDLE})
+    assistant = await ensure_assistant(client, "collection", memory_top_k=3, **FAST)
+
+    sent_before = len(endpoint.requests)
+    await send(client, assistant, (await client.threads.create())["thread_id"], user, QUESTION)
+
+    memory_section = endpoint.prompts()[sent_before].split("What you remember about the user:")[1]
+    assert NEEDLE in memory_section, "the store index configured in langgraph.json was not used"
+    assert memory_section.count("The user") == 3

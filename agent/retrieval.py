@@ -1,0 +1,97 @@
+"""Find the memories that matter for a query: vector search, re-ranked with lexical overlap.
+
+The Store's semantic index (configured in langgraph.json) supplies a candidate pool ranked by
+cosine similarity; BM25 over the pool re-ranks it, so names and rare words the user repeats count
+too. Without an index the Store returns items unranked: then every item is read (paged) and ranked
+lexically, which is correct but grows with the collection.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+
+from langchain_core.messages import AnyMessage
+from langgraph.store.base import BaseStore, Item
+
+from agent.memory_store import list_all
+
+POOL_PER_RESULT = 5
+MIN_POOL = 50
+LEXICAL_WEIGHT = 0.2
+QUERY_MESSAGES = 2
+
+_TOKEN = re.compile(r"[a-z0-9']+")
+_STOPWORDS = set(
+    "a an the and or of to in on at for with is are was were be been did do does what when where who "
+    "whom which why how that this it its as by from has have had i you he she they we his her their them "
+    "my me your our not no yes would could should will can about after before into than then there these "
+    "those so if but just also very user user's".split()
+)
+
+
+def _terms(text: str) -> list[str]:
+    terms = []
+    for word in _TOKEN.findall(text.lower()):
+        if word in _STOPWORDS:
+            continue
+        for suffix in ("ing", "ed", "es", "s"):
+            if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+                word = word[: -len(suffix)]
+                break
+        terms.append(word)
+    return terms
+
+
+def item_text(item: Item) -> str:
+    """The searchable text of a memory item."""
+    value = item.value
+    return " ".join(str(value[f]) for f in ("content", "context") if value.get(f))
+
+
+def lexical_scores(query: str, texts: Sequence[str]) -> list[float]:
+    """BM25 of ``query`` against each text, with document frequencies taken from ``texts``."""
+    docs = [_terms(t) for t in texts]
+    if not docs:
+        return []
+    frequency = Counter(term for doc in docs for term in set(doc))
+    average = sum(map(len, docs)) / len(docs) or 1.0
+    wanted = set(_terms(query))
+    scores = []
+    for doc in docs:
+        counts, score = Counter(doc), 0.0
+        for term in wanted & counts.keys():
+            idf = math.log(1 + (len(docs) - frequency[term] + 0.5) / (frequency[term] + 0.5))
+            tf = counts[term]
+            score += idf * tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * len(doc) / average))
+        scores.append(score)
+    return scores
+
+
+def rerank(query: str, items: Sequence[Item]) -> list[Item]:
+    """``items`` ordered by cosine score plus a weighted, normalised BM25 score."""
+    lexical = lexical_scores(query, [item_text(i) for i in items])
+    top = max(lexical, default=0.0) or 1.0
+    combined = [(item.score or 0.0) + LEXICAL_WEIGHT * lex / top for item, lex in zip(items, lexical)]
+    order = sorted(range(len(items)), key=lambda i: combined[i], reverse=True)
+    return [items[i] for i in order]
+
+
+async def search_memories(store: BaseStore, namespace: tuple[str, ...], query: str, k: int) -> list[Item]:
+    """The ``k`` items of ``namespace`` most relevant to ``query``."""
+    if k <= 0:
+        return []
+    pool = max(k * POOL_PER_RESULT, MIN_POOL)
+    candidates = await store.asearch(namespace, query=query or None, limit=pool)
+    if candidates and candidates[0].score is None and len(candidates) == pool:
+        candidates = await list_all(store, namespace)  # no vector index: rank everything lexically
+    candidates = [c for c in candidates if tuple(c.namespace) == namespace]
+    return rerank(query, candidates)[:k]
+
+
+def query_from(messages: Sequence[AnyMessage], count: int = QUERY_MESSAGES) -> str:
+    """A search query from the user's last ``count`` messages."""
+    said = [m.text for m in messages if m.type == "human" and m.text.strip()]
+    return "\n".join(said[-count:])
