@@ -74,7 +74,7 @@ MEMORY_KINDS: dict[str, MemoryKind] = {
     "semantic": MemoryKind(
         name="semantic",
         render_item=_render_document,
-        writer=DocumentWriter(key="semantic", instructions=prompts.SEMANTIC_INSTRUCTIONS),
+        writer=DocumentWriter("semantic", prompts.SEMANTIC_INSTRUCTIONS, prompts.SEMANTIC_REQUEST),
         key="semantic",
     ),
     "profile": MemoryKind(

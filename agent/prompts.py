@@ -9,14 +9,17 @@ What you remember about the user:
 Current time (UTC): {time}"""
 
 NO_MEMORY = "(nothing yet)"
+EMPTY_DOCUMENT = "(empty)"
 
-SEMANTIC_INSTRUCTIONS = """You maintain a short document of facts about the user.
-Rewrite the document so that it includes every durable fact the user stated in the conversation below
-(name, where they live, work, relationships, preferences, plans). When a new fact contradicts an old one,
-keep only the new one. Keep all other facts. Reply with the complete document only, one fact per line.
+SEMANTIC_INSTRUCTIONS = """You maintain a short document of facts about the user: their name, where they live,
+work, relationships, preferences and plans."""
 
-Current document:
-{document}"""
+SEMANTIC_REQUEST = """Current document:
+{document}
+
+Write the updated document: keep every fact in it, add every durable fact the user stated in the
+conversation above, and when a new fact contradicts an old one keep only the new one.
+Reply with the complete document only, one fact per line."""
 
 PROFILE_INSTRUCTIONS = """You maintain the user's profile.
 Record every fact the user stated about themselves in the conversation below. When a new fact contradicts

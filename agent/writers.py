@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from typing import Protocol
@@ -33,21 +34,31 @@ class Writer(Protocol):
 
 @dataclass(frozen=True)
 class DocumentWriter:
-    """Keeps one free-text document under ``key``, rewritten whole by the model."""
+    """Keeps one free-text document under ``key``, rewritten whole by the model.
+
+    A rewrite that shares no word with what the user said or with the current document is not a
+    document about this user (small models answer the conversation instead): it is not written.
+    """
 
     key: str
     instructions: str
+    request: str
 
     async def extract(
         self, model: BaseChatModel, transcript: str, existing: list[Item]
     ) -> list[Write]:
         current = existing[0].value.get("content", "") if existing else ""
-        system = self.instructions.replace("{document}", current or prompts.NO_MEMORY)
-        reply = await model.ainvoke([SystemMessage(system), HumanMessage(transcript)])
+        request = self.request.replace("{document}", current or prompts.EMPTY_DOCUMENT)
+        reply = await model.ainvoke([SystemMessage(self.instructions), HumanMessage(f"{transcript}\n\n{request}")])
         document = reply.text.strip()
-        if not document or document == current:
+        if not document or document == current or not _shares_words(document, transcript + current):
             return []
         return [(self.key, {"content": document})]
+
+
+def _shares_words(text: str, source: str) -> bool:
+    words = {w for w in re.findall(r"[a-z]{4,}", text.lower())}
+    return bool(words & set(re.findall(r"[a-z]{4,}", source.lower())) - {"user", "conversation", "assistant"})
 
 
 _extractors: dict[tuple, tuple[BaseChatModel, Runnable]] = {}

@@ -115,8 +115,8 @@ def _stem(sentence: str) -> str:
     return sentence
 
 
-def _rewrite_document(system: str, facts: list[tuple[str, str]]) -> str:
-    current = system.split("Current document:", 1)[1]
+def _rewrite_document(prompt: str, facts: list[tuple[str, str]]) -> str:
+    current = prompt.split("Current document:", 1)[1].split("\n\n", 1)[0]
     lines = [ln.strip() for ln in current.strip().splitlines() if ":" in ln]
     entries: list[list[str]] = [[k.strip(), v.strip()] for k, v in (ln.split(":", 1) for ln in lines)]
     for field, value in facts:
@@ -147,8 +147,9 @@ def respond(messages: Sequence[BaseMessage], tools: Sequence[dict], tool_choice:
     facts = facts_in(user_utterances(messages))
     names = [_tool_name(t) for t in tools] if tool_choice != "none" else []
     if not names:
-        if "Current document:" in system:
-            return AIMessage(content=_rewrite_document(system, facts))
+        request = messages[-1].text if messages else ""
+        if "Current document:" in request:
+            return AIMessage(content=_rewrite_document(request, facts))
         return AIMessage(content=_chat_reply(system, messages))
 
     calls: list[dict] = []
