@@ -1,20 +1,27 @@
 """Drive the chatbot on a LangGraph server with langgraph-sdk: assistants, threads, runs and the store.
 
-    python -m agent.client demo   --url http://127.0.0.1:2024 --user lance --memory-type all
-    python -m agent.client chat   --user lance --memory-type profile
-    python -m agent.client memories --user lance
+    python -m agent.client demo   --url http://127.0.0.1:2024 --token $TOKEN --memory-type all
+    python -m agent.client chat   --token $TOKEN --memory-type profile
+    python -m agent.client memories --token $TOKEN
+
+With auth on (the default langgraph.json) the server knows the user from the token: pass --token
+or set MEMORY_CHATBOT_TOKEN (mint one with `python -m agent.auth mint <user>`); where the auth
+secret is set locally, a token for --user is minted on the spot. Against a server without auth
+(langgraph.local.json), --user names the user.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from typing import TextIO
 
 from langgraph_sdk import get_client
 from langgraph_sdk.client import LangGraphClient
 
+from agent import auth
 from agent.context import MEMORY_TYPES
 
 GRAPH_ID = "chatbot"
@@ -31,6 +38,11 @@ DEMO_SCRIPT = {
 
 class RunFailed(RuntimeError):
     """A run on the server ended in an error."""
+
+
+def connect(url: str = DEFAULT_URL, token: str | None = None) -> LangGraphClient:
+    """An SDK client for ``url`` that sends ``token`` as its bearer token."""
+    return get_client(url=url, headers={"Authorization": f"Bearer {token}"} if token else None)
 
 
 async def wait_for_memory(client: LangGraphClient, chat_thread_id: str) -> None:
@@ -174,7 +186,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("mode", nargs="?", default="demo", choices=["demo", "chat", "memories"])
     parser.add_argument("--url", default=DEFAULT_URL, help=f"LangGraph server (default {DEFAULT_URL})")
-    parser.add_argument("--user", default="lance", help="user_id whose memory to use")
+    parser.add_argument("--user", default="lance", help="user_id (without auth, or to mint a token locally)")
+    parser.add_argument("--token", default=os.environ.get("MEMORY_CHATBOT_TOKEN"), help="bearer token")
     parser.add_argument("--memory-type", default="all", choices=["all", *MEMORY_TYPES])
     parser.add_argument("--model", default=None, help="'provider:model' for the assistants (default: the graph's)")
     return parser
@@ -182,7 +195,12 @@ def _parser() -> argparse.ArgumentParser:
 
 async def main(argv: list[str] | None = None) -> None:
     args = _parser().parse_args(argv)
-    client = get_client(url=args.url)
+    token = args.token
+    if not token and os.environ.get(auth.SECRET_ENV):
+        token = auth.mint(args.user)
+    if token:
+        args.user = auth.verify(token) if os.environ.get(auth.SECRET_ENV) else args.user
+    client = connect(args.url, token)
     types = list(MEMORY_TYPES) if args.memory_type == "all" else [args.memory_type]
     if args.mode == "demo":
         await demo(client, args.user, types, args.model)

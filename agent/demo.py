@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import tempfile
 from pathlib import Path
 
 from dotenv import dotenv_values
-from langgraph_sdk import get_client
-
-from agent import client
+from agent import auth, client
 from agent.context import LOCAL_MODEL, MEMORY_TYPES
 from agent.dev_server import PROJECT_ROOT, DevServer, config_copy
 
@@ -30,12 +29,15 @@ def _choose_model() -> str:
 
 def main() -> None:
     model = _choose_model()
+    settings = {**dotenv_values(PROJECT_ROOT / ".env"), **os.environ}
+    secret = settings.get(auth.SECRET_ENV) or secrets.token_urlsafe(32)  # auth is on, as deployed
     # A fresh server state per demo, so the conversation starts from no memory at all.
     with tempfile.TemporaryDirectory(prefix="memory-chatbot-demo-") as workdir:
         config = config_copy(Path(workdir), "./.env")
-        with DevServer(config, workdir=Path(workdir)) as server:
-            print(f"langgraph dev is serving on {server.url}")
-            asyncio.run(client.demo(get_client(url=server.url), "lance", list(MEMORY_TYPES), model))
+        with DevServer(config, workdir=Path(workdir), env={auth.SECRET_ENV: secret}) as server:
+            print(f"langgraph dev is serving on {server.url}; the demo signs in as 'lance' with a bearer token")
+            sdk = client.connect(server.url, auth.mint("lance", secret=secret))
+            asyncio.run(client.demo(sdk, "lance", list(MEMORY_TYPES), model))
     print("\nServer stopped.")
 
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from langchain_core.messages import SystemMessage
+from langgraph.config import get_config
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
 from agent.background import queue_write
-from agent.context import Context
+from agent.context import Context, check_user_id
 from agent.memory import memory_kind, messages_after, recall, remember
 from agent.retrieval import query_from
 from agent.models import load_chat_model
@@ -21,7 +22,21 @@ from agent.state import ChatState
 
 
 def context_of(runtime: Runtime[Context]) -> Context:
-    return runtime.context if runtime.context is not None else Context()
+    """The run's configuration; with auth on, ``user_id`` is the authenticated caller, whatever was sent."""
+    ctx = runtime.context if runtime.context is not None else Context()
+    configurable = get_config().get("configurable", {})
+    identity = configurable.get("langgraph_auth_user_id")
+    if identity and _is_authenticated(configurable.get("langgraph_auth_user")):
+        ctx = ctx.model_copy(update={"user_id": check_user_id(identity)})
+    return ctx
+
+
+def _is_authenticated(user) -> bool:
+    if user is None:
+        return False
+    if isinstance(user, dict):
+        return bool(user.get("is_authenticated", True))
+    return bool(getattr(user, "is_authenticated", True))
 
 
 async def respond(state: ChatState, runtime: Runtime[Context]) -> dict:

@@ -10,6 +10,8 @@ from langchain_core.messages import HumanMessage
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.store.memory import InMemoryStore
 
+from agent import client as client_module
+from agent.auth import SECRET_ENV, mint
 from agent.dev_server import PROJECT_ROOT
 from agent.embeddings import embed
 from agent.graph import builder
@@ -68,16 +70,29 @@ def _no_injected_faults(request):
         request.getfixturevalue("endpoint").fail_if = None
 
 
+AUTH_SECRET = "test-secret-" + uuid.uuid4().hex
+
+
 @pytest.fixture(scope="session")
 def server(endpoint, tmp_path_factory):
-    """One real `langgraph dev` (10 jobs per worker, as in production) serving langgraph.json."""
-    env = {"OPENAI_BASE_URL": endpoint.base_url, "OPENAI_API_KEY": "scripted-test-key"}
+    """One real `langgraph dev` (10 jobs per worker, as in production) serving langgraph.json, auth on."""
+    env = {"OPENAI_BASE_URL": endpoint.base_url, "OPENAI_API_KEY": "scripted-test-key", SECRET_ENV: AUTH_SECRET}
     with dev_server(tmp_path_factory.mktemp("langgraph-dev"), env, n_jobs_per_worker=10) as running:
         yield running
 
 
 @pytest.fixture
-def client(server):
-    from langgraph_sdk import get_client
+def connect(server):
+    """An SDK client signed in as ``user`` (a bearer token minted with the server's secret)."""
+    return lambda user: client_module.connect(server.url, mint(user, secret=AUTH_SECRET))
 
-    return get_client(url=server.url)
+
+@pytest.fixture
+def user() -> str:
+    return f"user-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+def client(connect, user):
+    """An SDK client signed in as this test's ``user``."""
+    return connect(user)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import uuid
 
 import pytest
 
@@ -17,17 +16,13 @@ HOBBIES = [
 ]
 
 
-def _user() -> str:
-    return f"user-{uuid.uuid4().hex[:8]}"
-
 
 def _message(text: str) -> dict:
     return {"messages": [{"role": "user", "content": text}]}
 
 
 @pytest.mark.parametrize("memory_type", ALL_TYPES)
-async def test_sixteen_threads_of_one_user_lose_no_fact(client, memory_type):
-    user = _user()
+async def test_sixteen_threads_of_one_user_lose_no_fact(client, user, memory_type):
     assistant = await ensure_assistant(client, memory_type, memory_delay_seconds=0.5)
     threads = [(await client.threads.create())["thread_id"] for _ in HOBBIES]
 
@@ -42,8 +37,7 @@ async def test_sixteen_threads_of_one_user_lose_no_fact(client, memory_type):
     assert [h for h in HOBBIES if h not in stored] == []
 
 
-async def test_reply_arrives_before_its_memory_is_written(client, endpoint):
-    user = _user()
+async def test_reply_arrives_before_its_memory_is_written(client, user, endpoint):
     assistant = await ensure_assistant(client, "collection", memory_delay_seconds=3)
     thread = (await client.threads.create())["thread_id"]
     extractions_before = len(endpoint.extraction_requests())
@@ -62,8 +56,7 @@ async def test_reply_arrives_before_its_memory_is_written(client, endpoint):
     assert "Zurich" in reply
 
 
-async def test_failed_extraction_is_reported_keeps_memory_and_is_retried(client, endpoint):
-    user = _user()
+async def test_failed_extraction_is_reported_keeps_memory_and_is_retried(client, user, endpoint):
     assistant = await ensure_assistant(client, "profile", memory_delay_seconds=0)
     thread = (await client.threads.create())["thread_id"]
     await send(client, assistant, thread, user, "I'm Dana and I live in Oslo.")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 
 import pytest
 
@@ -13,18 +12,14 @@ ALL_TYPES = ["semantic", "profile", "collection"]
 FAST = {"memory_delay_seconds": 0.5}
 
 
-async def _all_memories(client) -> list[tuple]:
-    found = await client.store.search_items(["memory"], limit=1000)
+async def _all_memories(client, user) -> list[tuple]:
+    found = await client.store.search_items(["memory", user], limit=1000)
     return sorted((tuple(i["namespace"]), i["key"], str(i["value"])) for i in found["items"])
 
 
-def _user() -> str:
-    return f"user-{uuid.uuid4().hex[:8]}"
-
 
 @pytest.mark.parametrize("memory_type", ALL_TYPES)
-async def test_new_thread_recalls_name_and_city(client, endpoint, memory_type):
-    user = _user()
+async def test_new_thread_recalls_name_and_city(client, user, endpoint, memory_type):
     assistant = await ensure_assistant(client, memory_type, **FAST)
     first = (await client.threads.create())["thread_id"]
     await send(client, assistant, first, user, "Hi! I'm Lance. I live in San Francisco and I like biking.")
@@ -45,16 +40,18 @@ async def test_new_thread_recalls_name_and_city(client, endpoint, memory_type):
 
 
 @pytest.mark.parametrize("memory_type", ALL_TYPES)
-async def test_another_user_sees_none_of_it(client, memory_type):
-    alice, bob = _user(), _user()
-    assistant = await ensure_assistant(client, memory_type, **FAST)
-    alice_thread = (await client.threads.create())["thread_id"]
-    await send(client, assistant, alice_thread, alice, "I'm Alice and I live in Lisbon.")
-    await wait_for_memory(client, alice_thread)
-    reply = await send(client, assistant, (await client.threads.create())["thread_id"], bob, "Where do I live?")
+async def test_another_user_sees_none_of_it(connect, memory_type):
+    alice, bob = f"alice-{memory_type}", f"bob-{memory_type}"
+    as_alice, as_bob = connect(alice), connect(bob)
+    assistant = await ensure_assistant(as_alice, memory_type, **FAST)
+    alice_thread = (await as_alice.threads.create())["thread_id"]
+    await send(as_alice, assistant, alice_thread, alice, "I'm Alice and I live in Lisbon.")
+    await wait_for_memory(as_alice, alice_thread)
+    bob_assistant = await ensure_assistant(as_bob, memory_type, **FAST)
+    reply = await send(as_bob, bob_assistant, (await as_bob.threads.create())["thread_id"], bob, "Where do I live?")
     assert "Lisbon" not in reply and "Alice" not in reply
-    assert await memories(client, bob, memory_type) == []
-    assert "Lisbon" in str(await memories(client, alice, memory_type))
+    assert await memories(as_bob, bob, memory_type) == []
+    assert "Lisbon" in str(await memories(as_alice, alice, memory_type))
 
 
 @pytest.mark.parametrize(
@@ -66,27 +63,27 @@ async def test_another_user_sees_none_of_it(client, memory_type):
         ({"user_id": ""}, "user_id"),
     ],
 )
-async def test_bad_configuration_is_a_clear_error_and_changes_nothing(client, context, field):
+async def test_bad_configuration_is_a_clear_error_and_changes_nothing(client, user, context, field):
     assistant = await ensure_assistant(client, "profile", **FAST)
     carol_thread = (await client.threads.create())["thread_id"]
-    await send(client, assistant, carol_thread, "carol", "I'm Carol and I live in Oslo.")
+    await send(client, assistant, carol_thread, user, "I'm Carol and I live in Oslo.")
     await wait_for_memory(client, carol_thread)
-    before = await _all_memories(client)
+    before = await _all_memories(client, user)
     thread = (await client.threads.create())["thread_id"]
 
     with pytest.raises(Exception, match=field):
         await client.runs.wait(
             thread, assistant, input={"messages": [{"role": "user", "content": "I'm Mallory and I live in Rome."}]},
-            context={"user_id": "carol", **context}, raise_error=True,
+            context={"user_id": user, **context}, raise_error=True,
         )
     # The same through an assistant configured with the bad memory type, streamed like the client does.
     configured = await client.assistants.create(
         graph_id="chatbot", context={"memory_type": context.get("memory_type", "profile")}
     )
     with pytest.raises(RunFailed, match=field):
-        await send(client, configured["assistant_id"], thread, context.get("user_id", "carol"), "I'm Mallory.")
+        await send(client, configured["assistant_id"], thread, context.get("user_id", user), "I'm Mallory.")
 
-    assert await _all_memories(client) == before
+    assert await _all_memories(client, user) == before
     assert (await client.threads.get_state(thread))["values"] in ({}, None, [])
 
 
@@ -100,8 +97,7 @@ async def test_studio_schema_exposes_the_configuration(client):
     assert properties["model"]["default"] == "openai:gpt-4o-mini"
 
 
-async def test_answering_prompt_holds_a_memory_only_vector_search_finds(client, endpoint):
-    user = _user()
+async def test_answering_prompt_holds_a_memory_only_vector_search_finds(client, user, endpoint):
     namespace = ["memory", user, "collection"]
     for i, text in enumerate(food_distractors(40)):
         await client.store.put_item(namespace, f"d{i:02d}", {"content": text})
