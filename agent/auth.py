@@ -23,7 +23,9 @@ import time
 
 from langgraph_sdk import Auth
 
-from agent.context import check_user_id
+from pydantic import ValidationError
+
+from agent.context import Context, check_user_id
 from agent.memory_store import ROOT
 
 SECRET_ENV = "MEMORY_CHATBOT_AUTH_SECRET"
@@ -114,7 +116,6 @@ def _caller(ctx: Auth.types.AuthContext) -> str:
 
 
 @auth.on.threads.create
-@auth.on.assistants.create
 async def stamp_owner(ctx: Auth.types.AuthContext, value: dict) -> dict:
     """New threads and assistants belong to their creator."""
     owner = _caller(ctx)
@@ -132,6 +133,29 @@ async def only_owner(ctx: Auth.types.AuthContext, value: dict) -> dict:
     return {OWNER: _caller(ctx)}
 
 
+@auth.on.threads.create_run
+async def checked_run(ctx: Auth.types.AuthContext, value: dict) -> dict:
+    """A run on the caller's own thread, with a configuration that validates (else HTTP 422)."""
+    owner = _caller(ctx)
+    _check_context((value.get("kwargs") or {}).get("context"))
+    return {OWNER: owner}
+
+
+@auth.on.assistants.create
+async def checked_assistant(ctx: Auth.types.AuthContext, value: dict) -> dict:
+    """A new assistant belongs to its creator and must carry a configuration that validates."""
+    _check_context(value.get("context"))
+    return await stamp_owner(ctx, value)
+
+
+def _check_context(context: dict | None) -> None:
+    try:
+        Context.model_validate(context or {})
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        raise Auth.exceptions.HTTPException(status_code=422, detail=f"invalid configuration: {problems}") from None
+
+
 @auth.on.crons
 async def no_crons(ctx: Auth.types.AuthContext, value: dict) -> bool:
     raise Auth.exceptions.HTTPException(status_code=403, detail="crons are not enabled")
@@ -142,7 +166,7 @@ async def only_own_namespace(ctx: Auth.types.AuthContext, value: dict) -> None:
     """The store API reaches ("memory", <caller>, ...) and nothing else."""
     user = _caller(ctx)
     namespace = tuple(value.get("namespace") or ())
-    if namespace == () and "max_depth" in value:  # listing namespaces without a prefix: scope it
+    if ctx.action == "list_namespaces" and namespace in ((), (ROOT,)):  # no prefix: scope it to the caller
         value["namespace"] = (ROOT, user)
         return None
     if len(namespace) < 2 or namespace[0] != ROOT or namespace[1] != user:

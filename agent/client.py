@@ -2,7 +2,10 @@
 
     python -m agent.client demo   --url http://127.0.0.1:2024 --token $TOKEN --memory-type all
     python -m agent.client chat   --token $TOKEN --memory-type profile
-    python -m agent.client memories --token $TOKEN
+    python -m agent.client memories --token $TOKEN                    # list
+    python -m agent.client edit collection <key> '{"content": "..."}' --token $TOKEN
+    python -m agent.client delete collection <key> --token $TOKEN
+    python -m agent.client forget --token $TOKEN                      # asks first; --yes to skip
 
 With auth on (the default langgraph.json) the server knows the user from the token: pass --token
 or set MEMORY_CHATBOT_TOKEN (mint one with `python -m agent.auth mint <user>`); where the auth
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import sys
 from typing import TextIO
@@ -21,7 +25,7 @@ from typing import TextIO
 from langgraph_sdk import get_client
 from langgraph_sdk.client import LangGraphClient
 
-from agent import auth
+from agent import auth, memory_admin
 from agent.context import MEMORY_TYPES
 
 GRAPH_ID = "chatbot"
@@ -184,7 +188,9 @@ async def chat(client: LangGraphClient, user: str, memory_type: str, model: str 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("mode", nargs="?", default="demo", choices=["demo", "chat", "memories"])
+    parser.add_argument("mode", nargs="?", default="demo", choices=["demo", "chat", "memories", "edit", "delete", "forget"])
+    parser.add_argument("rest", nargs="*", help="edit: TYPE KEY JSON; delete: TYPE KEY")
+    parser.add_argument("--yes", action="store_true", help="forget: do not ask for confirmation")
     parser.add_argument("--url", default=DEFAULT_URL, help=f"LangGraph server (default {DEFAULT_URL})")
     parser.add_argument("--user", default="lance", help="user_id (without auth, or to mint a token locally)")
     parser.add_argument("--token", default=os.environ.get("MEMORY_CHATBOT_TOKEN"), help="bearer token")
@@ -207,8 +213,37 @@ async def main(argv: list[str] | None = None) -> None:
     elif args.mode == "chat":
         await chat(client, args.user, types[0] if len(types) == 1 else "semantic", args.model)
     else:
-        for memory_type in types:
-            print_memories(await memories(client, args.user, memory_type), memory_type)
+        await manage(client, args)
+
+
+async def manage(client: LangGraphClient, args: argparse.Namespace) -> None:
+    """The memory-management commands: memories (list), edit, delete, forget."""
+    try:
+        if args.mode == "memories":
+            for memory_type, items in (await memory_admin.list_memories(client, args.user)).items():
+                if args.memory_type in ("all", memory_type):
+                    print_memories(items, memory_type)
+        elif args.mode == "edit":
+            memory_type, key, value = _need(args.rest, 3, "edit TYPE KEY JSON")
+            print(await memory_admin.update_memory(client, args.user, memory_type, key, json.loads(value)))
+        elif args.mode == "delete":
+            memory_type, key = _need(args.rest, 2, "delete TYPE KEY")
+            await memory_admin.delete_memory(client, args.user, memory_type, key)
+            print(f"deleted {memory_type} memory {key}")
+        elif args.mode == "forget":
+            prompt = f"Delete every memory and thread of {args.user!r}? Type 'yes': "
+            if args.yes or (await asyncio.to_thread(input, prompt)).strip().lower() == "yes":
+                print(await memory_admin.forget_user(client, args.user))
+            else:
+                print("nothing deleted")
+    except (memory_admin.BadMemoryRequest, json.JSONDecodeError) as error:
+        sys.exit(f"error: {error}")
+
+
+def _need(rest: list[str], count: int, usage: str) -> list[str]:
+    if len(rest) != count:
+        sys.exit(f"usage: python -m agent.client {usage}")
+    return rest
 
 
 if __name__ == "__main__":

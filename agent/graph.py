@@ -1,4 +1,4 @@
-"""The chatbot graph: answer with the user's long-term memory, then have that memory updated.
+"""The chatbot graph: check the message, answer with the user's long-term memory, then have it updated.
 
 The graph compiles without a store or checkpointer: `langgraph dev` and the LangGraph
 Platform provide both (tests compile it with in-memory ones).
@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from langchain_core.messages import SystemMessage
+from langchain_core.messages import AIMessage, RemoveMessage, SystemMessage
 from langgraph.config import get_config
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
 from agent.background import queue_write
 from agent.context import Context, check_user_id
-from agent.memory import memory_kind, messages_after, recall, remember
+from agent.memory import memory_kind, message_problem, messages_after, recall, remember
 from agent.retrieval import query_from
 from agent.models import load_chat_model
 from agent.state import ChatState
@@ -37,6 +37,20 @@ def _is_authenticated(user) -> bool:
     if isinstance(user, dict):
         return bool(user.get("is_authenticated", True))
     return bool(getattr(user, "is_authenticated", True))
+
+
+def check_message(state: ChatState) -> dict:
+    """Refuse, politely, a message the bot cannot use; it is taken out of the thread and never stored."""
+    last = state["messages"][-1] if state["messages"] else None
+    problem = message_problem(last)
+    if problem is None:
+        return {}
+    removal = [RemoveMessage(id=last.id)] if last is not None and last.id else []
+    return {"messages": [*removal, AIMessage(content=problem)]}
+
+
+def route_checked(state: ChatState) -> str:
+    return "respond" if state["messages"] and state["messages"][-1].type == "human" else END
 
 
 async def respond(state: ChatState, runtime: Runtime[Context]) -> dict:
@@ -72,10 +86,12 @@ def route_write(state: ChatState, runtime: Runtime[Context]) -> str:
 
 
 builder = StateGraph(ChatState, context_schema=Context)
+builder.add_node(check_message)
 builder.add_node(respond)
 builder.add_node(write_memory)
 builder.add_node(schedule_memory)
-builder.add_edge(START, "respond")
+builder.add_edge(START, "check_message")
+builder.add_conditional_edges("check_message", route_checked, ["respond", END])
 builder.add_conditional_edges("respond", route_write, ["write_memory", "schedule_memory"])
 builder.add_edge("write_memory", END)
 builder.add_edge("schedule_memory", END)

@@ -9,6 +9,7 @@ from functools import lru_cache
 from langchain_core.language_models import BaseChatModel
 
 ModelFactory = Callable[[str], BaseChatModel]
+TIMEOUT_ENV = "MODEL_TIMEOUT_SECONDS"
 
 _PROVIDERS: dict[str, ModelFactory] = {}
 
@@ -37,7 +38,12 @@ def _openai(model: str) -> BaseChatModel:
     from langchain_openai import ChatOpenAI
 
     # OPENAI_BASE_URL lets any OpenAI-compatible server stand in for OpenAI.
-    return ChatOpenAI(model=model, base_url=os.environ.get("OPENAI_BASE_URL") or None)
+    return ChatOpenAI(
+        model=model,
+        base_url=os.environ.get("OPENAI_BASE_URL") or None,
+        timeout=float(os.environ.get(TIMEOUT_ENV, "60")),
+        max_retries=2,
+    )
 
 
 register_provider("openai", _openai)

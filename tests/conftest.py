@@ -15,7 +15,7 @@ from agent.auth import SECRET_ENV, mint
 from agent.dev_server import PROJECT_ROOT
 from agent.embeddings import embed
 from agent.graph import builder
-from agent.models import register_provider
+from agent.models import TIMEOUT_ENV, register_provider
 from tests.scripted_brain import ScriptedChatModel
 from tests.scripted_openai import ScriptedOpenAI
 from tests.server import dev_server
@@ -67,7 +67,8 @@ def endpoint():
 def _no_injected_faults(request):
     yield
     if "endpoint" in request.fixturenames:
-        request.getfixturevalue("endpoint").fail_if = None
+        scripted = request.getfixturevalue("endpoint")
+        scripted.fail_if = scripted.stall_if = scripted.malform_if = None
 
 
 AUTH_SECRET = "test-secret-" + uuid.uuid4().hex
@@ -76,7 +77,10 @@ AUTH_SECRET = "test-secret-" + uuid.uuid4().hex
 @pytest.fixture(scope="session")
 def server(endpoint, tmp_path_factory):
     """One real `langgraph dev` (10 jobs per worker, as in production) serving langgraph.json, auth on."""
-    env = {"OPENAI_BASE_URL": endpoint.base_url, "OPENAI_API_KEY": "scripted-test-key", SECRET_ENV: AUTH_SECRET}
+    env = {
+        "OPENAI_BASE_URL": endpoint.base_url, "OPENAI_API_KEY": "scripted-test-key", SECRET_ENV: AUTH_SECRET,
+        TIMEOUT_ENV: "2",  # so that a stalled model times out within a test
+    }
     with dev_server(tmp_path_factory.mktemp("langgraph-dev"), env, n_jobs_per_worker=10) as running:
         yield running
 

@@ -46,8 +46,11 @@ class ScriptedOpenAI:
 
     def __init__(self, port: int = 0, latency: float = 0.0):
         self.latency = latency
-        self.fail_if = None
-        """Set to a predicate on the request body to answer it with HTTP 500 (fault injection)."""
+        # Fault injection: predicates on the request body.
+        self.fail_if = None  # answer with HTTP 500
+        self.stall_if = None  # answer only after `stall_seconds` (a model that times out)
+        self.malform_if = None  # answer with a tool call whose arguments are not JSON
+        self.stall_seconds = 30.0
         self.requests: list[dict] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
@@ -104,7 +107,11 @@ class ScriptedOpenAI:
                     with endpoint._lock:
                         endpoint.requests.append(request)
                     return self._send(500, {"error": {"message": "injected failure", "type": "server_error"}})
+                if endpoint.stall_if is not None and endpoint.stall_if(request):
+                    time.sleep(endpoint.stall_seconds)
                 message = endpoint.complete(request)
+                if endpoint.malform_if is not None and endpoint.malform_if(request) and request.get("tools"):
+                    return self._send(200, _malformed(request))
                 if request.get("stream"):
                     return self._stream(request, message)
                 return self._send(200, _completion(request, message))
@@ -156,6 +163,15 @@ def _completion(request: dict, message: AIMessage) -> dict:
         "choices": [{"index": 0, "message": body, "finish_reason": "tool_calls" if message.tool_calls else "stop"}],
         "usage": _usage(request, message),
     }
+
+
+def _malformed(request: dict) -> dict:
+    name = request["tools"][0]["function"]["name"]
+    call = {"id": f"call_{uuid.uuid4().hex[:8]}", "type": "function", "function": {"name": name, "arguments": "{not json"}}
+    body = _completion(request, AIMessage(content=""))
+    body["choices"][0]["message"]["tool_calls"] = [call]
+    body["choices"][0]["finish_reason"] = "tool_calls"
+    return body
 
 
 def _chunks(request: dict, message: AIMessage):
