@@ -10,6 +10,7 @@ from langchain_core.language_models import BaseChatModel
 
 ModelFactory = Callable[[str], BaseChatModel]
 TIMEOUT_ENV = "MODEL_TIMEOUT_SECONDS"
+RETRIES_ENV = "MODEL_MAX_RETRIES"
 
 _PROVIDERS: dict[str, ModelFactory] = {}
 
@@ -42,7 +43,7 @@ def _openai(model: str) -> BaseChatModel:
         model=model,
         base_url=os.environ.get("OPENAI_BASE_URL") or None,
         timeout=float(os.environ.get(TIMEOUT_ENV, "60")),
-        max_retries=2,
+        max_retries=int(os.environ.get(RETRIES_ENV, "2")),
     )
 
 

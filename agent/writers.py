@@ -17,7 +17,7 @@ from trustcall import create_extractor
 from agent import prompts
 
 Write = tuple[str, dict]
-TRUSTCALL_STEPS = 12
+TRUSTCALL_STEPS = 8  # a clean update takes 4 steps; this leaves two repair rounds
 
 
 class ExtractionFailed(RuntimeError):
@@ -104,6 +104,9 @@ class SchemaWriter:
             {"recursion_limit": TRUSTCALL_STEPS},
         )
         calls = [call for message in result["messages"] for call in message.tool_calls]
+        if not result["responses"] and (not inserts or existing):
+            # The tool call was forced (one document, or trustcall's update step): no valid call is a failure.
+            raise ExtractionFailed(f"the model returned no valid {name} tool call; nothing was written")
         if len(result["responses"]) < len(calls):
             raise ExtractionFailed(
                 f"{len(calls) - len(result['responses'])} of {len(calls)} {name} tool calls stayed "

@@ -15,7 +15,7 @@ from agent.auth import SECRET_ENV, mint
 from agent.dev_server import PROJECT_ROOT
 from agent.embeddings import embed
 from agent.graph import builder
-from agent.models import TIMEOUT_ENV, register_provider
+from agent.models import RETRIES_ENV, TIMEOUT_ENV, register_provider
 from tests.scripted_brain import ScriptedChatModel
 from tests.scripted_openai import ScriptedOpenAI
 from tests.server import dev_server
@@ -79,7 +79,7 @@ def server(endpoint, tmp_path_factory):
     """One real `langgraph dev` (10 jobs per worker, as in production) serving langgraph.json, auth on."""
     env = {
         "OPENAI_BASE_URL": endpoint.base_url, "OPENAI_API_KEY": "scripted-test-key", SECRET_ENV: AUTH_SECRET,
-        TIMEOUT_ENV: "2",  # so that a stalled model times out within a test
+        TIMEOUT_ENV: "2", RETRIES_ENV: "0",  # so that a stalled model fails within a test
     }
     with dev_server(tmp_path_factory.mktemp("langgraph-dev"), env, n_jobs_per_worker=10) as running:
         yield running
