@@ -14,7 +14,7 @@ WHEELHOUSE := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/memory-chatbot/llama-cpp-py
 # or unpinned torch would pull a multi-GB CUDA build.
 TORCH_VERSION := 2.13.0
 
-.PHONY: demo test install validate clean
+.PHONY: demo test install browser validate clean
 
 install: $(VENV)/.installed
 
@@ -34,12 +34,19 @@ $(VENV)/.installed: pyproject.toml Makefile
 demo: install
 	$(PY) -m agent.demo
 
-test: install
+# The memory-page test drives Debian's Chromium (installed as root when missing).
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+	  echo "Installing Debian's chromium and chromium-driver for the memory-page test"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
+test: install browser
 	$(PY) -m pytest
 
 validate: install
 	$(VENV)/bin/langgraph validate
 	$(VENV)/bin/langgraph validate --config langgraph.openai.json
+	$(VENV)/bin/langgraph validate --config langgraph.local.json
 
 clean:
 	rm -rf $(VENV) .langgraph_api .pytest_cache

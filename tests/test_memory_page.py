@@ -1,0 +1,86 @@
+"""The memory page in headless Chromium: sign in, see memories, delete one, forget everything (after asking)."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
+
+from agent.auth import mint
+from tests.conftest import AUTH_SECRET
+
+CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+
+
+@pytest.fixture
+def browser(tmp_path):
+    assert CHROMIUM and DRIVER, "Debian's chromium and chromium-driver are needed (make test installs them)"
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 f"--user-data-dir={tmp_path / 'chromium'}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    driver.set_page_load_timeout(30)
+    yield driver
+    driver.quit()
+
+
+def _items(driver) -> list[str]:
+    """Keys of the collection memories the page shows (read in one step: the page re-renders)."""
+    return driver.execute_script(
+        "return [...document.querySelectorAll('section[data-type=collection] .item')].map(e => e.dataset.key)"
+    )
+
+
+async def test_page_lists_deletes_and_forgets_behind_a_login(browser, server, connect):
+    user = "paula"
+    client = connect(user)
+    namespace = ["memory", user, "collection"]
+    await client.store.put_item(namespace, "tea", {"content": "The user likes green tea.", "context": None})
+    await client.store.put_item(namespace, "city", {"content": "The user lives in Turin.", "context": None})
+    wait = WebDriverWait(browser, 20)
+
+    def run(step):  # the browser is synchronous; keep the event loop free for the SDK
+        return asyncio.to_thread(step)
+
+    # Not signed in: a login form, and the memories' API refuses the browser.
+    await run(lambda: browser.get(f"{server.url}/memories"))
+    assert browser.find_element(By.ID, "token")
+    await run(lambda: browser.get(f"{server.url}/memories/api/items"))
+    assert "sign in" in browser.page_source.lower() or "missing" in browser.page_source.lower()
+
+    # Sign in with a token: the session lives in an HttpOnly cookie.
+    await run(lambda: browser.get(f"{server.url}/memories"))
+    browser.find_element(By.ID, "token").send_keys(mint(user, secret=AUTH_SECRET))
+    await run(lambda: browser.find_element(By.ID, "sign-in").click())
+    await run(lambda: wait.until(lambda d: len(_items(d)) == 2))
+    assert browser.find_element(By.ID, "user").text == user
+    assert browser.execute_script("return document.cookie") == "", "the session cookie is HttpOnly"
+    shown = browser.find_element(By.CSS_SELECTOR, ".item[data-key=city] textarea").get_attribute("value")
+    assert "The user lives in Turin." in shown
+
+    # Delete one memory: the page and the store both lose it.
+    await run(lambda: browser.find_element(By.CSS_SELECTOR, ".item[data-key=tea] .delete").click())
+    await run(lambda: wait.until(lambda d: _items(d) == ["city"]))
+    assert await client.store.get_item(namespace, "tea") is None
+    assert (await client.store.get_item(namespace, "city"))["value"]["content"] == "The user lives in Turin."
+
+    # "Forget everything" asks first; cancelling keeps everything.
+    await run(lambda: browser.find_element(By.ID, "forget").click())
+    await run(lambda: wait.until(expected_conditions.alert_is_present()))
+    browser.switch_to.alert.dismiss()
+    assert await client.store.get_item(namespace, "city") is not None
+
+    await run(lambda: browser.find_element(By.ID, "forget").click())
+    await run(lambda: wait.until(expected_conditions.alert_is_present()))
+    browser.switch_to.alert.accept()
+    await run(lambda: wait.until(lambda d: "Forgot" in d.find_element(By.ID, "status").text))
+    assert (await client.store.search_items(["memory", user]))["items"] == []
