@@ -106,6 +106,8 @@ async def authenticate(authorization: str | None, headers: dict, path: str) -> A
         user_id = verify(token)
     except ValueError as error:
         raise Auth.exceptions.HTTPException(status_code=401, detail=str(error)) from None
+    except RuntimeError as error:  # no secret configured
+        raise Auth.exceptions.HTTPException(status_code=500, detail=str(error)) from None
     return {"identity": user_id, "is_authenticated": True, "permissions": ["memory:owner"]}
 
 

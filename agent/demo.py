@@ -29,12 +29,13 @@ def _choose_model() -> str:
 
 def main() -> None:
     model = _choose_model()
-    settings = {**dotenv_values(PROJECT_ROOT / ".env"), **os.environ}
-    secret = settings.get(auth.SECRET_ENV) or secrets.token_urlsafe(32)  # auth is on, as deployed
+    settings = {k: v for k, v in {**dotenv_values(PROJECT_ROOT / ".env"), **os.environ}.items() if v is not None}
+    settings[auth.SECRET_ENV] = settings.get(auth.SECRET_ENV) or secrets.token_urlsafe(32)  # auth on, as deployed
+    secret = settings[auth.SECRET_ENV]
     # A fresh server state per demo, so the conversation starts from no memory at all.
     with tempfile.TemporaryDirectory(prefix="memory-chatbot-demo-") as workdir:
-        config = config_copy(Path(workdir), "./.env")
-        with DevServer(config, workdir=Path(workdir), env={auth.SECRET_ENV: secret}) as server:
+        config = config_copy(Path(workdir), settings)
+        with DevServer(config, workdir=Path(workdir), env=settings) as server:
             print(f"langgraph dev is serving on {server.url}; the demo signs in as 'lance' with a bearer token")
             sdk = client.connect(server.url, auth.mint("lance", secret=secret))
             asyncio.run(client.demo(sdk, "lance", list(MEMORY_TYPES), model))

@@ -104,8 +104,8 @@ class SchemaWriter:
             {"recursion_limit": TRUSTCALL_STEPS},
         )
         calls = [call for message in result["messages"] for call in message.tool_calls]
-        if not result["responses"] and (not inserts or existing):
-            # The tool call was forced (one document, or trustcall's update step): no valid call is a failure.
+        if not result["responses"] and not inserts:
+            # One document's tool call is forced (an unchanged document still comes back): none is a failure.
             raise ExtractionFailed(f"the model returned no valid {name} tool call; nothing was written")
         if len(result["responses"]) < len(calls):
             raise ExtractionFailed(
