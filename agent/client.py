@@ -205,7 +205,7 @@ async def main(argv: list[str] | None = None) -> None:
     if not token and os.environ.get(auth.SECRET_ENV):
         token = auth.mint(args.user)
     if token:
-        args.user = auth.verify(token) if os.environ.get(auth.SECRET_ENV) else args.user
+        args.user = auth.claimed_user(token)  # with auth on, the token decides who we are
     client = connect(args.url, token)
     types = list(MEMORY_TYPES) if args.memory_type == "all" else [args.memory_type]
     if args.mode == "demo":
