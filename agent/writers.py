@@ -50,10 +50,13 @@ class DocumentWriter:
         current = existing[0].value.get("content", "") if existing else ""
         request = self.request.replace("{document}", current or prompts.EMPTY_DOCUMENT)
         reply = await model.ainvoke([SystemMessage(self.instructions), HumanMessage(f"{transcript}\n\n{request}")])
-        document = reply.text.strip()
+        document = _MARKUP.sub("", reply.text).strip()
         if not document or document == current or not _shares_words(document, transcript + current):
             return []
         return [(self.key, {"content": document})]
+
+
+_MARKUP = re.compile(r"</?conversation>|^(?:user|assistant):\s*", re.M)  # the prompt's, echoed back
 
 
 def _shares_words(text: str, source: str) -> bool:

@@ -3,7 +3,7 @@
     .venv/bin/python bench/local_model.py [--runs 3]
 
 Printed, not asserted. A full turn runs the chatbot graph in process (in-memory store and
-checkpointer): the reply, then the memory write of each memory type.
+checkpointer, write_mode=hot_path): the reply, then the memory write of each memory type.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ async def full_turn(memory_type: str) -> float:
     await graph.ainvoke(
         {"messages": [HumanMessage(TURN)]},
         {"configurable": {"thread_id": str(uuid.uuid4())}},
-        context={"user_id": "bench", "memory_type": memory_type, "model": LOCAL_MODEL},
+        context={"user_id": "bench", "memory_type": memory_type, "model": LOCAL_MODEL, "write_mode": "hot_path"},
     )
     return time.perf_counter() - start
 
