@@ -1,4 +1,4 @@
-"""The memory page in headless Chromium: sign in, see memories, delete one, forget everything (after asking)."""
+"""The memory page in headless Chromium: sign in, see, edit and delete memories, forget everything (after asking)."""
 
 from __future__ import annotations
 
@@ -67,11 +67,20 @@ async def test_page_lists_deletes_and_forgets_behind_a_login(browser, server, co
     shown = browser.find_element(By.CSS_SELECTOR, ".item[data-key=city] textarea").get_attribute("value")
     assert "The user lives in Turin." in shown
 
+    # Edit one memory in place.
+    edited = '{"content": "The user lives in Milan.", "context": null}'
+    browser.execute_script(
+        "document.querySelector('.item[data-key=city] textarea').value = arguments[0]", edited
+    )
+    await run(lambda: browser.find_element(By.CSS_SELECTOR, ".item[data-key=city] .save").click())
+    await run(lambda: wait.until(lambda d: d.find_element(By.ID, "status").text == "Saved."))
+    assert (await client.store.get_item(namespace, "city"))["value"]["content"] == "The user lives in Milan."
+
     # Delete one memory: the page and the store both lose it.
     await run(lambda: browser.find_element(By.CSS_SELECTOR, ".item[data-key=tea] .delete").click())
     await run(lambda: wait.until(lambda d: _items(d) == ["city"]))
     assert await client.store.get_item(namespace, "tea") is None
-    assert (await client.store.get_item(namespace, "city"))["value"]["content"] == "The user lives in Turin."
+    assert (await client.store.get_item(namespace, "city"))["value"]["content"] == "The user lives in Milan."
 
     # "Forget everything" asks first; cancelling keeps everything.
     await run(lambda: browser.find_element(By.ID, "forget").click())
