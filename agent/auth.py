@@ -22,7 +22,6 @@ import os
 import time
 
 from langgraph_sdk import Auth
-
 from pydantic import ValidationError
 
 from agent.context import Context, check_user_id

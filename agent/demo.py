@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 from dotenv import dotenv_values
+
 from agent import auth, client
 from agent.context import LOCAL_MODEL, MEMORY_TYPES
 from agent.dev_server import PROJECT_ROOT, DevServer, config_copy

@@ -16,8 +16,8 @@ from langgraph.runtime import Runtime
 from agent.background import queue_write
 from agent.context import Context, check_user_id
 from agent.memory import memory_kind, message_problem, messages_after, recall, remember
-from agent.retrieval import query_from
 from agent.models import load_chat_model
+from agent.retrieval import query_from
 from agent.state import ChatState
 
 

@@ -74,7 +74,7 @@ def rerank(query: str, items: Sequence[Item]) -> list[Item]:
     """``items`` ordered by cosine score plus a weighted, normalised BM25 score."""
     lexical = lexical_scores(query, [item_text(i) for i in items])
     top = max(lexical, default=0.0) or 1.0
-    combined = [(item.score or 0.0) + LEXICAL_WEIGHT * lex / top for item, lex in zip(items, lexical)]
+    combined = [(item.score or 0.0) + LEXICAL_WEIGHT * lex / top for item, lex in zip(items, lexical, strict=False)]
     order = sorted(range(len(items)), key=lambda i: combined[i], reverse=True)
     return [items[i] for i in order]
 

@@ -118,7 +118,7 @@ class SchemaWriter:
         known = {item.key: item.value for item in existing}
         empty = _empty_value(self.schema)
         writes: list[Write] = []
-        for response, meta in zip(result["responses"], result["response_metadata"]):
+        for response, meta in zip(result["responses"], result["response_metadata"], strict=False):
             key = self.key or meta.get("json_doc_id") or str(uuid.uuid4())
             value = response.model_dump(mode="json")
             if value != known.get(key, empty):

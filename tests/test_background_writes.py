@@ -28,7 +28,7 @@ async def test_sixteen_threads_of_one_user_lose_no_fact(client, user, memory_typ
 
     await asyncio.gather(*(
         client.runs.wait(thread, assistant, input=_message(f"I like {hobby}."), context={"user_id": user})
-        for thread, hobby in zip(threads, HOBBIES)
+        for thread, hobby in zip(threads, HOBBIES, strict=False)
     ))
     for thread in threads:
         await wait_for_memory(client, thread)

@@ -7,6 +7,7 @@ from agent.retrieval import lexical_scores, search_memories
 from tests.conftest import project_store
 from tests.distractors import NEEDLE, QUESTION, food_distractors
 
+
 async def test_paraphrased_question_finds_the_needle_among_200_same_topic_distractors():
     store = project_store()
     namespace = memory_namespace("lance", "collection")
