@@ -12,6 +12,11 @@ ALL_TYPES = ["semantic", "profile", "collection"]
 FAST = {"memory_delay_seconds": 0.5}
 
 
+def _answering_prompt(endpoint, since: int, question: str) -> str:
+    """The chat prompt that carried ``question`` (other tests' background writes may interleave)."""
+    return next(p for p in endpoint.prompts()[since:] if question in p and "What you remember" in p)
+
+
 async def _all_memories(client, user) -> list[tuple]:
     found = await client.store.search_items(["memory", user], limit=1000)
     return sorted((tuple(i["namespace"]), i["key"], str(i["value"])) for i in found["items"])
@@ -32,7 +37,7 @@ async def test_new_thread_recalls_name_and_city(client, user, endpoint, memory_t
     sent_before = len(endpoint.requests)
     reply = await send(client, assistant, second, user, "What is my name and where do I live?")
     assert "Lance" in reply and "San Francisco" in reply
-    answering_prompt = endpoint.prompts()[sent_before]
+    answering_prompt = _answering_prompt(endpoint, sent_before, "What is my name and where do I live?")
     assert "Lance" in answering_prompt and "San Francisco" in answering_prompt
 
     state = await client.threads.get_state(second)
@@ -103,6 +108,6 @@ async def test_answering_prompt_holds_a_memory_only_vector_search_finds(client, 
     sent_before = len(endpoint.requests)
     await send(client, assistant, (await client.threads.create())["thread_id"], user, QUESTION)
 
-    memory_section = endpoint.prompts()[sent_before].split("What you remember about the user:")[1]
+    memory_section = _answering_prompt(endpoint, sent_before, QUESTION).split("What you remember about the user:")[1]
     assert NEEDLE in memory_section, "the store index configured in langgraph.json was not used"
     assert memory_section.count("The user") == 3
