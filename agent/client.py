@@ -126,13 +126,7 @@ async def send(
 
 async def memories(client: LangGraphClient, user: str, memory_type: str) -> list[dict]:
     """Every stored memory of ``user`` of ``memory_type``, read through the store API."""
-    namespace = ["memory", user, memory_type]
-    items: list[dict] = []
-    while True:
-        page = await client.store.search_items(namespace, limit=100, offset=len(items))
-        items += page["items"]
-        if len(page["items"]) < 100:
-            return items
+    return await memory_admin.stored_items(client, user, memory_type)
 
 
 def print_memories(items: list[dict], memory_type: str, out: TextIO = sys.stdout) -> None:

@@ -47,18 +47,25 @@ def _key(key: str) -> str:
     return key
 
 
+async def stored_items(client: LangGraphClient, user_id: str, memory_type: str) -> list[dict]:
+    """Every stored item of the user's ``memory_type``, as the store API returns them (paged)."""
+    namespace, items = _namespace(user_id, memory_type), []
+    while True:
+        page = (await client.store.search_items(namespace, limit=PAGE, offset=len(items)))["items"]
+        items += page
+        if len(page) < PAGE:
+            return items
+
+
 async def list_memories(client: LangGraphClient, user_id: str) -> dict[str, list[dict]]:
     """Every stored memory of the user, by memory type: [{"key", "value", "updated_at"}]."""
-    found: dict[str, list[dict]] = {}
-    for memory_type in MEMORY_TYPES:
-        namespace, items = _namespace(user_id, memory_type), []
-        while True:
-            page = (await client.store.search_items(namespace, limit=PAGE, offset=len(items)))["items"]
-            items += [{"key": i["key"], "value": i["value"], "updated_at": i.get("updated_at")} for i in page]
-            if len(page) < PAGE:
-                break
-        found[memory_type] = items
-    return found
+    return {
+        memory_type: [
+            {"key": i["key"], "value": i["value"], "updated_at": i.get("updated_at")}
+            for i in await stored_items(client, user_id, memory_type)
+        ]
+        for memory_type in MEMORY_TYPES
+    }
 
 
 async def update_memory(client: LangGraphClient, user_id: str, memory_type: str, key: str, value: dict) -> dict:

@@ -32,7 +32,8 @@ _STOPWORDS = set(
 )
 
 
-def _terms(text: str) -> list[str]:
+def terms(text: str) -> list[str]:
+    """Lower-cased content words of ``text``, stopwords dropped, common suffixes stripped."""
     terms = []
     for word in _TOKEN.findall(text.lower()):
         if word in _STOPWORDS:
@@ -53,12 +54,12 @@ def item_text(item: Item) -> str:
 
 def lexical_scores(query: str, texts: Sequence[str]) -> list[float]:
     """BM25 of ``query`` against each text, with document frequencies taken from ``texts``."""
-    docs = [_terms(t) for t in texts]
+    docs = [terms(t) for t in texts]
     if not docs:
         return []
     frequency = Counter(term for doc in docs for term in set(doc))
     average = sum(map(len, docs)) / len(docs) or 1.0
-    wanted = set(_terms(query))
+    wanted = set(terms(query))
     scores = []
     for doc in docs:
         counts, score = Counter(doc), 0.0

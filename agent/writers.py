@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from trustcall import create_extractor
 
 from agent import prompts
+from agent.retrieval import terms
 
 Write = tuple[str, dict]
 TRUSTCALL_STEPS = 8  # a clean update takes 4 steps; this leaves two repair rounds
@@ -60,8 +61,7 @@ _MARKUP = re.compile(r"</?conversation>|^(?:user|assistant):\s*", re.M)  # the p
 
 
 def _shares_words(text: str, source: str) -> bool:
-    words = {w for w in re.findall(r"[a-z]{4,}", text.lower())}
-    return bool(words & set(re.findall(r"[a-z]{4,}", source.lower())) - {"user", "conversation", "assistant"})
+    return bool((set(terms(text)) & set(terms(source))) - {"conversation", "assistant"})
 
 
 _extractors: dict[tuple, tuple[BaseChatModel, Runnable]] = {}
