@@ -28,11 +28,11 @@ $(VENV)/.installed: pyproject.toml Makefile
 	$(PIP) install --quiet --force-reinstall --no-deps $(WHEELHOUSE)/llama_cpp_python-$(LLAMA_CPP_VERSION)-*.whl
 	$(PIP) install --quiet "torch==$(TORCH_VERSION)"
 	$(PIP) install --quiet -e ".[dev,local,embeddings]"
-	$(PY) -m agent.local_model
+	$(PY) -m agent.models.local
 	touch $@
 
 demo: install
-	$(PY) -m agent.demo
+	$(PY) -m agent.client.demo
 
 # The memory-page test drives Debian's Chromium (installed as root when missing).
 browser:

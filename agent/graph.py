@@ -13,11 +13,17 @@ from langgraph.config import get_config
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
-from agent.background import queue_write
 from agent.context import Context, check_user_id
-from agent.memory import memory_kind, message_problem, messages_after, recall, remember
-from agent.models import load_chat_model
-from agent.retrieval import query_from
+from agent.memory.kinds import (
+    memory_kind,
+    message_problem,
+    messages_after,
+    recall,
+    remember,
+)
+from agent.memory.retrieval import query_from
+from agent.memory.write_queue import queue_write
+from agent.models.registry import load_chat_model
 from agent.state import ChatState
 
 

@@ -16,11 +16,11 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import REMOVE_ALL_MESSAGES
 from langgraph.runtime import Runtime
 
-from agent.background import later_write_queued
 from agent.context import Context
 from agent.graph import context_of
-from agent.memory import remember
-from agent.models import load_chat_model
+from agent.memory.kinds import remember
+from agent.memory.write_queue import later_write_queued
+from agent.models.registry import load_chat_model
 from agent.state import MemoryWriterState
 
 MAX_FAILED_RUNS = 3

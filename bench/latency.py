@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from langgraph_sdk import get_client  # noqa: E402
 
-from agent.client import ensure_assistant, wait_for_memory  # noqa: E402
+from agent.client.sdk import ensure_assistant, wait_for_memory  # noqa: E402
 from tests.scripted_openai import ScriptedOpenAI  # noqa: E402
 from tests.server import dev_server  # noqa: E402
 

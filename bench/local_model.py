@@ -24,7 +24,7 @@ from langgraph.store.memory import InMemoryStore  # noqa: E402
 
 from agent.context import LOCAL_MODEL, MEMORY_TYPES  # noqa: E402
 from agent.graph import builder  # noqa: E402
-from agent.models import load_chat_model  # noqa: E402
+from agent.models.registry import load_chat_model  # noqa: E402
 
 PROMPT = "Tell me about the history of the bicycle."
 TURN = "Hi, I'm Lance, I live in San Francisco and I like biking"

@@ -5,7 +5,7 @@
 For each of the 10 conversations, the `observation` facts of both speakers are stored as one
 user's collection memories (the project's namespace and value layout, the fact's dia_id kept in
 the value) in a store indexed as langgraph.json configures it. Each question of categories 1-4 is
-asked through `agent.retrieval.search_memories`; a question's recall@k is the share of its
+asked through `agent.memory.retrieval.search_memories`; a question's recall@k is the share of its
 evidence dia_ids that the top k memories carry. Beside it, in the same run: plain cosine search
 of the same index with the question as query (the published all-MiniLM-L6-v2 baseline:
 recall@5 54.5, recall@10 60.6; DRAGON in the LoCoMo paper, all categories: 56.2 / 61.3; the
@@ -29,9 +29,9 @@ sys.path.insert(0, str(ROOT))
 from langgraph.store.base import PutOp  # noqa: E402
 from langgraph.store.memory import InMemoryStore  # noqa: E402
 
-from agent.embeddings import embed  # noqa: E402
-from agent.memory_store import memory_namespace  # noqa: E402
-from agent.retrieval import search_memories  # noqa: E402
+from agent.memory.embeddings import embed  # noqa: E402
+from agent.memory.retrieval import search_memories  # noqa: E402
+from agent.memory.store import memory_namespace  # noqa: E402
 
 CATEGORIES = {1: "multi-hop", 2: "temporal", 3: "open-domain", 4: "single-hop"}
 

@@ -28,9 +28,9 @@ from langgraph.store.base import PutOp  # noqa: E402
 from langgraph.store.memory import InMemoryStore  # noqa: E402
 
 from agent.context import Context  # noqa: E402
-from agent.embeddings import embed  # noqa: E402
-from agent.memory import MEMORY_KINDS, recall  # noqa: E402
-from agent.memory_store import memory_namespace  # noqa: E402
+from agent.memory.embeddings import embed  # noqa: E402
+from agent.memory.kinds import MEMORY_KINDS, recall  # noqa: E402
+from agent.memory.store import memory_namespace  # noqa: E402
 
 USER = "scale-user"
 # (needle, paraphrased question sharing no content word with it)

@@ -10,12 +10,12 @@ from langchain_core.messages import HumanMessage
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.store.memory import InMemoryStore
 
-from agent import client as client_module
-from agent.auth import SECRET_ENV, mint
-from agent.dev_server import PROJECT_ROOT
-from agent.embeddings import embed
+from agent.client import sdk as client_module
 from agent.graph import builder
-from agent.models import RETRIES_ENV, TIMEOUT_ENV, register_provider
+from agent.memory.embeddings import embed
+from agent.models.registry import RETRIES_ENV, TIMEOUT_ENV, register_provider
+from agent.server.auth import SECRET_ENV, mint
+from agent.server.dev_server import PROJECT_ROOT
 from tests.scripted_brain import ScriptedChatModel
 from tests.scripted_openai import ScriptedOpenAI
 from tests.server import dev_server

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
-from agent.dev_server import DevServer, config_copy
+from agent.server.dev_server import DevServer, config_copy
 
 
 @contextlib.contextmanager

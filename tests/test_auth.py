@@ -6,8 +6,8 @@ import httpx
 import pytest
 from langgraph_sdk.errors import APIStatusError
 
-from agent import auth
-from agent.client import ensure_assistant, memories, send, wait_for_memory
+from agent.client.sdk import ensure_assistant, memories, send, wait_for_memory
+from agent.server import auth
 from tests.conftest import AUTH_SECRET
 
 FAST = {"memory_delay_seconds": 0}

@@ -7,7 +7,13 @@ import json
 
 import pytest
 
-from agent.client import RunFailed, ensure_assistant, memories, send, wait_for_memory
+from agent.client.sdk import (
+    RunFailed,
+    ensure_assistant,
+    memories,
+    send,
+    wait_for_memory,
+)
 
 ALL_TYPES = ["semantic", "profile", "collection"]
 HOBBIES = [

@@ -7,7 +7,13 @@ import json
 import httpx
 import pytest
 
-from agent.client import RunFailed, ensure_assistant, memories, send, wait_for_memory
+from agent.client.sdk import (
+    RunFailed,
+    ensure_assistant,
+    memories,
+    send,
+    wait_for_memory,
+)
 
 FAST = {"memory_delay_seconds": 0}
 

@@ -7,10 +7,10 @@ from langchain_core.messages import HumanMessage
 from langgraph.store.memory import InMemoryStore
 from pydantic import BaseModel
 
-from agent.local_model import LocalChatModel
-from agent.memory import remember
-from agent.memory_store import memory_namespace
-from agent.models import load_chat_model
+from agent.memory.kinds import remember
+from agent.memory.store import memory_namespace
+from agent.models.local import LocalChatModel
+from agent.models.registry import load_chat_model
 from agent.schemas import Memory, UserProfile
 
 FIRST = "Hi, I'm Lance, I live in San Francisco and I like biking"

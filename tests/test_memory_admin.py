@@ -10,10 +10,10 @@ import sys
 import pytest
 from langgraph_sdk.errors import NotFoundError
 
-from agent import memory_admin
-from agent.auth import mint
-from agent.client import ensure_assistant, memories, send, wait_for_memory
-from agent.dev_server import PROJECT_ROOT
+from agent.client import memory_admin
+from agent.client.sdk import ensure_assistant, memories, send, wait_for_memory
+from agent.server.auth import mint
+from agent.server.dev_server import PROJECT_ROOT
 from tests.conftest import AUTH_SECRET
 
 

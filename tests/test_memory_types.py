@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent.memory_store import memory_namespace
+from agent.memory.store import memory_namespace
 from tests.scripted_brain import SENTENCES
 
 ALL_TYPES = ["semantic", "profile", "collection"]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import signal
 import time
 
-from agent.auth import SECRET_ENV, mint
-from agent.client import connect, ensure_assistant, memories, send, wait_for_memory
-from agent.dev_server import DevServer, config_copy
+from agent.client.sdk import connect, ensure_assistant, memories, send, wait_for_memory
+from agent.server.auth import SECRET_ENV, mint
+from agent.server.dev_server import DevServer, config_copy
 
 FLUSH_SECONDS = 10  # the dev server writes its in-memory state to .langgraph_api/ this often
 SECRET = "restart-test-secret"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from agent.memory_store import memory_namespace
-from agent.retrieval import lexical_scores, search_memories
+from agent.memory.retrieval import lexical_scores, search_memories
+from agent.memory.store import memory_namespace
 from tests.conftest import project_store
 from tests.distractors import NEEDLE, QUESTION, food_distractors
 

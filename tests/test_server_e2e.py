@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from langgraph_sdk.errors import UnprocessableEntityError
 
-from agent.client import ensure_assistant, memories, send, wait_for_memory
+from agent.client.sdk import ensure_assistant, memories, send, wait_for_memory
 from tests.distractors import NEEDLE, QUESTION, food_distractors
 
 ALL_TYPES = ["semantic", "profile", "collection"]

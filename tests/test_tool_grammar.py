@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agent import tool_grammar
+from agent.models import tool_grammar
 from agent.schemas import Memory, UserProfile
 
 TRUSTCALL_PROMPT = """Generate JSONPatches to update the existing schema instances.

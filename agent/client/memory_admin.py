@@ -1,7 +1,7 @@
 """What a user can do with what the bot remembers: list, edit and delete memories, or forget everything.
 
 Everything goes through the SDK, so with auth on it can only ever touch the caller's own data. Used
-by `python -m agent.client memories ...` and by the memory page (`agent/webapp.py`).
+by `python -m agent.client memories ...` and by the memory page (`agent/server/webapp.py`).
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ import re
 from langgraph_sdk.client import LangGraphClient
 from pydantic import BaseModel, ValidationError
 
-from agent.background import memory_thread_id
 from agent.context import MEMORY_TYPES, check_user_id
-from agent.memory import MEMORY_KINDS
-from agent.memory_store import ROOT
+from agent.memory.kinds import MEMORY_KINDS
+from agent.memory.store import ROOT
+from agent.memory.write_queue import memory_thread_id
 from agent.schemas import Memory, UserProfile
 
 PAGE = 100
@@ -111,7 +111,7 @@ async def forget_user(client: LangGraphClient, user_id: str) -> dict[str, int]:
             continue
         await _stop_and_delete_thread(client, thread_id)
         counts["threads"] += 1
-    owned = {"owner": user_id}  # set by agent.auth on every thread; without auth no thread carries it
+    owned = {"owner": user_id}  # set by agent.server.auth on every thread; without auth no thread carries it
     while threads := await client.threads.search(metadata=owned, limit=PAGE):
         for thread in threads:
             await _stop_and_delete_thread(client, thread["thread_id"])

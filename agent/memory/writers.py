@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from trustcall import create_extractor
 
 from agent import prompts
-from agent.retrieval import terms
+from agent.memory.retrieval import terms
 
 Write = tuple[str, dict]
 TRUSTCALL_STEPS = 8  # a clean update takes 4 steps; this leaves two repair rounds

@@ -2,7 +2,7 @@
 
 Served by the LangGraph server itself (`http.app` in langgraph.json), behind the same auth as the
 API (`http.enable_custom_route_auth`). A browser sends no bearer header on a page load, so signing
-in puts the token into an HttpOnly, SameSite=Strict cookie that `agent.auth` also accepts. Every
+in puts the token into an HttpOnly, SameSite=Strict cookie that `agent.server.auth` also accepts. Every
 change goes through the SDK with the caller's own token, so the page can do nothing the user's
 token could not.
 """
@@ -18,7 +18,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from agent import auth, memory_admin
+from agent.client import memory_admin
+from agent.server import auth
 
 SESSION_DAYS = 7
 
@@ -136,7 +137,7 @@ textarea{width:100%;font-family:monospace;min-height:4rem} button{margin:.3rem .
 
 LOGIN_PAGE = f"""<!doctype html><html><head><meta charset=utf-8><title>Sign in — memories</title>{_STYLE}</head>
 <body><h1>What the bot remembers about you</h1>
-<p>Sign in with your access token (<code>python -m agent.auth mint &lt;user&gt;</code>).</p>
+<p>Sign in with your access token (<code>python -m agent.server.auth mint &lt;user&gt;</code>).</p>
 <!--error-->
 <form method=post action="/memories/login">
 <input name=token id=token type=password size=60 placeholder="token" required>

@@ -1,0 +1,129 @@
+"""The command line: drive the chatbot on a LangGraph server with langgraph-sdk: assistants, threads, runs and the store.
+
+    python -m agent.client demo   --url http://127.0.0.1:2024 --token $TOKEN --memory-type all
+    python -m agent.client chat   --token $TOKEN --memory-type profile
+    python -m agent.client memories --token $TOKEN                    # list
+    python -m agent.client edit collection <key> '{"content": "..."}' --token $TOKEN
+    python -m agent.client delete collection <key> --token $TOKEN
+    python -m agent.client forget --token $TOKEN                      # asks first; --yes to skip
+
+With auth on (the default langgraph.json) the server knows the user from the token: pass --token
+or set MEMORY_CHATBOT_TOKEN (mint one with `python -m agent.server.auth mint <user>`); where the auth
+secret is set locally, a token for --user is minted on the spot. Against a server without auth
+(langgraph.local.json), --user names the user.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+
+from langgraph_sdk.client import LangGraphClient
+
+from agent.client import memory_admin
+from agent.client.demo import demo
+from agent.client.sdk import (
+    DEFAULT_URL,
+    RunFailed,
+    connect,
+    ensure_assistant,
+    memories,
+    print_memories,
+    send,
+    wait_for_memory,
+)
+from agent.context import MEMORY_TYPES
+from agent.server import auth
+
+
+async def chat(client: LangGraphClient, user: str, memory_type: str, model: str | None) -> None:
+    """Interactive chat on the terminal: /new starts a thread, /memories shows memory, /quit ends."""
+    assistant_id = await ensure_assistant(client, memory_type, model)
+    thread_id = (await client.threads.create(metadata={"user": user}))["thread_id"]
+    print(f"Chatting as {user!r} with {memory_type} memory. Commands: /new /memories /quit")
+    while True:
+        try:
+            text = (await asyncio.to_thread(input, "you> ")).strip()
+        except EOFError:
+            return
+        if text in ("/quit", "/exit"):
+            return
+        if text == "/new":
+            thread_id = (await client.threads.create(metadata={"user": user}))["thread_id"]
+            print("(new thread)")
+        elif text == "/memories":
+            await wait_for_memory(client, thread_id)
+            print_memories(await memories(client, user, memory_type), memory_type)
+        elif text:
+            sys.stdout.write("bot> ")
+            try:
+                await send(client, assistant_id, thread_id, user, text)
+            except RunFailed as error:
+                print(f"\n(error: {error})")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("mode", nargs="?", default="demo", choices=["demo", "chat", "memories", "edit", "delete", "forget"])
+    parser.add_argument("rest", nargs="*", help="edit: TYPE KEY JSON; delete: TYPE KEY")
+    parser.add_argument("--yes", action="store_true", help="forget: do not ask for confirmation")
+    parser.add_argument("--url", default=DEFAULT_URL, help=f"LangGraph server (default {DEFAULT_URL})")
+    parser.add_argument("--user", default="lance", help="user_id (without auth, or to mint a token locally)")
+    parser.add_argument("--token", default=os.environ.get("MEMORY_CHATBOT_TOKEN"), help="bearer token")
+    parser.add_argument("--memory-type", default="all", choices=["all", *MEMORY_TYPES])
+    parser.add_argument("--model", default=None, help="'provider:model' for the assistants (default: the graph's)")
+    return parser
+
+
+async def main(argv: list[str] | None = None) -> None:
+    args = _parser().parse_args(argv)
+    token = args.token
+    if not token and os.environ.get(auth.SECRET_ENV):
+        token = auth.mint(args.user)
+    if token:
+        args.user = auth.claimed_user(token)  # with auth on, the token decides who we are
+    client = connect(args.url, token)
+    types = list(MEMORY_TYPES) if args.memory_type == "all" else [args.memory_type]
+    if args.mode == "demo":
+        await demo(client, args.user, types, args.model)
+    elif args.mode == "chat":
+        await chat(client, args.user, types[0] if len(types) == 1 else "semantic", args.model)
+    else:
+        await manage(client, args)
+
+
+async def manage(client: LangGraphClient, args: argparse.Namespace) -> None:
+    """The memory-management commands: memories (list), edit, delete, forget."""
+    try:
+        if args.mode == "memories":
+            for memory_type, items in (await memory_admin.list_memories(client, args.user)).items():
+                if args.memory_type in ("all", memory_type):
+                    print_memories(items, memory_type)
+        elif args.mode == "edit":
+            memory_type, key, value = _need(args.rest, 3, "edit TYPE KEY JSON")
+            print(await memory_admin.update_memory(client, args.user, memory_type, key, json.loads(value)))
+        elif args.mode == "delete":
+            memory_type, key = _need(args.rest, 2, "delete TYPE KEY")
+            await memory_admin.delete_memory(client, args.user, memory_type, key)
+            print(f"deleted {memory_type} memory {key}")
+        elif args.mode == "forget":
+            prompt = f"Delete every memory and thread of {args.user!r}? Type 'yes': "
+            if args.yes or (await asyncio.to_thread(input, prompt)).strip().lower() == "yes":
+                print(await memory_admin.forget_user(client, args.user))
+            else:
+                print("nothing deleted")
+    except (memory_admin.BadMemoryRequest, json.JSONDecodeError) as error:
+        sys.exit(f"error: {error}")
+
+
+def _need(rest: list[str], count: int, usage: str) -> list[str]:
+    if len(rest) != count:
+        sys.exit(f"usage: python -m agent.client {usage}")
+    return rest
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
