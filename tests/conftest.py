@@ -69,6 +69,7 @@ def _no_injected_faults(request):
     if "endpoint" in request.fixturenames:
         scripted = request.getfixturevalue("endpoint")
         scripted.fail_if = scripted.stall_if = scripted.malform_if = None
+        scripted.mode = "honest"
 
 
 AUTH_SECRET = "test-secret-" + uuid.uuid4().hex

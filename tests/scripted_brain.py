@@ -1,10 +1,14 @@
 """A scripted chat model for tests: every reply and tool call is derived from the prompt it gets.
 
 It understands a handful of English statements about the user ("I'm Lance", "I live in X",
-"I moved to X", "I work as a X", "I like X") and the formats this project and trustcall put
-into prompts, so tests exercise the real prompt -> model -> tool call -> store path with no
-network and no canned answers. The same brain serves in-process (``ScriptedChatModel``) and
-over HTTP as an OpenAI-compatible endpoint (``tests/scripted_openai.py``).
+"I moved to X", "I work as a X", "I like X") and retractions ("forget that I like X", "I no longer
+like X", "I don't like X anymore"), and the formats this project and trustcall put into prompts, so
+tests exercise the real prompt -> model -> tool call -> store path with no network and no canned
+answers. The same brain serves in-process (``ScriptedChatModel``) and over HTTP as an
+OpenAI-compatible endpoint (``tests/scripted_openai.py``).
+
+It can also misbehave the way real models do (``MODES``): each mode is one known failure, applied
+to every memory-writing call while it is on; chat replies are never affected.
 """
 
 from __future__ import annotations
@@ -27,10 +31,31 @@ _PLACE = r"([A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*)"
 _PHRASE = r"([a-z][\w' -]*?)\s*(?:[.,!?;]|\band\b|$)"
 FACT_PATTERNS: list[tuple[str, re.Pattern]] = [
     ("name", re.compile(_LEAD.format("(?:my name is|i'm|i am|call me)") + r"(?!(?:a|an|from|in)\b)([A-Z][a-z]+)")),
-    ("location", re.compile(_LEAD.format("(?:i live in|i moved to|i now live in|i'm from|i am from)") + _PLACE)),
+    ("location", re.compile(
+        _LEAD.format("(?:i live in|i moved to|i moved from .+? to|i now live in|i'm from|i am from)") + _PLACE
+    )),
     ("job", re.compile(_LEAD.format("(?:i work as an?|i work as|my job is)") + _PHRASE)),
     ("interests", re.compile(_LEAD.format("(?:i like|i love|i enjoy)") + _PHRASE)),
 ]
+
+RETRACTION = re.compile(
+    _LEAD.format("(?:forget that i|i no longer|i don't|i do not)") + r"(?:like|love|enjoy)\s+" + _PHRASE
+)
+_ANYMORE = re.compile(r"\s+any\s?more$", re.I)
+
+MODES = {
+    "honest": "does what the prompt asks",
+    "forgetful": "rewrites a document from the newest conversation only (semantic text; the profile by one "
+    "whole-document patch), dropping what was stored",
+    "text_only": "answers every memory extraction in prose and never calls a tool",
+    "duplicating": "inserts a new collection item for every fact it reads, stored or not, and never says nothing new",
+    "bad_doc_id": "patches under a json_doc_id that does not exist",
+    "bad_path": "patches a field path that does not exist",
+    "destructive": "removes the stored name from the profile; overwrites an unrelated collection item with a new fact",
+}
+NOTHING_NEW = "NothingNew"
+REMOVE = "RemoveDoc"
+PATCH = "PatchDoc"
 
 SENTENCES = {
     "name": "The user's name is {}.",
@@ -56,12 +81,18 @@ def user_utterances(messages: Sequence[BaseMessage]) -> list[str]:
 
 
 def facts_in(utterances: Sequence[str]) -> list[tuple[str, str]]:
-    """(field, value) pairs stated by the user, in the order they were said."""
+    """(field, value) pairs stated by the user, in the order they were said (retractions left out)."""
     facts = []
     for text in utterances:
+        text = RETRACTION.sub(" . ", text)
         for field, pattern in FACT_PATTERNS:
             facts += [(field, m.group(1).strip()) for m in pattern.finditer(text)]
     return facts
+
+
+def retractions_in(utterances: Sequence[str]) -> list[str]:
+    """The interests the user takes back ("forget that I like chess" -> "chess")."""
+    return [_ANYMORE.sub("", m.group(1).strip()) for text in utterances for m in RETRACTION.finditer(text)]
 
 
 def _system_text(messages: Sequence[BaseMessage]) -> str:
@@ -92,7 +123,7 @@ def _profile_args(facts: list[tuple[str, str]]) -> dict:
     return args
 
 
-def _profile_patches(current: dict, facts: list[tuple[str, str]]) -> list[dict]:
+def _profile_patches(current: dict, facts: list[tuple[str, str]], retracted: list[str]) -> list[dict]:
     patches: list[dict] = []
     interests = list(current.get("interests") or [])
     for field, value in facts:
@@ -103,7 +134,8 @@ def _profile_patches(current: dict, facts: list[tuple[str, str]]) -> list[dict]:
         elif current.get(field) != value:
             current = {**current, field: value}
             patches.append({"op": "replace", "path": f"/{field}", "value": value})
-    return patches
+    gone = sorted((i for i, v in enumerate(interests) if v in retracted), reverse=True)  # highest index first
+    return patches + [{"op": "remove", "path": f"/interests/{i}"} for i in gone]
 
 
 def _stem(sentence: str) -> str:
@@ -115,10 +147,12 @@ def _stem(sentence: str) -> str:
     return sentence
 
 
-def _rewrite_document(prompt: str, facts: list[tuple[str, str]]) -> str:
+def _rewrite_document(prompt: str, facts: list[tuple[str, str]], retracted: list[str], mode: str) -> str:
     current = prompt.split("Current document:", 1)[1].split("\n\n", 1)[0]
     lines = [ln.strip() for ln in current.strip().splitlines() if ":" in ln]
     entries: list[list[str]] = [[k.strip(), v.strip()] for k, v in (ln.split(":", 1) for ln in lines)]
+    if mode == "forgetful":
+        entries = []
     for field, value in facts:
         label = DOC_LABELS[field]
         same = [e for e in entries if e[0] == label and (field != "interests" or e[1] == value)]
@@ -126,6 +160,7 @@ def _rewrite_document(prompt: str, facts: list[tuple[str, str]]) -> str:
             same[0][1] = value
         else:
             entries.append([label, value])
+    entries = [e for e in entries if not (e[0] == DOC_LABELS["interests"] and e[1] in retracted)]
     return "\n".join(f"{k}: {v}" for k, v in entries)
 
 
@@ -138,43 +173,85 @@ def _chat_reply(system: str, messages: Sequence[BaseMessage]) -> str:
     return f"Here is what I remember about you: {remembered}"
 
 
-def respond(messages: Sequence[BaseMessage], tools: Sequence[dict], tool_choice: str) -> AIMessage:
-    """The scripted reply to ``messages`` given OpenAI-format ``tools`` and ``tool_choice``.
+def _patch(doc_id: str, patches: list[dict], mode: str) -> dict:
+    """A PatchDoc call, spoilt the way ``mode`` says."""
+    if mode == "bad_doc_id":
+        doc_id = "no-such-memory"
+    if mode == "bad_path":
+        patches = [{"op": "replace", "path": "/no_such_field", "value": p.get("value")} for p in patches]
+    return _call(PATCH, {"json_doc_id": doc_id, "planned_edits": "apply the new facts", "patches": patches})
 
-    ``tool_choice`` is 'auto', 'none', 'required' or the name of a tool.
+
+def _profile_calls(existing: list[tuple[str, dict]], facts, retracted, mode: str) -> list[dict]:
+    if not existing:
+        return [_call("UserProfile", _profile_args(facts))]
+    doc_id, current = existing[0]
+    if mode == "forgetful":
+        whole = {**_profile_args(facts), "connections": []}
+        return [_patch(doc_id, [{"op": "replace", "path": "", "value": whole}], mode)]
+    patches = _profile_patches(current, facts, retracted)
+    if mode == "destructive" and current.get("name"):
+        patches.append({"op": "remove", "path": "/name"})
+    return [_patch(doc_id, patches, mode)]
+
+
+def _collection_calls(existing: list[tuple[str, dict]], facts, retracted, names: list[str], mode: str) -> list[dict]:
+    by_stem = {_stem(value.get("content", "")): doc_id for doc_id, value in existing}
+    contents = {doc_id: value.get("content") for doc_id, value in existing}
+    calls: list[dict] = []
+    for field, value in facts:
+        sentence = SENTENCES[field].format(value)
+        doc_id = None if mode == "duplicating" else by_stem.get(_stem(sentence))
+        if doc_id is None:
+            unrelated = [d for d, v in existing if _stem(v.get("content", "")) != _stem(sentence)]
+            if mode == "destructive" and unrelated:  # overwrites a fact it was not asked about
+                calls.append(_patch(unrelated[0], [{"op": "replace", "path": "/content", "value": sentence}], mode))
+            else:
+                calls.append(_call("Memory", {"content": sentence}))
+            by_stem[_stem(sentence)] = "pending"
+        elif doc_id != "pending" and contents[doc_id] != sentence:
+            calls.append(_patch(doc_id, [{"op": "replace", "path": "/content", "value": sentence}], mode))
+    if REMOVE in names:
+        for value in retracted:
+            gone = by_stem.get(SENTENCES["interests"].format(value))
+            if gone not in (None, "pending"):
+                calls.append(_call(REMOVE, {"json_doc_id": gone}))
+    if not calls and mode == "duplicating" and existing:  # made to choose, it restates a stored fact
+        calls.append(_call("Memory", {"content": existing[0][1].get("content", "")}))
+    return calls
+
+
+def respond(
+    messages: Sequence[BaseMessage], tools: Sequence[dict], tool_choice: str, mode: str = "honest"
+) -> AIMessage:
+    """The scripted reply to ``messages`` given OpenAI-format ``tools`` and ``tool_choice``, in ``mode``.
+
+    ``tool_choice`` is 'auto', 'none', 'required' or the name of a tool; ``mode`` one of ``MODES``.
     """
+    if mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
     system = _system_text(messages)
-    facts = facts_in(user_utterances(messages))
+    said = user_utterances(messages)
+    facts, retracted = facts_in(said), retractions_in(said)
     names = [_tool_name(t) for t in tools] if tool_choice != "none" else []
     if not names:
         request = messages[-1].text if messages else ""
         if "Current document:" in request:
-            return AIMessage(content=_rewrite_document(request, facts))
+            return AIMessage(content=_rewrite_document(request, facts, retracted, mode))
         return AIMessage(content=_chat_reply(system, messages))
+    if mode == "text_only":
+        return AIMessage(content="I noted what you said about yourself.")
 
     calls: list[dict] = []
     existing = _existing_instances(system)
     if "UserProfile" in names or 'schema_type="UserProfile"' in system:
-        if existing:
-            doc_id, current = existing[0]
-            patches = _profile_patches(current, facts)
-            calls.append(_call("PatchDoc", {"json_doc_id": doc_id, "planned_edits": "apply new facts", "patches": patches}))
-        else:
-            calls.append(_call("UserProfile", _profile_args(facts)))
+        calls = _profile_calls(existing, facts, retracted, mode)
     elif "Memory" in names:
-        by_stem = {_stem(value.get("content", "")): doc_id for doc_id, value in existing}
-        contents = {doc_id: value.get("content") for doc_id, value in existing}
-        for field, value in facts:
-            sentence = SENTENCES[field].format(value)
-            doc_id = by_stem.get(_stem(sentence))
-            if doc_id is None:
-                calls.append(_call("Memory", {"content": sentence}))
-                by_stem[_stem(sentence)] = "pending"
-            elif doc_id != "pending" and contents[doc_id] != sentence:
-                patch = [{"op": "replace", "path": "/content", "value": sentence}]
-                calls.append(_call("PatchDoc", {"json_doc_id": doc_id, "planned_edits": "update", "patches": patch}))
-        if not calls and tool_choice != "auto" and existing:
-            calls.append(_call("PatchDoc", {"json_doc_id": existing[0][0], "planned_edits": "none", "patches": []}))
+        calls = _collection_calls(existing, facts, retracted, names, mode)
+        if not calls and NOTHING_NEW in names:
+            calls.append(_call(NOTHING_NEW, {"reason": "the conversation states nothing new about the user"}))
+        elif not calls and tool_choice != "auto" and existing:  # forced, with no way to say "nothing new"
+            calls.append(_call(PATCH, {"json_doc_id": existing[0][0], "planned_edits": "none", "patches": []}))
     if tool_choice not in ("auto", "required"):
         calls = [c for c in calls if c["name"] == tool_choice] or calls
     if not calls:
@@ -194,11 +271,20 @@ def normalize_tool_choice(tool_choice: Any) -> str:
 
 
 class ScriptedChatModel(BaseChatModel):
-    """In-process LangChain chat model over :func:`respond`; records every prompt it gets."""
+    """In-process LangChain chat model over :func:`respond`; records every prompt it gets.
+
+    ``misbehave(mode)`` switches it, and every copy bound to tools before, to one of ``MODES``.
+    """
 
     tools: list[dict] = Field(default_factory=list)
     tool_choice: str = "auto"
     prompts: list[list[BaseMessage]] = Field(default_factory=list)
+    behaviour: dict[str, str] = Field(default_factory=lambda: {"mode": "honest"})  # shared with bound copies
+
+    def misbehave(self, mode: str = "honest") -> None:
+        if mode not in MODES:
+            raise ValueError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
+        self.behaviour["mode"] = mode
 
     @property
     def _llm_type(self) -> str:
@@ -212,7 +298,8 @@ class ScriptedChatModel(BaseChatModel):
 
     def _generate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
         self.prompts.append(list(messages))
-        return ChatResult(generations=[ChatGeneration(message=respond(messages, self.tools, self.tool_choice))])
+        reply = respond(messages, self.tools, self.tool_choice, self.behaviour["mode"])
+        return ChatResult(generations=[ChatGeneration(message=reply)])
 
     def _stream(self, messages, stop=None, run_manager=None, **kwargs) -> Iterator[ChatGenerationChunk]:
         message = self._generate(messages).generations[0].message

@@ -1,7 +1,7 @@
 """An OpenAI-compatible chat-completions endpoint over the scripted brain, for server tests.
 
 Run standalone to point a real `langgraph dev` (or `make demo`) at it:
-    python -m tests.scripted_openai --port 8765
+    python -m tests.scripted_openai --port 8765 [--mode forgetful]
     OPENAI_BASE_URL=http://127.0.0.1:8765/v1 OPENAI_API_KEY=scripted make demo
 """
 
@@ -22,7 +22,7 @@ from langchain_core.messages import (
     ToolMessage,
 )
 
-from tests.scripted_brain import normalize_tool_choice, respond
+from tests.scripted_brain import MODES, normalize_tool_choice, respond
 
 
 def _text(content) -> str:
@@ -50,8 +50,9 @@ def to_messages(payload: list[dict]) -> list[BaseMessage]:
 class ScriptedOpenAI:
     """Serves /v1/chat/completions on 127.0.0.1 in a background thread; records each request."""
 
-    def __init__(self, port: int = 0, latency: float = 0.0):
+    def __init__(self, port: int = 0, latency: float = 0.0, mode: str = "honest"):
         self.latency = latency
+        self.mode = mode  # how the brain writes memory: one of tests.scripted_brain.MODES
         # Fault injection: predicates on the request body.
         self.fail_if = None  # answer with HTTP 500
         self.stall_if = None  # answer only after `stall_seconds` (a model that times out)
@@ -94,6 +95,7 @@ class ScriptedOpenAI:
             to_messages(request.get("messages", [])),
             request.get("tools") or [],
             normalize_tool_choice(request.get("tool_choice")),
+            self.mode,
         )
 
     def _handler(self):
@@ -209,8 +211,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every call")
+    parser.add_argument("--mode", default="honest", choices=list(MODES), help="how the brain writes memory")
     args = parser.parse_args()
-    with ScriptedOpenAI(args.port, args.latency) as endpoint:
+    with ScriptedOpenAI(args.port, args.latency, args.mode) as endpoint:
         print(f"scripted OpenAI-compatible endpoint at {endpoint.base_url}", flush=True)
         try:
             threading.Event().wait()
