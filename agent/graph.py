@@ -22,6 +22,7 @@ from agent.memory.kinds import (
     remember,
 )
 from agent.memory.retrieval import query_from
+from agent.memory.write_lock import write_lock
 from agent.memory.write_queue import queue_write
 from agent.models.registry import load_chat_model
 from agent.state import ChatState
@@ -72,10 +73,21 @@ async def respond(state: ChatState, runtime: Runtime[Context]) -> dict:
 
 
 async def write_memory(state: ChatState, runtime: Runtime[Context]) -> dict:
-    """Hot path: update the user's memory from the messages it has not seen, before the run ends."""
+    """Hot path: update the user's memory from the messages it has not seen, before the run ends.
+
+    It holds the user's write lock, so concurrent chat runs of one user write one after another.
+    A failed or refused write fails this run (the reply is already in the thread) and leaves the
+    cursor where it was, so the next turn tries these messages again.
+    """
     ctx = context_of(runtime)
+    config = get_config()
+    configurable = config.get("configurable", {})
     new = messages_after(state["messages"], state.get("memory_cursor"))
-    await remember(runtime.store, load_chat_model(ctx.model), ctx.user_id, ctx.memory_type, new, ctx.memory_top_k)
+    provenance = {"source": "hot_path", "chat_thread_id": configurable.get("thread_id"), "run_id": configurable.get("run_id")}
+    async with write_lock(config, ctx.user_id, ctx.memory_type):
+        await remember(
+            runtime.store, load_chat_model(ctx.model), ctx.user_id, ctx.memory_type, new, ctx.memory_top_k, provenance
+        )
     return {"memory_cursor": state["messages"][-1].id}
 
 

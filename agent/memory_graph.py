@@ -19,6 +19,7 @@ from langgraph.runtime import Runtime
 from agent.context import Context
 from agent.graph import context_of
 from agent.memory.kinds import remember
+from agent.memory.write_lock import write_lock
 from agent.memory.write_queue import later_write_queued
 from agent.models.registry import load_chat_model
 from agent.state import MemoryWriterState
@@ -39,10 +40,13 @@ async def extract(state: MemoryWriterState, config: RunnableConfig, runtime: Run
     if await later_write_queued(configurable.get("thread_id"), configurable.get("run_id")):
         return {}
     ctx = context_of(runtime)
+    provenance = {"source": "memory_writer", "run_id": configurable.get("run_id")}
     try:
-        await remember(
-            runtime.store, load_chat_model(ctx.model), ctx.user_id, ctx.memory_type, state["messages"], ctx.memory_top_k
-        )
+        async with write_lock(config, ctx.user_id, ctx.memory_type):
+            await remember(
+                runtime.store, load_chat_model(ctx.model), ctx.user_id, ctx.memory_type, state["messages"],
+                ctx.memory_top_k, provenance,
+            )
     except Exception as error:  # model, network or validation failure (after their own retries): nothing written
         failed_runs = state.get("failed_runs", 0) + 1
         dropped = failed_runs >= MAX_FAILED_RUNS

@@ -18,16 +18,18 @@ SEMANTIC_REQUEST = """Current document:
 {document}
 
 Write the updated document: keep every fact in it, add every durable fact the user stated in the
-conversation above, and when a new fact contradicts an old one keep only the new one.
-Reply with the complete document only, one fact per line."""
+conversation above, when a new fact contradicts an old one keep only the new one, and drop a fact only
+when the user takes it back. Reply with the complete document only, one fact per line."""
 
 PROFILE_INSTRUCTIONS = """You maintain the user's profile.
 Record every fact the user stated about themselves in the conversation below. When a new fact contradicts
-the profile, replace the old value. Leave fields the conversation says nothing about as they are."""
+the profile, replace the old value. Remove a value only when the user takes it back. Leave fields the
+conversation says nothing about as they are."""
 
 COLLECTION_INSTRUCTIONS = """You maintain a collection of memories about the user, one fact per memory.
 For each durable fact the user stated in the conversation below: if an existing memory is about the same
-thing, update that memory; otherwise insert a new memory. Do not duplicate existing memories."""
+thing, update that memory; otherwise insert a new memory. Do not duplicate existing memories. Remove a
+memory (ForgetMemory) only when the user takes it back. If the conversation teaches nothing new, call NothingNew."""
 
 CONVERSATION = """<conversation>
 {transcript}

@@ -27,3 +27,17 @@ class Memory(BaseModel):
     context: str | None = Field(
         default=None, description="When or why the fact came up, if it matters."
     )
+
+
+class NothingNew(BaseModel):
+    """Call this when the conversation teaches nothing new about the user: no new fact, no correction and no
+    retraction of a stored memory (small talk, questions, or only facts already remembered)."""
+
+    reason: str = Field(default="", description="In a few words, why there is nothing to remember.")
+
+
+class ForgetMemory(BaseModel):
+    """Call this when the user takes back a stored memory ("forget that ...", "I no longer ..."): it removes
+    the memory with this id. Never call it for a memory the user did not take back."""
+
+    json_doc_id: str = Field(description="The id of the stored memory the user took back.")

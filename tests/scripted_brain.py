@@ -54,7 +54,7 @@ MODES = {
     "destructive": "removes the stored name from the profile; overwrites an unrelated collection item with a new fact",
 }
 NOTHING_NEW = "NothingNew"
-REMOVE = "RemoveDoc"
+REMOVE = "ForgetMemory"
 PATCH = "PatchDoc"
 
 SENTENCES = {

@@ -29,6 +29,9 @@ def connect(url: str = DEFAULT_URL, token: str | None = None) -> LangGraphClient
 async def wait_for_memory(client: LangGraphClient, chat_thread_id: str) -> None:
     """Block until every memory write queued from this chat thread has finished; raise if one failed.
 
+    RunFailed says why: the memory-writer run's own error (a model error, a reply that made no choice, a
+    patch that could not be applied, a write refused because it would lose a stored fact, ...).
+
     In background mode a chat run returns before its memory is written; a new thread sees the
     memory once this returns.
     """
@@ -47,7 +50,9 @@ async def wait_for_memory(client: LangGraphClient, chat_thread_id: str) -> None:
     latest = runs[0] if runs else ours
     for run in {ours["run_id"]: ours, latest["run_id"]: latest}.values():
         if run["status"] != "success":
-            raise RunFailed(f"memory write {run['run_id']} ended with status {run['status']!r}")
+            state = await client.threads.get_state(thread_id)
+            reason = (state.get("values") or {}).get("error") or "no reason recorded"
+            raise RunFailed(f"memory write {run['run_id']} ended with status {run['status']!r}: {reason}")
 
 
 async def ensure_assistant(

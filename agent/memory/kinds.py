@@ -1,9 +1,10 @@
 """The three kinds of long-term memory, declared as data over one shared machinery.
 
-Each kind names how its items are shown to the chatbot, which writer keeps them and whether it is
-one document under a fixed key; loading, formatting, extracting and saving are the same code for
-all of them. A collection is never read whole: answering and writing both see the items a search
-finds relevant, so prompts stay bounded however many memories a user has.
+Each kind names how its items are shown to the chatbot, which writer keeps them, how a stored value
+splits into facts (what the write guards protect) and whether it is one document under a fixed key;
+loading, formatting, extracting, checking and saving (with history) are the same code for all of them.
+A collection is never read whole: answering and writing both see the items a search finds relevant, so
+prompts stay bounded however many memories a user has.
 """
 
 from __future__ import annotations
@@ -13,18 +14,21 @@ from dataclasses import dataclass
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AnyMessage
-from langgraph.store.base import BaseStore, Item, PutOp
+from langgraph.store.base import BaseStore, Item
 
 from agent import prompts
+from agent.memory.facts import FactsOf, document_facts, item_facts, record_facts
+from agent.memory.guards import Write, lost_facts, refusal, without_restatements
+from agent.memory.history import save_with_history
 from agent.memory.retrieval import search_memories
 from agent.memory.store import memory_namespace
-from agent.memory.writers import DocumentWriter, SchemaWriter, Writer
+from agent.memory.writers import DocumentWriter, ExtractionFailed, SchemaWriter, Writer
 from agent.schemas import Memory, UserProfile
 
 
 @dataclass(frozen=True)
 class MemoryKind:
-    """One memory type: how to render an item for the prompt, who writes the items, and its key.
+    """One memory type: how to render an item for the prompt, who writes the items, its facts, and its key.
 
     ``key`` set: one document under that key (not embedded). ``key`` None: a searchable collection.
     """
@@ -32,6 +36,7 @@ class MemoryKind:
     name: str
     render_item: Callable[[Item], str]
     writer: Writer
+    facts: FactsOf
     key: str | None = None
 
     def render(self, items: Sequence[Item], budget: int) -> str:
@@ -75,18 +80,21 @@ MEMORY_KINDS: dict[str, MemoryKind] = {
         name="semantic",
         render_item=_render_document,
         writer=DocumentWriter("semantic", prompts.SEMANTIC_INSTRUCTIONS, prompts.SEMANTIC_REQUEST),
+        facts=document_facts,
         key="semantic",
     ),
     "profile": MemoryKind(
         name="profile",
         render_item=_render_profile,
         writer=SchemaWriter(UserProfile, prompts.PROFILE_INSTRUCTIONS, key="profile"),
+        facts=record_facts,
         key="profile",
     ),
     "collection": MemoryKind(
         name="collection",
         render_item=_render_memory,
         writer=SchemaWriter(Memory, prompts.COLLECTION_INSTRUCTIONS),
+        facts=item_facts,
     ),
 }
 
@@ -154,18 +162,26 @@ async def remember(
     memory_type: str,
     messages: Sequence[AnyMessage],
     k: int = 10,
-) -> list[tuple[str, dict]]:
-    """Extract what ``messages`` teach about the user and save it; returns the writes.
+    provenance: dict | None = None,
+) -> list[Write]:
+    """Extract what ``messages`` teach about the user and save it with its history; returns the writes.
 
     The writer sees the existing memories relevant to what the user said (at most ``k`` items of
-    a collection), so a restated fact patches its item instead of adding a duplicate.
+    a collection), so a restated fact patches its item instead of adding a duplicate; a new memory that
+    restates a stored one is dropped. A write that would lose a stored fact the user neither corrected
+    nor retracted is refused whole (``agent.memory.guards``): ExtractionFailed, nothing written.
+    ``provenance`` (source, chat thread, run) is recorded with every version. Hold the user's write lock
+    (``agent.memory.write_lock``) around this call.
     """
     kind = memory_kind(memory_type)
-    namespace = memory_namespace(user_id, memory_type)
     said = "\n".join(m.text for m in messages if m.type == "human")
     existing = await recall(store, user_id, memory_type, said, k)
+    known = {item.key: item.value for item in existing}
     writes = await kind.writer.extract(model, transcript(messages), existing)
+    writes = without_restatements(writes, known, kind.facts)
+    if lost := lost_facts(known, writes, kind.facts, said):
+        raise ExtractionFailed(refusal(lost))
     if writes:
         index = False if kind.key is not None else None  # single documents are read by key, not searched
-        await store.abatch([PutOp(namespace, key, value, index=index) for key, value in writes])
+        await save_with_history(store, user_id, memory_type, writes, known, provenance or {}, index)
     return writes

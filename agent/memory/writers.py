@@ -1,23 +1,31 @@
-"""Memory writers: turn new conversation plus existing memory into Store writes."""
+"""Memory writers: turn new conversation plus existing memory into Store writes ((key, value); None deletes)."""
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from dataclasses import dataclass
 from typing import Protocol
+from uuid import UUID
 
+import jsonpatch
+import jsonpointer
+from langchain_core.callbacks import AsyncCallbackHandler
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import HumanMessage, SystemMessage
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+from langchain_core.outputs import LLMResult
 from langchain_core.runnables import Runnable
 from langgraph.store.base import Item
 from pydantic import BaseModel
 from trustcall import create_extractor
 
 from agent import prompts
+from agent.memory.guards import Write
 from agent.memory.retrieval import terms
+from agent.schemas import ForgetMemory, NothingNew
 
-Write = tuple[str, dict]
+PATCH_TOOL = "PatchDoc"  # trustcall's tool for patching an existing document
 TRUSTCALL_STEPS = 8  # a clean update takes 4 steps; this leaves two repair rounds
 
 
@@ -67,24 +75,72 @@ def _shares_words(text: str, source: str) -> bool:
 _extractors: dict[tuple, tuple[BaseChatModel, Runnable]] = {}
 
 
-def _extractor(model: BaseChatModel, schema: type[BaseModel], tool_choice, inserts: bool):
-    """A trustcall extractor per (model, schema), compiled once per process."""
-    cache_key = (id(model), schema, tool_choice, inserts)
+def _extractor(model: BaseChatModel, tools: tuple[type[BaseModel], ...], tool_choice: str, many: bool):
+    """A trustcall extractor per (model, tools), compiled once per process."""
+    cache_key = (id(model), tools, tool_choice, many)
     cached = _extractors.get(cache_key)
     if cached is None or cached[0] is not model:
-        runnable = create_extractor(
-            model, tools=[schema], tool_choice=tool_choice, enable_inserts=inserts
-        )
+        runnable = create_extractor(model, tools=list(tools), tool_choice=tool_choice, enable_inserts=many)
         cached = _extractors[cache_key] = (model, runnable)
     return cached[1]
+
+
+class _ModelReplies(AsyncCallbackHandler):
+    """The model's own replies during one extraction, by trustcall step (before trustcall applies patches)."""
+
+    def __init__(self) -> None:
+        self._steps: dict[UUID, str | None] = {}
+        self.replies: list[tuple[str | None, AIMessage]] = []
+
+    async def on_chat_model_start(self, serialized, messages, *, run_id: UUID, metadata=None, **kwargs) -> None:
+        self._steps[run_id] = (metadata or {}).get("langgraph_node")
+
+    async def on_llm_end(self, response: LLMResult, *, run_id: UUID, **kwargs) -> None:
+        message = getattr(response.generations[0][0], "message", None) if response.generations else None
+        if isinstance(message, AIMessage):
+            self.replies.append((self._steps.get(run_id), message))
+
+    def extraction(self) -> AIMessage | None:
+        """The reply to the extraction request itself (the last, when trustcall had to ask again)."""
+        answers = [message for step, message in self.replies if step in ("extract", "extract_updates")]
+        return answers[-1] if answers else None
+
+
+def _check_patches(reply: AIMessage, applied: set[str], known: dict[str, dict]) -> None:
+    """Raise when a patch in the model's reply names no stored memory or could not be applied."""
+    for call in reply.tool_calls:
+        if call["name"] != PATCH_TOOL:
+            continue
+        doc_id, patches = call["args"].get("json_doc_id"), call["args"].get("patches") or []
+        if doc_id not in known:
+            raise ExtractionFailed(
+                f"the model patched memory {doc_id!r}, which does not exist (stored: {', '.join(map(repr, known))}); "
+                "nothing was written"
+            )
+        if call["id"] in applied or not patches:
+            continue  # applied, or an empty patch: this memory stays as it is
+        try:
+            jsonpatch.apply_patch(known[doc_id], patches)
+            reason = "trustcall dropped it"
+        except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException, TypeError, ValueError) as error:
+            reason = str(error) or type(error).__name__
+        raise ExtractionFailed(
+            f"the model's patch to memory {doc_id!r} could not be applied ({reason}): {json.dumps(patches)[:300]}; "
+            "nothing was written"
+        )
 
 
 @dataclass(frozen=True)
 class SchemaWriter:
     """Keeps schema-shaped documents up to date with trustcall's JSON-patch extraction.
 
-    With ``key`` set there is exactly one document under that key; without it, each
-    new fact becomes a new item and existing items are patched in place by key.
+    With ``key`` set there is exactly one document under that key, and its tool (or a patch of it) is
+    forced. Without it, a collection: each new fact becomes a new item, existing items are patched in place
+    or removed by id (``ForgetMemory``), and ``NothingNew`` lets the model say there is nothing to
+    remember; one of these choices is forced on the first extraction and on every later one.
+
+    A reply that calls no tool, or patches a memory that does not exist or a path it cannot apply, raises
+    ExtractionFailed (trustcall on its own drops such patches of a collection without a word).
     """
 
     schema: type[BaseModel]
@@ -95,19 +151,27 @@ class SchemaWriter:
         self, model: BaseChatModel, transcript: str, existing: list[Item]
     ) -> list[Write]:
         name = self.schema.__name__
-        inserts = self.key is None
-        # One document: force its tool. A collection: let the model decide whether to insert.
-        extractor = _extractor(model, self.schema, None if inserts else name, inserts)
+        many = self.key is None
+        tools = (self.schema, NothingNew, *([ForgetMemory] if existing else [])) if many else (self.schema,)
+        extractor = _extractor(model, tools, "any" if many else name, many)
+        replies = _ModelReplies()
         result = await extractor.ainvoke(
             {
                 "messages": [SystemMessage(self.instructions), HumanMessage(transcript)],
                 "existing": [(item.key, name, item.value) for item in existing],
             },
             # trustcall answers a failing model call by asking again, with no limit but this one.
-            {"recursion_limit": TRUSTCALL_STEPS},
+            {"recursion_limit": TRUSTCALL_STEPS, "callbacks": [replies]},
         )
+        reply = replies.extraction()
+        if reply is None or not reply.tool_calls:
+            said = f": {reply.text[:200]!r}" if reply is not None and reply.text else ""
+            choices = f"{name}, PatchDoc, ForgetMemory or NothingNew" if many else f"{name} or PatchDoc"
+            raise ExtractionFailed(f"the model called no tool (one of {choices} was required){said}; nothing was written")
+        known = {item.key: item.value for item in existing}
+        _check_patches(reply, {meta["id"] for meta in result["response_metadata"]}, known)
         calls = [call for message in result["messages"] for call in message.tool_calls]
-        if not result["responses"] and not inserts:
+        if not result["responses"] and not many:
             # One document's tool call is forced (an unchanged document still comes back): none is a failure.
             raise ExtractionFailed(f"the model returned no valid {name} tool call; nothing was written")
         if len(result["responses"]) < len(calls):
@@ -115,10 +179,18 @@ class SchemaWriter:
                 f"{len(calls) - len(result['responses'])} of {len(calls)} {name} tool calls stayed "
                 f"invalid after {result['attempts']} attempts; nothing was written"
             )
-        known = {item.key: item.value for item in existing}
         empty = _empty_value(self.schema)
         writes: list[Write] = []
         for response, meta in zip(result["responses"], result["response_metadata"], strict=False):
+            if isinstance(response, NothingNew):
+                continue
+            if isinstance(response, ForgetMemory):
+                if response.json_doc_id not in known:
+                    raise ExtractionFailed(
+                        f"the model removed memory {response.json_doc_id!r}, which does not exist; nothing was written"
+                    )
+                writes.append((response.json_doc_id, None))
+                continue
             key = self.key or meta.get("json_doc_id") or str(uuid.uuid4())
             value = response.model_dump(mode="json")
             if value != known.get(key, empty):

@@ -174,7 +174,7 @@ class LocalChatModel(BaseChatModel):
         named = {t["function"]["name"]: t for t in self.tools}
         schemas = {
             name: tool_grammar.bounded(tool["function"].get("parameters") or {"type": "object", "properties": {}})
-            for name, tool in named.items() if name != tool_grammar.PATCH_TOOL
+            for name, tool in named.items() if name not in tool_grammar.NOT_GENERATED
         }
         updating = tool_grammar.PATCH_TOOL in named and bool(documents)
         if updating and not schemas:
@@ -215,7 +215,9 @@ class LocalChatModel(BaseChatModel):
                 if patches := tool_grammar.merge_patches(dict(documents)[target], args):
                     calls.append(tool_grammar.patch_call(target, patches))
                     known = [(d, doc) for d, doc in known if d != target]  # one patch per document
-        if not calls and self.tool_choice == "required":
+        if not calls and tool_grammar.NOTHING_NEW in named:
+            calls = [{"name": tool_grammar.NOTHING_NEW, "args": {"reason": "nothing the user said was new"}}]
+        elif not calls and self.tool_choice == "required":
             if updating:
                 calls = [tool_grammar.patch_call(documents[0][0], [])]
             elif raw:

@@ -23,6 +23,10 @@ from typing import Any
 MAX_ITEMS = 4
 MAX_STRING = 80
 PATCH_TOOL = "PatchDoc"
+NOTHING_NEW = "NothingNew"
+# Computed here, never generated: patches from extracted facts; "nothing new" when none is grounded;
+# deletions not at all (a 135M model cannot tell a retraction from a mention).
+NOT_GENERATED = frozenset({PATCH_TOOL, NOTHING_NEW, "ForgetMemory"})
 GROUNDED_SHARE = 0.5
 SAME_TOPIC_SHARE = 0.5
 

@@ -1,0 +1,70 @@
+"""What a stored memory asserts, fact by fact: the unit the write guards protect.
+
+Each memory type splits a stored value into facts: a semantic document into its lines, a profile into
+its fields and list entries, a collection item into its one ``content``. A fact has content words (the
+retrieval tokenizer's terms), a subject (what it is about: a label, a field, or its first content word)
+and whether it holds a single value (a city, a name) that a correction replaces, or one of several
+(an interest) that only a retraction removes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from agent.memory.retrieval import terms
+
+
+@dataclass(frozen=True)
+class Fact:
+    text: str
+    """How the fact reads in a report: 'Name: Lance', 'location: Boston', 'The user likes chess.'"""
+    words: frozenset[str]
+    subject: frozenset[str]
+    single: bool = True
+    """One value at a time: a new value on the same subject may replace it."""
+
+
+FactsOf = Callable[[dict], list[Fact]]
+
+_LABELLED = re.compile(r"^([^:]{1,40}):\s*\S")
+_LIST_MARK = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s*")
+_HEDGES = frozenset({"now", "currently", "still", "also", "recently", "really", "actually", "usually", "often"})
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(terms(text))
+
+
+def sentence_subject(text: str) -> frozenset[str]:
+    """A line's subject: its label ('Location: Paris' -> location), else its first content word."""
+    labelled = _LABELLED.match(text)
+    if labelled and len(labelled.group(1).split()) <= 3:
+        return _words(labelled.group(1))
+    first = [t for t in terms(text) if t not in _HEDGES][:1]
+    return frozenset(first)
+
+
+def document_facts(value: dict) -> list[Fact]:
+    """A free-text document: one fact per non-empty line."""
+    lines = (_LIST_MARK.sub("", line).strip() for line in str(value.get("content") or "").splitlines())
+    return [Fact(line, _words(line), sentence_subject(line)) for line in lines if terms(line)]
+
+
+def record_facts(value: dict) -> list[Fact]:
+    """A structured record (the profile): a fact per scalar field, one per entry of a list field."""
+    facts = []
+    for field, held in value.items():
+        subject = frozenset({f"{field}:"})  # never a word, so only the same field shares it
+        for entry in held if isinstance(held, list) else [held]:
+            if entry not in (None, "", [], {}):
+                text = f"{field}: {entry}"
+                facts.append(Fact(text, _words(str(entry)), subject, single=not isinstance(held, list)))
+    return facts
+
+
+def item_facts(value: dict) -> list[Fact]:
+    """A collection item: its ``content`` is the fact (``context`` only says when or why it came up)."""
+    content = str(value.get("content") or "").strip()
+    return [Fact(content, _words(content), sentence_subject(content))] if terms(content) else []

@@ -1,0 +1,75 @@
+"""Every memory's past versions, kept beside the memories and out of the answering path.
+
+One history item per memory, under ("memory", user_id, "history", memory_type) with the memory's key:
+not under the memory type's own namespace (whose prefix searches list memories and build prompts) and
+never embedded (``index=False``). Its value is ``{"key", "next", "versions"}``; a version is
+
+    {"version": 7, "value": {...} or None (deleted), "valid_from": ISO time, "valid_until": ISO time or None,
+     "source": "memory_writer" | "hot_path" | "page" | "cli", "chat_thread_id": ..., "run_id": ...,
+     "restored_from": 3}
+
+Like a fact in Zep, a superseded version is closed (``valid_until``) rather than erased; only the last
+``MAX_VERSIONS`` of each memory are kept. A memory changed around this module (straight through the
+store API) gets its unrecorded value added as a version of unknown source at the next recorded change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timezone
+
+from langgraph.store.base import BaseStore, GetOp, PutOp
+
+from agent.context import check_user_id
+from agent.memory.store import ROOT, memory_namespace
+
+HISTORY = "history"
+MAX_VERSIONS = 20
+
+
+def history_namespace(user_id: str, memory_type: str) -> tuple[str, str, str, str]:
+    """Where the versions of one user's memories of one type are kept."""
+    return (ROOT, check_user_id(user_id), HISTORY, memory_type)
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat()
+
+
+def with_version(history: dict | None, key: str, value: dict | None, *, current: dict | None, at: str, **provenance) -> dict:
+    """``history`` (a history item's value, or None) after ``value`` replaced ``current`` at ``at``."""
+    versions = [dict(v) for v in (history or {}).get("versions", [])]
+    number = (history or {}).get("next", 1)
+    if current != (versions[-1]["value"] if versions else None):  # written around the history
+        versions.append({"version": number, "value": current, "valid_from": None, "valid_until": None, "source": "unknown"})
+        number += 1
+    if versions and versions[-1]["valid_until"] is None:
+        versions[-1]["valid_until"] = at
+    recorded = {name: detail for name, detail in provenance.items() if detail is not None}
+    versions.append({"version": number, "value": value, "valid_from": at, "valid_until": None, **recorded})
+    return {"key": key, "next": number + 1, "versions": versions[-MAX_VERSIONS:]}
+
+
+def find_version(history: dict | None, number: int) -> dict | None:
+    """Version ``number`` of a history item's value, if it is still kept."""
+    return next((v for v in (history or {}).get("versions", []) if v.get("version") == number), None)
+
+
+async def save_with_history(
+    store: BaseStore,
+    user_id: str,
+    memory_type: str,
+    writes: Sequence[tuple[str, dict | None]],
+    known: dict[str, dict],
+    provenance: dict,
+    index: bool | None,
+) -> None:
+    """Apply ``writes`` (a None value deletes) and record each as a new version of its memory."""
+    namespace, past = memory_namespace(user_id, memory_type), history_namespace(user_id, memory_type)
+    histories = await store.abatch([GetOp(past, key) for key, _ in writes])
+    at, ops = now(), []
+    for (key, value), history in zip(writes, histories, strict=True):
+        ops.append(PutOp(namespace, key, value, index=index))
+        recorded = with_version(history.value if history else None, key, value, current=known.get(key), at=at, **provenance)
+        ops.append(PutOp(past, key, recorded, index=False))
+    await store.abatch(ops)

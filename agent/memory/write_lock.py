@@ -1,0 +1,94 @@
+"""One memory write at a time per user and memory type, across every worker of the deployment.
+
+A write reads the stored memory, asks the model (seconds) and saves the result: two writes of one user
+interleaved this way lose each other's facts. Background writes are queued on one thread per user and
+type already; hot-path writes run inside chat runs on many threads, and edits come from the memory page
+and the command line. All of them hold this lock while they read, extract and save.
+
+On a LangGraph server the lock is a lease on the platform's own run queue, the one primitive every worker
+shares: a run created on the user's lock thread with ``multitask_strategy="reject"`` and
+``after_seconds=LEASE_SECONDS``. While it is pending, any other attempt to create a run there is refused
+(HTTP 409), so whoever created it holds the lock; releasing it cancels the run. The pending run needs no
+job slot, so a chat run can hold the lock without waiting on another run (waiting for a queued memory-writer
+run from inside a chat run would deadlock a server with one job per worker, `langgraph dev`'s default). If
+the holder dies, the run starts when the lease ends, does nothing and frees the thread.
+
+Outside a server (the graph compiled in-process) an asyncio lock per event loop does the same job.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from langchain_core.runnables import RunnableConfig
+from langgraph_sdk import get_client
+from langgraph_sdk.client import LangGraphClient
+from langgraph_sdk.errors import ConflictError, NotFoundError
+
+from agent.memory.write_queue import MEMORY_GRAPH_ID
+
+LEASE_SECONDS = 600  # longer than any write: a model call, trustcall's repairs and their retries
+WAIT_SECONDS = 300
+_LOCK_NAMESPACE = uuid.UUID("0b6f3c1e-8f7d-4d0a-9a52-6c1d2e9b4a11")
+_local: dict[tuple[int, str, str], asyncio.Lock] = {}
+
+
+class MemoryBusy(RuntimeError):
+    """Another write of this user's memory held the lock for longer than a write may wait."""
+
+
+def lock_thread_id(user_id: str, memory_type: str) -> str:
+    """The fixed id of the thread whose run queue locks ``user_id``'s ``memory_type`` memory."""
+    return str(uuid.uuid5(_LOCK_NAMESPACE, f"{user_id}\x00{memory_type}"))
+
+
+@asynccontextmanager
+async def platform_lock(client: LangGraphClient, user_id: str, memory_type: str) -> AsyncIterator[None]:
+    """Hold the lease on ``user_id``'s ``memory_type`` memory through ``client`` (any worker, any process)."""
+    thread_id = lock_thread_id(user_id, memory_type)
+    await client.threads.create(
+        thread_id=thread_id,
+        if_exists="do_nothing",
+        metadata={"purpose": "memory-lock", "user_id": user_id, "memory_type": memory_type},
+    )
+    deadline, pause = time.monotonic() + WAIT_SECONDS, 0.05
+    while True:
+        try:
+            lease = await client.runs.create(
+                thread_id, MEMORY_GRAPH_ID, input={"messages": []},
+                multitask_strategy="reject", after_seconds=LEASE_SECONDS,
+            )
+            break
+        except ConflictError:
+            if time.monotonic() > deadline:
+                raise MemoryBusy(
+                    f"another write of {memory_type} memory held it for over {WAIT_SECONDS} s; nothing was written"
+                ) from None
+            await asyncio.sleep(pause * (0.5 + random.random()))
+            pause = min(pause * 1.5, 1.0)
+    try:
+        yield
+    finally:
+        try:
+            await asyncio.shield(client.runs.cancel(thread_id, lease["run_id"]))
+        except NotFoundError:
+            pass  # the user's data was deleted meanwhile ("forget everything")
+
+
+@asynccontextmanager
+async def process_lock(user_id: str, memory_type: str) -> AsyncIterator[None]:
+    """The same exclusion within one process and event loop (graphs compiled and run in-process)."""
+    lock = _local.setdefault((id(asyncio.get_running_loop()), user_id, memory_type), asyncio.Lock())
+    async with lock:
+        yield
+
+
+def write_lock(config: RunnableConfig, user_id: str, memory_type: str):
+    """The lock for a write made inside a graph run: the platform's when a LangGraph server runs the graph."""
+    on_server = "assistant_id" in config.get("configurable", {})  # set on every run a server starts
+    return platform_lock(get_client(), user_id, memory_type) if on_server else process_lock(user_id, memory_type)
