@@ -3,8 +3,8 @@
 What the loss guard guarantees, for every memory type (facts as ``agent.memory.facts`` splits them):
 a write may drop a stored fact only when
 
-- it keeps the fact's words somewhere in the new value of the same memory (rewording, reordering and
-  merging lines are fine);
+- it keeps the fact's own words (those beyond its subject: 'Boston' of 'Location: Boston') somewhere in
+  the new value of the same memory (rewording, relabelling, reordering and merging lines are fine);
 - or it corrects the fact: the fact holds a single value, no other stored fact shares its subject, and
   the new value of the same memory has a fact on that subject with a word that is new to the memory and
   that the user said in these messages ('Location: Boston' -> 'Location: Paris' after "I moved to Paris");
@@ -42,10 +42,13 @@ def _words_of(facts: Sequence[Fact]) -> frozenset[str]:
     return frozenset().union(*(fact.words for fact in facts))
 
 
+def _own_words(fact: Fact) -> frozenset[str]:
+    return fact.words - fact.subject or fact.words
+
+
 def retracted(fact: Fact, sentences: Sequence[str]) -> bool:
     """Whether a sentence of the user takes ``fact`` back: a retraction cue and one of the fact's own words."""
-    named = fact.words - fact.subject or fact.words
-    return any(_CUES.search(sentence) and named & set(terms(sentence)) for sentence in sentences)
+    return any(_CUES.search(sentence) and _own_words(fact) & set(terms(sentence)) for sentence in sentences)
 
 
 def _corrected(fact: Fact, after: Sequence[Fact], before: frozenset[str], said: set[str], stored: list[Fact]) -> bool:
@@ -69,7 +72,7 @@ def lost_facts(known: dict[str, dict], writes: Sequence[Write], facts_of: FactsO
         after = facts_of(value) if value is not None else []
         kept, before = _words_of(after), _words_of(stored[key])
         for fact in stored[key]:
-            if fact.words <= kept or _corrected(fact, after, before, said_words, everything):
+            if _own_words(fact) <= kept or _corrected(fact, after, before, said_words, everything):
                 continue
             if not retracted(fact, sentences):
                 lost.append(fact)
