@@ -14,8 +14,8 @@ from agent.client import sdk as client_module
 from agent.graph import builder
 from agent.memory.embeddings import embed
 from agent.models.registry import RETRIES_ENV, TIMEOUT_ENV, register_provider
-from agent.server.auth import SECRET_ENV, mint
 from agent.server.dev_server import PROJECT_ROOT
+from agent.server.tokens import SECRET_ENV, mint
 from tests.scripted_brain import ScriptedChatModel
 from tests.scripted_openai import ScriptedOpenAI
 from tests.server import dev_server
