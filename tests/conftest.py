@@ -81,7 +81,7 @@ def server(endpoint, tmp_path_factory):
         "OPENAI_BASE_URL": endpoint.base_url, "OPENAI_API_KEY": "scripted-test-key", SECRET_ENV: AUTH_SECRET,
         TIMEOUT_ENV: "2", RETRIES_ENV: "0",  # so that a stalled model fails within a test
     }
-    with dev_server(tmp_path_factory.mktemp("langgraph-dev"), env, n_jobs_per_worker=10) as running:
+    with dev_server(tmp_path_factory.mktemp("langgraph-dev"), env) as running:
         yield running
 
 

@@ -32,6 +32,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from agent.client import memory_admin
+from agent.memory import embeddings
 from agent.server import auth, revocation, tokens
 from agent.server.page_html import LOGIN_PAGE, MEMORY_PAGE
 from agent.server.route_guard import RouteGuard
@@ -202,7 +203,15 @@ async def revoke_tokens(request: Request) -> Response:
     return response
 
 
+@contextlib.asynccontextmanager
+async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    """Server start: load the store index's embedder before the first request needs it."""
+    await embeddings.warm_up()
+    yield
+
+
 app = Starlette(
+    lifespan=lifespan,
     routes=[
         Route("/memories", page, methods=["GET"]),
         Route("/memories/login", login, methods=["POST"]),
