@@ -55,6 +55,10 @@ def find_version(history: dict | None, number: int) -> dict | None:
     return next((v for v in (history or {}).get("versions", []) if v.get("version") == number), None)
 
 
+class MemoryChanged(RuntimeError):
+    """A memory changed between the writer's read and its save (an edit); nothing was written."""
+
+
 async def save_with_history(
     store: BaseStore,
     user_id: str,
@@ -64,9 +68,19 @@ async def save_with_history(
     provenance: dict,
     index: bool | None,
 ) -> None:
-    """Apply ``writes`` (a None value deletes) and record each as a new version of its memory."""
+    """Apply ``writes`` (a None value deletes) and record each as a new version of its memory.
+
+    ``known`` holds the values the writer read: if a memory to be written holds anything else now (edited
+    on the memory page or the command line meanwhile), MemoryChanged is raised and nothing is written.
+    """
     namespace, past = memory_namespace(user_id, memory_type), history_namespace(user_id, memory_type)
-    histories = await store.abatch([GetOp(past, key) for key, _ in writes])
+    keys = [key for key, _ in writes]
+    found = await store.abatch([GetOp(namespace, key) for key in keys] + [GetOp(past, key) for key in keys])
+    stored, histories = found[: len(keys)], found[len(keys) :]
+    if changed := [key for key, item in zip(keys, stored, strict=True) if (item.value if item else None) != known.get(key)]:
+        raise MemoryChanged(
+            f"memory {', '.join(map(repr, changed))} changed while the model was writing (an edit?); nothing was written"
+        )
     at, ops = now(), []
     for (key, value), history in zip(writes, histories, strict=True):
         ops.append(PutOp(namespace, key, value, index=index))

@@ -2,8 +2,9 @@
 
 A write reads the stored memory, asks the model (seconds) and saves the result: two writes of one user
 interleaved this way lose each other's facts. Background writes are queued on one thread per user and
-type already; hot-path writes run inside chat runs on many threads, and edits come from the memory page
-and the command line. All of them hold this lock while they read, extract and save.
+type already; hot-path writes run inside chat runs on many threads. Both hold this lock while they read,
+extract and save. (Edits from the memory page and the command line are single puts with no model call;
+a writer re-reads what it is about to change just before saving and refuses if an edit got there first.)
 
 On a LangGraph server the lock is a lease on the platform's own run queue, the one primitive every worker
 shares: a run created on the user's lock thread with ``multitask_strategy="reject"`` and
@@ -21,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -30,11 +30,10 @@ from langgraph_sdk import get_client
 from langgraph_sdk.client import LangGraphClient
 from langgraph_sdk.errors import ConflictError, NotFoundError
 
-from agent.memory.write_queue import MEMORY_GRAPH_ID
+from agent.memory.write_queue import MEMORY_GRAPH_ID, as_graph, writer_thread_id
 
 LEASE_SECONDS = 600  # longer than any write: a model call, trustcall's repairs and their retries
 WAIT_SECONDS = 300
-_LOCK_NAMESPACE = uuid.UUID("0b6f3c1e-8f7d-4d0a-9a52-6c1d2e9b4a11")
 _local: dict[tuple[int, str, str], asyncio.Lock] = {}
 
 
@@ -43,26 +42,30 @@ class MemoryBusy(RuntimeError):
 
 
 def lock_thread_id(user_id: str, memory_type: str) -> str:
-    """The fixed id of the thread whose run queue locks ``user_id``'s ``memory_type`` memory."""
-    return str(uuid.uuid5(_LOCK_NAMESPACE, f"{user_id}\x00{memory_type}"))
+    """The fixed id of the thread whose run queue locks ``user_id``'s ``memory_type`` memory.
+
+    A memory-writer thread id (with the server's MAC when auth is on): only the server's graphs may
+    create it and run on it; its owner may read, cancel and delete it.
+    """
+    return writer_thread_id(user_id, f"{memory_type}-lock")
 
 
 @asynccontextmanager
 async def platform_lock(client: LangGraphClient, user_id: str, memory_type: str) -> AsyncIterator[None]:
-    """Hold the lease on ``user_id``'s ``memory_type`` memory through ``client`` (any worker, any process)."""
+    """Hold the lease on ``user_id``'s ``memory_type`` memory (any worker, any process); graph code only."""
     thread_id = lock_thread_id(user_id, memory_type)
-    await client.threads.create(
-        thread_id=thread_id,
-        if_exists="do_nothing",
-        metadata={"purpose": "memory-lock", "user_id": user_id, "memory_type": memory_type},
-    )
+    with as_graph():
+        await client.threads.create(
+            thread_id=thread_id, if_exists="do_nothing", metadata={"purpose": "memory-lock", "memory_type": memory_type}
+        )
     deadline, pause = time.monotonic() + WAIT_SECONDS, 0.05
     while True:
         try:
-            lease = await client.runs.create(
-                thread_id, MEMORY_GRAPH_ID, input={"messages": []},
-                multitask_strategy="reject", after_seconds=LEASE_SECONDS,
-            )
+            with as_graph():
+                lease = await client.runs.create(
+                    thread_id, MEMORY_GRAPH_ID, input={"messages": []},
+                    multitask_strategy="reject", after_seconds=LEASE_SECONDS,
+                )
             break
         except ConflictError:
             if time.monotonic() > deadline:
@@ -75,7 +78,8 @@ async def platform_lock(client: LangGraphClient, user_id: str, memory_type: str)
         yield
     finally:
         try:
-            await asyncio.shield(client.runs.cancel(thread_id, lease["run_id"]))
+            with as_graph():
+                await asyncio.shield(client.runs.cancel(thread_id, lease["run_id"]))
         except NotFoundError:
             pass  # the user's data was deleted meanwhile ("forget everything")
 
