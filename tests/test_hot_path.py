@@ -9,6 +9,8 @@ from langgraph_sdk.errors import PermissionDeniedError
 
 from agent.client.sdk import ensure_assistant, memories
 from agent.memory.write_lock import lock_thread_id
+from agent.server.tokens import SECRET_ENV
+from tests.conftest import AUTH_SECRET
 
 ALL_TYPES = ["semantic", "profile", "collection"]
 HOBBIES = [
@@ -32,7 +34,8 @@ async def test_sixteen_concurrent_hot_path_writers_of_one_user_lose_no_fact(clie
     assert [h for h in HOBBIES if h not in stored] == []
 
 
-async def test_the_write_lease_is_taken_on_the_platform_released_and_not_a_clients_to_take(client, user):
+async def test_the_write_lease_is_taken_on_the_platform_released_and_not_a_clients_to_take(client, user, monkeypatch):
+    monkeypatch.setenv(SECRET_ENV, AUTH_SECRET)  # to compute the server's MAC'd lock-thread id
     assistant = await ensure_assistant(client, "profile", write_mode="hot_path")
     thread = (await client.threads.create())["thread_id"]
     result = await client.runs.wait(thread, assistant, input={"messages": [{"role": "user", "content": "I like chess."}]})
