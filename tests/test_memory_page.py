@@ -12,6 +12,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
+from agent.client import memory_admin
 from agent.server.tokens import mint
 from tests.conftest import AUTH_SECRET
 
@@ -81,6 +82,17 @@ async def test_page_lists_deletes_and_forgets_behind_a_login(browser, server, co
     await run(lambda: wait.until(lambda d: _items(d) == ["city"]))
     assert await client.store.get_item(namespace, "tea") is None
     assert (await client.store.get_item(namespace, "city"))["value"]["content"] == "The user lives in Milan."
+
+    # A memory's history: the page's edit is a version of its own; restoring the first brings Turin back.
+    await run(lambda: browser.find_element(By.CSS_SELECTOR, ".item[data-key=city] .history").click())
+    await run(lambda: wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".item[data-key=city] .version")) == 2))
+    newest = browser.find_element(By.CSS_SELECTOR, ".item[data-key=city] .version").text
+    assert "Milan" in newest and "page" in newest
+    await run(lambda: browser.find_element(By.CSS_SELECTOR, ".item[data-key=city] .version[data-version='1'] .restore").click())
+    await run(lambda: wait.until(lambda d: d.find_element(By.ID, "status").text == "Restored version 1."))
+    assert (await client.store.get_item(namespace, "city"))["value"]["content"] == "The user lives in Turin."
+    versions = await memory_admin.memory_history(client, user, "collection", "city")
+    assert [(v["source"], v.get("restored_from")) for v in versions] == [("unknown", None), ("page", None), ("page", 1)]
 
     # "Forget everything" asks first; cancelling keeps everything.
     await run(lambda: browser.find_element(By.ID, "forget").click())

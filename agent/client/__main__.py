@@ -5,6 +5,8 @@
     python -m agent.client memories --token $TOKEN                    # list
     python -m agent.client edit collection <key> '{"content": "..."}' --token $TOKEN
     python -m agent.client delete collection <key> --token $TOKEN
+    python -m agent.client memories history collection [<key>] --token $TOKEN   # versions (or keys)
+    python -m agent.client restore collection <key> <version> --token $TOKEN
     python -m agent.client forget --token $TOKEN                      # asks first; --yes to skip
 
 With auth on (the default langgraph.json) the server knows the user from the token: pass --token
@@ -67,8 +69,10 @@ async def chat(client: LangGraphClient, user: str, memory_type: str, model: str 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("mode", nargs="?", default="demo", choices=["demo", "chat", "memories", "edit", "delete", "forget"])
-    parser.add_argument("rest", nargs="*", help="edit: TYPE KEY JSON; delete: TYPE KEY")
+    parser.add_argument("mode", nargs="?", default="demo", choices=["demo", "chat", "memories", "edit", "delete", "restore", "forget"])
+    parser.add_argument(
+        "rest", nargs="*", help="edit: TYPE KEY JSON; delete: TYPE KEY; memories history TYPE [KEY]; restore: TYPE KEY VERSION"
+    )
     parser.add_argument("--yes", action="store_true", help="forget: do not ask for confirmation")
     parser.add_argument("--url", default=DEFAULT_URL, help=f"LangGraph server (default {DEFAULT_URL})")
     parser.add_argument("--user", default="lance", help="user_id (without auth, or to mint a token locally)")
@@ -96,9 +100,11 @@ async def main(argv: list[str] | None = None) -> None:
 
 
 async def manage(client: LangGraphClient, args: argparse.Namespace) -> None:
-    """The memory-management commands: memories (list), edit, delete, forget."""
+    """The memory-management commands: memories (list), memories history, edit, delete, restore, forget."""
     try:
-        if args.mode == "memories":
+        if args.mode == "memories" and args.rest[:1] == ["history"]:
+            await print_history(client, args.user, *_need(args.rest[1:], (1, 2), "memories history TYPE [KEY]"))
+        elif args.mode == "memories":
             for memory_type, items in (await memory_admin.list_memories(client, args.user)).items():
                 if args.memory_type in ("all", memory_type):
                     print_memories(items, memory_type)
@@ -109,6 +115,10 @@ async def manage(client: LangGraphClient, args: argparse.Namespace) -> None:
             memory_type, key = _need(args.rest, 2, "delete TYPE KEY")
             await memory_admin.delete_memory(client, args.user, memory_type, key)
             print(f"deleted {memory_type} memory {key}")
+        elif args.mode == "restore":
+            memory_type, key, version = _need(args.rest, 3, "restore TYPE KEY VERSION")
+            restored = await memory_admin.restore_memory(client, args.user, memory_type, key, _version(version))
+            print(f"restored {memory_type} memory {key} to version {version}: {restored}")
         elif args.mode == "forget":
             prompt = f"Delete every memory and thread of {args.user!r}? Type 'yes': "
             if args.yes or (await asyncio.to_thread(input, prompt)).strip().lower() == "yes":
@@ -119,10 +129,29 @@ async def manage(client: LangGraphClient, args: argparse.Namespace) -> None:
         sys.exit(f"error: {error}")
 
 
-def _need(rest: list[str], count: int, usage: str) -> list[str]:
-    if len(rest) != count:
+def _need(rest: list[str], count: int | tuple[int, ...], usage: str) -> list[str]:
+    if len(rest) not in (count if isinstance(count, tuple) else (count,)):
         sys.exit(f"usage: python -m agent.client {usage}")
     return rest
+
+
+def _version(text: str) -> int:
+    if not text.isdigit():
+        raise memory_admin.BadMemoryRequest(f"a version is a number (got {text!r})")
+    return int(text)
+
+
+async def print_history(client: LangGraphClient, user: str, memory_type: str, key: str | None = None) -> None:
+    """A memory's versions, oldest first; without a key, every memory of the type that has a history."""
+    if key is None:
+        for remembered in await memory_admin.remembered_keys(client, user, memory_type):
+            state = "deleted" if remembered["current"] is None else json.dumps(remembered["current"])
+            print(f"  [{remembered['key']}] {remembered['versions']} version(s); now: {state}")
+        return
+    for version in await memory_admin.memory_history(client, user, memory_type, key):
+        origin = ", ".join(f"{name} {version[name]}" for name in ("source", "chat_thread_id", "run_id", "restored_from") if version.get(name))
+        value = "(deleted)" if version["value"] is None else json.dumps(version["value"])
+        print(f"  v{version['version']}  {version.get('valid_from') or 'before history'}  {origin}\n      {value}")
 
 
 if __name__ == "__main__":

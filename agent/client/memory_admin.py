@@ -1,7 +1,9 @@
-"""What a user can do with what the bot remembers: list, edit and delete memories, or forget everything.
+"""What a user can do with what the bot remembers: list, edit and delete memories, see a memory's history
+and restore one of its versions, or forget everything.
 
 Everything goes through the SDK, so with auth on it can only ever touch the caller's own data. Used
-by `python -m agent.client memories ...` and by the memory page (`agent/server/webapp.py`).
+by `python -m agent.client memories ...` and by the memory page (`agent/server/webapp.py`). Every edit,
+deletion and restore is recorded as a version of the memory (``agent.memory.history``), with its source.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from langgraph_sdk.client import LangGraphClient
 from pydantic import BaseModel, ValidationError
 
 from agent.context import MEMORY_TYPES, check_user_id
+from agent.memory.history import HISTORY, find_version, now, with_version
 from agent.memory.kinds import MEMORY_KINDS
 from agent.memory.store import ROOT
 from agent.schemas import Memory, UserProfile
@@ -41,6 +44,11 @@ def _namespace(user_id: str, memory_type: str) -> list[str]:
         raise BadMemoryRequest(str(error)) from None
 
 
+def _history_namespace(user_id: str, memory_type: str) -> list[str]:
+    root, user, memory_type = _namespace(user_id, memory_type)
+    return [root, user, HISTORY, memory_type]
+
+
 def _key(key: str) -> str:
     if not isinstance(key, str) or not _KEY.match(key):
         raise BadMemoryRequest("a memory key is 1-128 letters, digits, '-' or '_'")
@@ -68,28 +76,93 @@ async def list_memories(client: LangGraphClient, user_id: str) -> dict[str, list
     }
 
 
-async def update_memory(client: LangGraphClient, user_id: str, memory_type: str, key: str, value: dict) -> dict:
+def _checked(memory_type: str, value: dict) -> dict:
+    try:
+        return SCHEMAS[memory_type].model_validate(value).model_dump(mode="json")
+    except ValidationError as error:
+        raise BadMemoryRequest(f"invalid {memory_type} memory: {error.errors()[0]['msg']}") from None
+
+
+async def _write(
+    client: LangGraphClient, user_id: str, memory_type: str, key: str, value: dict | None, current: dict | None,
+    **provenance,
+) -> None:
+    """Put (or, for None, delete) one memory and record the change as its newest version."""
+    namespace, past = _namespace(user_id, memory_type), _history_namespace(user_id, memory_type)
+    if value is None:
+        await client.store.delete_item(namespace, key)
+    else:
+        await client.store.put_item(namespace, key, value, index=False if MEMORY_KINDS[memory_type].key else None)
+    history = await client.store.get_item(past, key)
+    recorded = with_version(history["value"] if history else None, key, value, current=current, at=now(), **provenance)
+    await client.store.put_item(past, key, recorded, index=False)
+
+
+async def update_memory(
+    client: LangGraphClient, user_id: str, memory_type: str, key: str, value: dict, source: str = "cli"
+) -> dict:
     """Replace one memory's value after checking it against its memory type's schema."""
     namespace, key = _namespace(user_id, memory_type), _key(key)
     fixed = MEMORY_KINDS[memory_type].key
     if fixed is not None and key != fixed:
         raise BadMemoryRequest(f"{memory_type} memory is one document under the key {fixed!r}")
-    if await client.store.get_item(namespace, key) is None:
+    stored = await client.store.get_item(namespace, key)
+    if stored is None:
         raise BadMemoryRequest(f"no {memory_type} memory with key {key!r}")
-    try:
-        checked = SCHEMAS[memory_type].model_validate(value).model_dump(mode="json")
-    except ValidationError as error:
-        raise BadMemoryRequest(f"invalid {memory_type} memory: {error.errors()[0]['msg']}") from None
-    await client.store.put_item(namespace, key, checked, index=False if fixed is not None else None)
+    checked = _checked(memory_type, value)
+    await _write(client, user_id, memory_type, key, checked, stored["value"], source=source)
     return checked
 
 
-async def delete_memory(client: LangGraphClient, user_id: str, memory_type: str, key: str) -> None:
-    """Delete one memory."""
+async def delete_memory(client: LangGraphClient, user_id: str, memory_type: str, key: str, source: str = "cli") -> None:
+    """Delete one memory (its history keeps it, restorable)."""
     namespace, key = _namespace(user_id, memory_type), _key(key)
-    if await client.store.get_item(namespace, key) is None:
+    stored = await client.store.get_item(namespace, key)
+    if stored is None:
         raise BadMemoryRequest(f"no {memory_type} memory with key {key!r}")
-    await client.store.delete_item(namespace, key)
+    await _write(client, user_id, memory_type, key, None, stored["value"], source=source)
+
+
+async def memory_history(client: LangGraphClient, user_id: str, memory_type: str, key: str) -> list[dict]:
+    """The kept versions of one memory, oldest first, deleted ones included (value None)."""
+    history = await client.store.get_item(_history_namespace(user_id, memory_type), _key(key))
+    if history is None:
+        raise BadMemoryRequest(f"no history of a {memory_type} memory with key {key!r}")
+    return history["value"].get("versions", [])
+
+
+async def remembered_keys(client: LangGraphClient, user_id: str, memory_type: str) -> list[dict]:
+    """Every memory of ``memory_type`` with a history, deleted ones too: [{"key", "versions", "current"}]."""
+    past, found = _history_namespace(user_id, memory_type), []
+    while True:
+        page = (await client.store.search_items(past, limit=PAGE, offset=len(found)))["items"]
+        found += page
+        if len(page) < PAGE:
+            break
+    return [
+        {"key": i["key"], "versions": len(i["value"].get("versions", [])),
+         "current": (i["value"].get("versions") or [{}])[-1].get("value")}
+        for i in found if i["namespace"] == past
+    ]
+
+
+async def restore_memory(
+    client: LangGraphClient, user_id: str, memory_type: str, key: str, version: int, source: str = "cli"
+) -> dict | None:
+    """Make version ``version`` of a memory its current value again (a deleted version deletes it)."""
+    namespace, key = _namespace(user_id, memory_type), _key(key)
+    history = await client.store.get_item(_history_namespace(user_id, memory_type), key)
+    chosen = find_version(history["value"] if history else None, version)
+    if chosen is None:
+        raise BadMemoryRequest(f"no version {version!r} kept of the {memory_type} memory {key!r}")
+    stored = await client.store.get_item(namespace, key)
+    value = None if chosen["value"] is None else _checked(memory_type, chosen["value"])
+    if value is None and stored is None:
+        raise BadMemoryRequest(f"the {memory_type} memory {key!r} is already deleted")
+    await _write(
+        client, user_id, memory_type, key, value, stored["value"] if stored else None, source=source, restored_from=version
+    )
+    return value
 
 
 async def _stop_and_delete_thread(client: LangGraphClient, thread_id: str) -> None:
@@ -100,9 +173,9 @@ async def _stop_and_delete_thread(client: LangGraphClient, thread_id: str) -> No
 
 
 async def forget_user(client: LangGraphClient, user_id: str) -> dict[str, int]:
-    """Delete every memory and thread of the user; pending memory writes are cancelled first."""
+    """Delete every memory, memory history and thread of the user; pending memory writes are cancelled first."""
     check_user_id(user_id)
-    counts = {"threads": 0, "memories": 0}
+    counts = {"threads": 0, "memories": 0, "histories": 0}
     # Memory-writer threads first, so that no queued write puts anything back. The server stamps both
     # keys with auth on; without auth, only the writer threads carry one.
     for metadata in ({WRITER_OF: user_id}, {OWNER: user_id}):
@@ -114,4 +187,8 @@ async def forget_user(client: LangGraphClient, user_id: str) -> dict[str, int]:
         for item in items:
             await client.store.delete_item(_namespace(user_id, memory_type), item["key"])
             counts["memories"] += 1
+    for memory_type in MEMORY_TYPES:
+        for remembered in await remembered_keys(client, user_id, memory_type):
+            await client.store.delete_item(_history_namespace(user_id, memory_type), remembered["key"])
+            counts["histories"] += 1
     return counts

@@ -1,4 +1,5 @@
-"""The memory page's HTML: a sign-in form, and the page that lists, edits and deletes memories.
+"""The memory page's HTML: a sign-in form, and the page that lists, edits and deletes memories, shows a
+memory's history and restores a version.
 
 Values reach the page as text (`textContent`, `.value`), never as markup. ``{user}`` and ``{csrf}``
 are filled in by `agent.server.webapp`, escaped.
@@ -8,6 +9,7 @@ _STYLE = """<style>
 body{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#222}
 section{margin:1.5rem 0} .item{border:1px solid #ccc;border-radius:6px;padding:.6rem;margin:.5rem 0}
 textarea{width:100%;font-family:monospace;min-height:4rem} button{margin:.3rem .3rem 0 0}
+.versions{font-size:.9rem} .versions code{word-break:break-all}
 .error{color:#b00} .danger{background:#b00;color:#fff;border:0;padding:.4rem .8rem;border-radius:4px}
 </style>"""
 
@@ -48,9 +50,34 @@ function render(memories) {{
       save.onclick = async () => {{ try {{ await call('PUT', `/memories/api/items/${{type}}/${{encodeURIComponent(item.key)}}`, {{value: JSON.parse(text.value)}}); status('Saved.'); }} catch (e) {{ status(e.message, true); }} }};
       const del = document.createElement('button'); del.textContent = 'Delete'; del.className = 'delete';
       del.onclick = async () => {{ try {{ await call('DELETE', `/memories/api/items/${{type}}/${{encodeURIComponent(item.key)}}`); status('Deleted.'); load(); }} catch (e) {{ status(e.message, true); }} }};
-      box.append(text, save, del); section.append(box);
+      const hist = document.createElement('button'); hist.textContent = 'History'; hist.className = 'history';
+      const past = document.createElement('ol'); past.className = 'versions';
+      hist.onclick = async () => {{ try {{ await showHistory(type, item.key, past); }} catch (e) {{ status(e.message, true); }} }};
+      box.append(text, save, del, hist, past); section.append(box);
     }}
     root.append(section);
+  }}
+}}
+async function showHistory(type, key, list) {{
+  const path = `${{type}}/${{encodeURIComponent(key)}}`;
+  const data = await call('GET', `/memories/api/history/${{path}}`);
+  list.textContent = '';
+  for (const v of data.versions.slice().reverse()) {{
+    const entry = document.createElement('li'); entry.className = 'version'; entry.dataset.version = v.version;
+    const when = v.valid_from ? new Date(v.valid_from).toLocaleString() : 'before history was kept';
+    const origin = [v.source, v.chat_thread_id && `chat ${{v.chat_thread_id}}`, v.run_id && `run ${{v.run_id}}`,
+                    v.restored_from && `restored from v${{v.restored_from}}`].filter(Boolean).join(', ');
+    const value = document.createElement('code'); value.textContent = v.value === null ? '(deleted)' : JSON.stringify(v.value);
+    entry.append(`v${{v.version}} · ${{when}} · ${{origin || 'unknown source'}} `, value);
+    if (v.valid_until) {{
+      const restore = document.createElement('button'); restore.textContent = 'Restore'; restore.className = 'restore';
+      restore.onclick = async () => {{
+        try {{ await call('POST', `/memories/api/restore/${{path}}`, {{version: v.version}}); status(`Restored version ${{v.version}}.`); load(); }}
+        catch (e) {{ status(e.message, true); }}
+      }};
+      entry.append(' ', restore);
+    }}
+    list.append(entry);
   }}
 }}
 async function load() {{

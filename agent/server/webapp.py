@@ -1,4 +1,5 @@
-"""The memory page: a user sees, edits and deletes what the bot remembers, or has it forget everything.
+"""The memory page: a user sees, edits and deletes what the bot remembers, sees a memory's history and
+restores a version, or has it forget everything.
 
 Served by the LangGraph server itself (`http.app` in langgraph.json), behind the same auth as the
 API (`http.enable_custom_route_auth`). A browser sends no bearer header on a page load, so signing
@@ -175,15 +176,36 @@ async def update_item(request: Request, client: LangGraphClient, user: str) -> d
     if not isinstance(body, dict) or not isinstance(body.get("value"), dict):
         raise memory_admin.BadMemoryRequest("the body must be JSON: {\"value\": {...}}")
     params = request.path_params
-    value = await memory_admin.update_memory(client, user, params["memory_type"], params["key"], body["value"])
+    value = await memory_admin.update_memory(
+        client, user, params["memory_type"], params["key"], body["value"], source="page"
+    )
     return {"value": value}
 
 
 @_api
 async def delete_item(request: Request, client: LangGraphClient, user: str) -> dict:
     params = request.path_params
-    await memory_admin.delete_memory(client, user, params["memory_type"], params["key"])
+    await memory_admin.delete_memory(client, user, params["memory_type"], params["key"], source="page")
     return {"deleted": params["key"]}
+
+
+@_api
+async def item_history(request: Request, client: LangGraphClient, user: str) -> dict:
+    params = request.path_params
+    return {"versions": await memory_admin.memory_history(client, user, params["memory_type"], params["key"])}
+
+
+@_api
+async def restore_item(request: Request, client: LangGraphClient, user: str) -> dict:
+    try:
+        version = (await request.json()).get("version")
+    except (ValueError, AttributeError):
+        version = None
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise memory_admin.BadMemoryRequest("the body must be JSON: {\"version\": <number>}")
+    params = request.path_params
+    value = await memory_admin.restore_memory(client, user, params["memory_type"], params["key"], version, source="page")
+    return {"value": value}
 
 
 @_api
@@ -219,6 +241,8 @@ app = Starlette(
         Route("/memories/api/items", list_items, methods=["GET"]),
         Route("/memories/api/items/{memory_type}/{key}", update_item, methods=["PUT"]),
         Route("/memories/api/items/{memory_type}/{key}", delete_item, methods=["DELETE"]),
+        Route("/memories/api/history/{memory_type}/{key}", item_history, methods=["GET"]),
+        Route("/memories/api/restore/{memory_type}/{key}", restore_item, methods=["POST"]),
         Route("/memories/api/forget", forget, methods=["POST"]),
         Route("/memories/api/revoke-tokens", revoke_tokens, methods=["POST"]),
     ],

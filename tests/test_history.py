@@ -1,0 +1,130 @@
+"""Every memory keeps its past versions, out of the answering path: who wrote each and when, restore, forget."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import subprocess
+import sys
+
+import pytest
+
+from agent.client import memory_admin
+from agent.client.sdk import ensure_assistant, memories, send, wait_for_memory
+from agent.memory.history import MAX_VERSIONS, with_version
+from agent.server.dev_server import PROJECT_ROOT
+from agent.server.tokens import mint
+from tests.conftest import AUTH_SECRET
+
+FAST = {"memory_delay_seconds": 0}
+
+
+async def _say(client, user, memory_type, text, **settings) -> tuple[str, dict]:
+    """Send ``text`` on a new thread and wait for its memory write; returns (thread, the run's result)."""
+    assistant = await ensure_assistant(client, memory_type, **FAST, **settings)
+    thread = (await client.threads.create())["thread_id"]
+    result = await client.runs.wait(thread, assistant, input={"messages": [{"role": "user", "content": text}]})
+    await wait_for_memory(client, thread)
+    return thread, result
+
+
+async def test_background_writes_record_each_version_with_its_chat_thread_and_run(client, user, endpoint):
+    first, first_run = await _say(client, user, "profile", "I'm Dana and I live in Boston.")
+    second, second_run = await _say(client, user, "profile", "I moved to Paris.")
+
+    versions = await memory_admin.memory_history(client, user, "profile", "profile")
+    assert [v["value"]["location"] for v in versions] == ["Boston", "Paris"]
+    for version, thread, run in ((versions[0], first, first_run), (versions[1], second, second_run)):
+        assert version["source"] == "memory_writer"
+        assert version["chat_thread_id"] == thread
+        assert version["run_id"] == run["memory_write"]["run_id"], "the memory-writer run that wrote it"
+    assert versions[0]["valid_until"] == versions[1]["valid_from"] and versions[1]["valid_until"] is None
+
+    # Out of the answering path: not a memory type anywhere, and the old value never reaches a prompt.
+    assert set(await memory_admin.list_memories(client, user)) == {"semantic", "profile", "collection"}
+    sent = len(endpoint.requests)
+    assistant = await ensure_assistant(client, "profile", **FAST)
+    reply = await send(client, assistant, (await client.threads.create())["thread_id"], user, "Where do I live?",
+                       out=io.StringIO())
+    assert "Paris" in reply and "Boston" not in "\n".join(endpoint.prompts()[sent:])
+
+
+async def test_collection_history_stays_out_of_search_and_hot_path_writes_name_the_chat_run(client, user, endpoint):
+    thread, result = await _say(client, user, "collection", "I live in Boston.", write_mode="hot_path")
+    await _say(client, user, "collection", "I moved to Paris.", write_mode="hot_path")
+    [item] = await memories(client, user, "collection")
+    versions = await memory_admin.memory_history(client, user, "collection", item["key"])
+    assert [v["value"]["content"] for v in versions] == ["The user lives in Boston.", "The user lives in Paris."]
+    assert versions[0]["source"] == "hot_path" and versions[0]["chat_thread_id"] == thread
+    runs = await client.runs.list(thread)
+    assert versions[0]["run_id"] == runs[0]["run_id"], "the chat run that wrote it"
+
+    sent = len(endpoint.requests)
+    assistant = await ensure_assistant(client, "collection", **FAST)
+    await send(client, assistant, (await client.threads.create())["thread_id"], user, "Boston?", out=io.StringIO())
+    prompt = next(p for p in endpoint.prompts()[sent:] if "Boston?" in p and "What you remember" in p)
+    assert "Paris" in prompt and "lives in Boston" not in prompt, "a past version reached the prompt"
+
+
+async def test_history_is_bounded_and_a_deleted_memory_can_be_restored_from_the_command_line(client, user, server):
+    await _say(client, user, "collection", "I like judo.")
+    [item] = await memories(client, user, "collection")
+    key = item["key"]
+    for i in range(MAX_VERSIONS + 3):
+        await memory_admin.update_memory(client, user, "collection", key, {"content": f"The user likes judo, level {i}."})
+    await memory_admin.delete_memory(client, user, "collection", key)
+
+    versions = await memory_admin.memory_history(client, user, "collection", key)
+    assert len(versions) == MAX_VERSIONS
+    assert [v["version"] for v in versions] == list(range(6, 26)), "v1 (the chat) to v25 (the deletion), the last 20"
+    assert versions[-1]["value"] is None and versions[-1]["source"] == "cli"
+
+    base = [sys.executable, "-m", "agent.client", "--url", server.url, "--token", mint(user, secret=AUTH_SECRET)]
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([*base, *args], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60)
+
+    listed = await asyncio.to_thread(cli, "memories", "history", "collection")
+    assert listed.returncode == 0 and key in listed.stdout and "deleted" in listed.stdout, listed.stderr
+    shown = await asyncio.to_thread(cli, "memories", "history", "collection", key)
+    assert shown.returncode == 0 and "level 20" in shown.stdout and "(deleted)" in shown.stdout, shown.stderr
+    version = versions[-2]["version"]
+    restored = await asyncio.to_thread(cli, "restore", "collection", key, str(version))
+    assert restored.returncode == 0, restored.stderr
+    assert [i["value"]["content"] for i in await memories(client, user, "collection")] == [
+        f"The user likes judo, level {MAX_VERSIONS + 2}."
+    ]
+    newest = (await memory_admin.memory_history(client, user, "collection", key))[-1]
+    assert newest["restored_from"] == version and newest["source"] == "cli"
+
+    refused = await asyncio.to_thread(cli, "restore", "collection", key, "1")  # trimmed away
+    assert refused.returncode != 0 and "no version 1" in refused.stderr
+
+
+async def test_forget_everything_deletes_the_history_too(client, user):
+    await _say(client, user, "profile", "I'm Dana and I live in Boston.")
+    await _say(client, user, "profile", "I moved to Paris.")
+    assert await memory_admin.remembered_keys(client, user, "profile")
+
+    counts = await memory_admin.forget_user(client, user)
+
+    assert counts["histories"] == 1
+    assert (await client.store.search_items(["memory", user], limit=100))["items"] == []
+    with pytest.raises(memory_admin.BadMemoryRequest):
+        await memory_admin.memory_history(client, user, "profile", "profile")
+
+
+def test_versions_close_the_previous_one_record_unrecorded_values_and_stay_bounded():
+    history = with_version(None, "k", {"content": "a"}, current=None, at="t1", source="page")
+    assert history["versions"] == [
+        {"version": 1, "value": {"content": "a"}, "valid_from": "t1", "valid_until": None, "source": "page"}
+    ]
+    # Changed around the history (straight through the store API): that value becomes a version of its own.
+    history = with_version(history, "k", {"content": "c"}, current={"content": "b"}, at="t2", source="cli")
+    assert [(v["version"], v["value"]["content"], v["source"]) for v in history["versions"]] == [
+        (1, "a", "page"), (2, "b", "unknown"), (3, "c", "cli")
+    ]
+    assert history["versions"][1]["valid_until"] == "t2"
+    for i in range(30):
+        history = with_version(history, "k", {"content": str(i)}, current=history["versions"][-1]["value"], at=f"u{i}")
+    assert len(history["versions"]) == MAX_VERSIONS and history["versions"][-1]["version"] == 33
