@@ -7,10 +7,11 @@ import asyncio
 import pytest
 from langgraph_sdk.errors import PermissionDeniedError
 
-from agent.client.sdk import ensure_assistant, memories
+from agent.client.sdk import connect, ensure_assistant, memories, wait_for_memory
 from agent.memory.write_lock import lock_thread_id
-from agent.server.tokens import SECRET_ENV
+from agent.server.tokens import SECRET_ENV, mint
 from tests.conftest import AUTH_SECRET
+from tests.server import dev_server
 
 ALL_TYPES = ["semantic", "profile", "collection"]
 HOBBIES = [
@@ -47,3 +48,21 @@ async def test_the_write_lease_is_taken_on_the_platform_released_and_not_a_clien
     assert leases and {run["status"] for run in leases} == {"interrupted"}, "every lease was released"
     with pytest.raises(PermissionDeniedError):  # a client holding it could stall the user's writes
         await client.runs.create(lock, "chatbot", input={"messages": []}, multitask_strategy="reject", after_seconds=600)
+
+
+async def test_one_job_per_worker_runs_hot_path_and_background_writes_without_deadlock(endpoint, user, tmp_path):
+    """`langgraph dev`'s default: a chat run holding the only job slot still gets the lease (it needs no slot)."""
+    env = {"OPENAI_BASE_URL": endpoint.base_url, "OPENAI_API_KEY": "scripted", SECRET_ENV: AUTH_SECRET}
+    with dev_server(tmp_path, env, n_jobs_per_worker=1) as single:
+        client = connect(single.url, mint(user, secret=AUTH_SECRET))
+        hot = await ensure_assistant(client, "profile", write_mode="hot_path")
+        background = await ensure_assistant(client, "profile", memory_delay_seconds=0)
+        threads = [(await client.threads.create())["thread_id"] for _ in range(3)]
+        said = [(hot, "I like chess."), (hot, "I like go."), (background, "I like tea.")]
+        results = await asyncio.wait_for(asyncio.gather(*(
+            client.runs.wait(thread, assistant, input={"messages": [{"role": "user", "content": text}]})
+            for thread, (assistant, text) in zip(threads, said, strict=True)
+        )), timeout=120)
+        assert [r for r in results if "__error__" in r] == []
+        await asyncio.wait_for(wait_for_memory(client, threads[2]), timeout=60)
+        assert sorted((await memories(client, user, "profile"))[0]["value"]["interests"]) == ["chess", "go", "tea"]

@@ -155,3 +155,15 @@ async def test_a_move_still_replaces_and_a_retraction_still_removes(client, user
     stored = str(await _values(client, user, memory_type))
     assert "Paris" in stored and "Boston" not in stored, stored
     assert "chess" not in stored and "tennis" in stored and "Dana" in stored, stored
+
+
+async def test_in_hot_path_a_refused_write_fails_the_chat_run_and_says_why(client, user, endpoint):
+    assistant = await ensure_assistant(client, "profile", write_mode="hot_path")
+    await send(client, assistant, (await client.threads.create())["thread_id"], user, "I'm Dana.", out=io.StringIO())
+    endpoint.mode = "destructive"
+    reply = io.StringIO()
+    with pytest.raises(RunFailed, match="name: Dana"):
+        await send(client, assistant, (await client.threads.create())["thread_id"], user, "I like chess.", out=reply)
+    assert reply.getvalue().strip(), "the reply came before the write was refused"
+    [profile] = await _values(client, user, "profile")
+    assert profile["name"] == "Dana" and profile["interests"] == []
