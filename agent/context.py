@@ -71,7 +71,8 @@ class Context(BaseModel):
         description=(
             "'background': the reply returns after one model call and memory is written afterwards by a "
             "run of the memory_writer graph, queued per user and memory type. 'hot_path': memory is "
-            "written inside the chat run, before it ends."
+            "written inside the chat run, before it ends (a failed write fails the run). Either way one "
+            "user's writes of one memory type take turns."
         ),
     )
     memory_delay_seconds: float = Field(
