@@ -23,6 +23,7 @@ from langgraph_sdk.errors import APIStatusError
 from agent.client import memory_admin
 from agent.client.sdk import ensure_assistant, memories, send, wait_for_memory
 from agent.context import MEMORY_TYPES
+from agent.memory.write_lock import lock_thread_id
 from agent.memory.write_queue import writer_thread_id
 from agent.server import tokens
 from agent.server.dev_server import PROJECT_ROOT
@@ -365,7 +366,8 @@ async def test_forget_deletes_every_thread_and_frees_every_id(connect, user, ser
                            if_not_exists="create")
     pending = (await client.threads.create())["thread_id"]
     await send(client, slow, pending, user, "I live in Oslo.")  # its write waits 30 s
-    used = [chat, created, pending, *(writer_thread_id(user, t) for t in ("collection", "profile"))]
+    used = [chat, created, pending, *(writer_thread_id(user, t) for t in ("collection", "profile")),
+            lock_thread_id(user, "collection")]  # the lease thread of the collection write that ran
 
     counts = await memory_admin.forget_user(client, user)
 

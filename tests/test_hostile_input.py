@@ -86,4 +86,11 @@ async def test_namespaces_and_keys_with_path_tricks_are_refused(client, user, kn
                      "/memories/api/items/profile/not-the-profile-key"]:
             response = await http.put(path, json={"value": {"content": "x"}})
             assert response.status_code in (400, 404), (path, response.status_code)
+        # Restoring takes a kept version number of an existing history, nothing else.
+        profile = "/memories/api/restore/profile/profile"
+        for path, body in [(profile, {"version": "1"}), (profile, {"version": True}), (profile, {"version": 999}),
+                           (profile, [1]), ("/memories/api/restore/episodic/k", {"version": 1}),
+                           ("/memories/api/restore/collection/..%2Fx", {"version": 1})]:
+            response = await http.post(path, json=body)
+            assert response.status_code in (400, 404), (path, body, response.status_code)
     assert await _snapshot(client, user) == before

@@ -165,20 +165,25 @@ async def list_items(request: Request, client: LangGraphClient, user: str) -> di
     }
 
 
-@_api
-async def update_item(request: Request, client: LangGraphClient, user: str) -> dict:
+async def _json_field(request: Request, field: str, kind: type, shape: str):
+    """``field`` of the request's JSON object body, of type ``kind``; BadMemoryRequest naming ``shape`` otherwise."""
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
         raise memory_admin.BadMemoryRequest("the body must be JSON (Content-Type: application/json)")
     try:
         body = await request.json()
     except ValueError:
-        raise memory_admin.BadMemoryRequest("the body must be JSON: {\"value\": {...}}") from None
-    if not isinstance(body, dict) or not isinstance(body.get("value"), dict):
-        raise memory_admin.BadMemoryRequest("the body must be JSON: {\"value\": {...}}")
+        body = None
+    value = body.get(field) if isinstance(body, dict) else None
+    if not isinstance(value, kind) or isinstance(value, bool):
+        raise memory_admin.BadMemoryRequest(f"the body must be JSON: {shape}")
+    return value
+
+
+@_api
+async def update_item(request: Request, client: LangGraphClient, user: str) -> dict:
+    value = await _json_field(request, "value", dict, '{"value": {...}}')
     params = request.path_params
-    value = await memory_admin.update_memory(
-        client, user, params["memory_type"], params["key"], body["value"], source="page"
-    )
+    value = await memory_admin.update_memory(client, user, params["memory_type"], params["key"], value, source="page")
     return {"value": value}
 
 
@@ -197,12 +202,7 @@ async def item_history(request: Request, client: LangGraphClient, user: str) -> 
 
 @_api
 async def restore_item(request: Request, client: LangGraphClient, user: str) -> dict:
-    try:
-        version = (await request.json()).get("version")
-    except (ValueError, AttributeError):
-        version = None
-    if not isinstance(version, int) or isinstance(version, bool):
-        raise memory_admin.BadMemoryRequest("the body must be JSON: {\"version\": <number>}")
+    version = await _json_field(request, "version", int, '{"version": <number>}')
     params = request.path_params
     value = await memory_admin.restore_memory(client, user, params["memory_type"], params["key"], version, source="page")
     return {"value": value}
