@@ -15,7 +15,7 @@ textarea{width:100%;font-family:monospace;min-height:4rem} button{margin:.3rem .
 
 LOGIN_PAGE = f"""<!doctype html><html><head><meta charset=utf-8><title>Sign in — memories</title>{_STYLE}</head>
 <body><h1>What the bot remembers about you</h1>
-<p>Sign in with your access token (<code>python -m agent.server.auth mint &lt;user&gt;</code>).</p>
+<p>Sign in with your access token (<code>python -m agent.server.tokens mint &lt;user&gt;</code>).</p>
 <!--error-->
 <form method=post action="/memories/login">
 <input name=token id=token type=password size=60 placeholder="token" required>
