@@ -84,7 +84,9 @@ async def write_memory(state: ChatState, runtime: Runtime[Context]) -> dict:
     config = get_config()
     configurable = config.get("configurable", {})
     new = messages_after(state["messages"], state.get("memory_cursor"))
-    provenance = {"source": "hot_path", "chat_thread_id": configurable.get("thread_id"), "run_id": configurable.get("run_id")}
+    provenance = {
+        "source": "hot_path", "chat_thread_id": configurable.get("thread_id"), "run_id": configurable.get("run_id")
+    }
     async with write_lock(config, ctx.user_id, ctx.memory_type):
         await remember(
             runtime.store, load_chat_model(ctx.model), ctx.user_id, ctx.memory_type, new, ctx.memory_top_k, provenance
