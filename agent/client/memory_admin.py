@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from langgraph_sdk.client import LangGraphClient
+from langgraph_sdk.errors import NotFoundError
 from pydantic import BaseModel, ValidationError
 
 from agent.context import MEMORY_TYPES, check_user_id
@@ -168,7 +169,10 @@ async def restore_memory(
 async def _stop_and_delete_thread(client: LangGraphClient, thread_id: str) -> None:
     for run in await client.runs.list(thread_id, limit=PAGE):
         if run["status"] in ("pending", "running"):
-            await client.runs.cancel(thread_id, run["run_id"], wait=run["status"] == "running")
+            try:
+                await client.runs.cancel(thread_id, run["run_id"], wait=run["status"] == "running")
+            except NotFoundError:
+                pass  # it ended meanwhile (a write lease is released within moments)
     await client.threads.delete(thread_id)
 
 
@@ -177,10 +181,11 @@ async def forget_user(client: LangGraphClient, user_id: str) -> dict[str, int]:
     check_user_id(user_id)
     counts = {"threads": 0, "memories": 0, "histories": 0}
     # Memory-writer threads first, so that no queued write puts anything back. The server stamps both
-    # keys with auth on; without auth, only the writer threads carry one.
-    for metadata in ({WRITER_OF: user_id}, {OWNER: user_id}):
+    # keys with auth on; without auth, only the writer threads carry one. Write-lease threads go after the
+    # writes that could still take a lease; a last pass finds one that a write being stopped re-created.
+    for metadata in ({WRITER_OF: user_id}, {OWNER: user_id}, {WRITER_OF: user_id}):
         while threads := await client.threads.search(metadata=metadata, limit=PAGE):
-            for thread in threads:
+            for thread in sorted(threads, key=lambda t: (t.get("metadata") or {}).get("purpose") == "memory-lock"):
                 await _stop_and_delete_thread(client, thread["thread_id"])
                 counts["threads"] += 1
     for memory_type, items in (await list_memories(client, user_id)).items():
