@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 
+import httpx
 from langgraph_sdk.client import LangGraphClient
-from langgraph_sdk.errors import NotFoundError
 from pydantic import BaseModel, ValidationError
 
 from agent.context import MEMORY_TYPES, check_user_id
@@ -171,8 +171,9 @@ async def _stop_and_delete_thread(client: LangGraphClient, thread_id: str) -> No
         if run["status"] in ("pending", "running"):
             try:
                 await client.runs.cancel(thread_id, run["run_id"], wait=run["status"] == "running")
-            except NotFoundError:
-                pass  # it ended meanwhile (a write lease is released within moments)
+            except httpx.HTTPStatusError as error:  # the SDK's NotFoundError, or httpx's own when waiting
+                if error.response.status_code != 404:
+                    raise  # 404: the run ended meanwhile (a write lease is released within moments)
     await client.threads.delete(thread_id)
 
 
