@@ -17,6 +17,7 @@ import re
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from agent.memory.write_queue import is_writer_thread_id
+from agent.server import tokens
 
 CLOSED_PREFIXES = ("/internal", "/deploy", "/ui")
 _COPY = re.compile(r"^/threads/([^/]+)/copy/?$")
@@ -40,9 +41,19 @@ class RouteGuard:
         if closed(path):
             return await _refuse(scope, send, 404, "not found")
         copy = _COPY.match(path)
-        if copy and scope.get("method") == "POST" and is_writer_thread_id(copy.group(1)):
+        if copy and scope.get("method") == "POST" and _signed_in(scope) and is_writer_thread_id(copy.group(1)):
             return await _refuse(scope, send, 403, "memory-writer threads cannot be copied")
         return await self.app(scope, receive, send)
+
+
+def _signed_in(scope: Scope) -> bool:
+    """Whether the request carries a genuine token (else auth answers 401, and the id's kind stays untold)."""
+    header = dict(scope.get("headers") or []).get(b"authorization", b"").decode("latin-1")
+    scheme, _, token = header.partition(" ")
+    try:
+        return scheme.lower() == "bearer" and bool(tokens.verify(token.strip()))
+    except (ValueError, RuntimeError):
+        return False
 
 
 async def _refuse(scope: Scope, send: Send, status: int, detail: str) -> None:
