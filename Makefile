@@ -14,7 +14,10 @@ WHEELHOUSE := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/memory-chatbot/llama-cpp-py
 # or unpinned torch would pull a multi-GB CUDA build.
 TORCH_VERSION := 2.13.0
 
-.PHONY: demo test install browser validate clean
+# The official JavaScript SDK's checks (tests/test_js_client.py runs them with node).
+JS_DIR := tests/js
+
+.PHONY: demo test install browser js validate clean
 
 install: $(VENV)/.installed
 
@@ -40,7 +43,14 @@ browser:
 	  echo "Installing Debian's chromium and chromium-driver for the memory-page test"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
 
-test: install browser
+# The JavaScript SDK test's packages, exactly as $(JS_DIR)/package-lock.json pins them; reinstalled when it changes.
+js: $(JS_DIR)/node_modules/.installed
+
+$(JS_DIR)/node_modules/.installed: $(JS_DIR)/package.json $(JS_DIR)/package-lock.json
+	cd $(JS_DIR) && npm ci --no-audit --no-fund
+	touch $@
+
+test: install browser js
 	$(PY) -m pytest
 
 validate: install
@@ -49,4 +59,4 @@ validate: install
 	$(VENV)/bin/langgraph validate --config langgraph.local.json
 
 clean:
-	rm -rf $(VENV) .langgraph_api .pytest_cache
+	rm -rf $(VENV) .langgraph_api .pytest_cache $(JS_DIR)/node_modules
