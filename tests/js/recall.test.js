@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { createAssistant, say, waitForMemory } from "./lib/chat.js";
+import { createAssistant, lastReply, say, userSays, waitForMemory } from "./lib/chat.js";
 import { alice, bob } from "./lib/server.js";
 
 test("a fact taught in one thread is recalled in a new thread, and only by its owner", async () => {
@@ -20,8 +20,13 @@ test("a fact taught in one thread is recalled in a new thread, and only by its o
   const messages = (await client.threads.getState(second.thread_id)).values.messages;
   assert.deepEqual(messages.map((m) => m.type), ["human", "ai"], "the new thread started empty");
 
-  const bobs = await createAssistant(bob.client, "profile");
-  const bobThread = await bob.client.threads.create();
-  const answer = await say(bob.client, bobs.assistant_id, bobThread.thread_id, "What is my name and where do I live?");
-  assert.doesNotMatch(answer.reply, /Zora|Quito/, "bob was told alice's memory");
+  // Bob's runs read bob's memory, even when they name alice as the user.
+  const bobs = (await createAssistant(bob.client, "profile", { user_id: alice.user })).assistant_id;
+  const question = userSays("What is my name and where do I live?");
+  const asked = [
+    await bob.client.runs.wait(null, bobs, { input: question }),
+    await bob.client.runs.wait(null, bobs, { input: question, context: { user_id: alice.user } }),
+    await bob.client.runs.wait(null, bobs, { input: question, config: { configurable: { user_id: alice.user } } }),
+  ];
+  for (const values of asked) assert.doesNotMatch(lastReply(values), /Zora|Quito/, "bob was told alice's memory");
 });
