@@ -13,6 +13,8 @@ import subprocess
 import uuid
 from pathlib import Path
 
+import pytest
+
 from agent.server.tokens import mint
 from tests.conftest import AUTH_SECRET
 
@@ -38,5 +40,8 @@ def test_the_javascript_sdk_drives_the_server(server):
     assert SDK.is_dir(), "the JavaScript SDK is not installed: `make test`, or `npm ci` in tests/js"
     # One file at a time: several files write the same user's memory. Any check may take 60 s at most.
     command = [node, "--test", "--test-reporter=spec", "--test-concurrency=1", "--test-timeout=60000"]
-    done = subprocess.run(command, cwd=JS_DIR, env=_node_env(server.url), capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, f"JavaScript SDK checks failed:\n{done.stdout}\n{done.stderr}"
+    try:
+        done = subprocess.run(command, cwd=JS_DIR, env=_node_env(server.url), capture_output=True, timeout=300)
+    except subprocess.TimeoutExpired as hung:
+        pytest.fail(f"JavaScript SDK checks hung for {hung.timeout} s:\n{(hung.stdout or b'').decode()}")
+    assert done.returncode == 0, f"JavaScript SDK checks failed:\n{done.stdout.decode()}\n{done.stderr.decode()}"
