@@ -233,6 +233,7 @@ async def test_dev_server_routes_outside_auth_are_closed(server, client, user):
             ("GET", "/metrics", None),
             ("GET", "/info", None),
             ("POST", f"/threads/{thread}/stream/events", {"channels": ["values"]}),
+            ("POST", f"/threads/{thread}/commands", {"id": 1, "method": "run.start", "params": {}}),
         ]
         for method, path, body in closed:
             response = await anonymous.request(method, path, json=body)
@@ -241,8 +242,10 @@ async def test_dev_server_routes_outside_auth_are_closed(server, client, user):
         assert "token" in (await anonymous.get("/memories")).text  # the sign-in page
     async with _http(server, _token(user)) as signed_in:
         assert (await signed_in.post("/internal/truncate", json={"threads": True})).status_code == 404
-        streamed = await signed_in.post(f"/threads/{thread}/stream/events", json={"channels": ["values"]})
-        assert streamed.status_code == 404, "the v2 event stream (a websocket outlives its token) is off"
+        for path, body in ((f"/threads/{thread}/stream/events", {"channels": ["values"]}),
+                           (f"/threads/{thread}/commands", {"id": 1, "method": "run.start", "params": {}})):
+            response = await signed_in.post(path, json=body)
+            assert response.status_code == 404, f"{path}: the v2 protocol (its websocket outlived its token) is off"
     assert (await client.threads.get(thread))["thread_id"] == thread
     assert await memories(client, user, "collection")
 
@@ -402,3 +405,13 @@ async def test_an_anonymous_caller_learns_nothing_about_writer_thread_ids(server
     async with _http(server) as anonymous:
         for thread_id in (writer_thread_id(user, "profile"), str(uuid.uuid4())):
             assert (await anonymous.post(f"/threads/{thread_id}/copy")).status_code == 401
+
+
+def test_the_route_guard_closes_the_v2_protocol_whatever_the_transport():
+    from agent.server.route_guard import closed
+
+    for path in ("/threads/abc/stream/events", "/threads/abc/commands", "/runs/abc/protocol", "/internal/truncate",
+                 "/deploy", "/deploy/x/stream", "/ui/chatbot"):
+        assert closed(path), path
+    for path in ("/threads/abc/runs/stream", "/threads/abc/stream", "/threads/search", "/memories", "/ok"):
+        assert not closed(path), path

@@ -2,7 +2,7 @@
 
 `langgraph dev` also serves routes that no auth handler guards: `/internal/*` (wipe everything,
 read any thread), `/deploy` (starts a deployment with the server's environment) and `/ui/*`. They
-are refused here. The server's own in-process calls (the SDK's `get_client()` with no URL, mounted
+are refused here, with the v2 event-streaming routes. The server's own in-process calls (the SDK's `get_client()` with no URL, mounted
 at the root path `/noauth`, which no request from outside can set) pass untouched.
 
 Copying a thread keeps its metadata, and the auth handlers see only the new thread's id, so a copy
@@ -20,12 +20,18 @@ from agent.memory.write_queue import is_writer_thread_id
 from agent.server import tokens
 
 CLOSED_PREFIXES = ("/internal", "/deploy", "/ui")
+# The v2 event-streaming protocol: its websocket checks a token only when it opens, so a socket outlived
+# its token's revocation. `http.disable_event_streaming` should remove it, but langgraph-api 0.16.7's
+# config schema drops that key, so it is closed here too.
+_EVENT_STREAMING = re.compile(r"^/threads/[^/]+/(stream/events|commands)/?$|^/runs/[^/]+/protocol/?$")
 _COPY = re.compile(r"^/threads/([^/]+)/copy/?$")
 
 
 def closed(path: str) -> bool:
-    """Whether ``path`` is one of the dev server's unguarded routes."""
-    return any(path == prefix or path.startswith(prefix + "/") for prefix in CLOSED_PREFIXES)
+    """Whether ``path`` is one of the routes this deployment does not serve."""
+    return any(path == prefix or path.startswith(prefix + "/") for prefix in CLOSED_PREFIXES) or bool(
+        _EVENT_STREAMING.match(path)
+    )
 
 
 class RouteGuard:
