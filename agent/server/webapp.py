@@ -144,12 +144,12 @@ async def revoke_tokens(request: Request) -> Response:
 
 @contextlib.asynccontextmanager
 async def lifespan(app: Starlette) -> AsyncIterator[None]:
-    """Server start: load the store index's embedder before the first turn needs it (in the background:
-    startup stays short), and keep `langgraph dev` saving its state (`agent.server.dev_persistence`)."""
-    tasks = [asyncio.create_task(embeddings.warm_up()), asyncio.create_task(dev_persistence.keep_persisting())]
+    """Server start: keep `langgraph dev` saving its state (`agent.server.dev_persistence`), and load the
+    store index's embedder before the server answers, so the first turn does not pay for it."""
+    persisting = asyncio.create_task(dev_persistence.keep_persisting())
+    await embeddings.warm_up()
     yield
-    for task in tasks:
-        task.cancel()
+    persisting.cancel()
 
 
 app = Starlette(
