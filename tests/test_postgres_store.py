@@ -7,6 +7,7 @@ import json
 import pytest
 from langgraph.store.base import PutOp
 
+from agent.memory import index_embed
 from agent.memory.postgres_store import INDEX, SEARCH_SETTINGS, postgres_store
 from agent.memory.retrieval import search_memories
 from agent.memory.search_plan import explain_search
@@ -27,7 +28,7 @@ HNSW_PLAN = {"enable_sort": "off"}
 def test_index_is_the_one_langgraph_json_declares():
     declared = json.loads((PROJECT_ROOT / "langgraph.json").read_text())["store"]["index"]
     assert (INDEX["dims"], INDEX["fields"]) == (declared["dims"], declared["fields"])
-    assert declared["embed"].endswith("embeddings.py:embed") and INDEX["embed"].__class__.__name__ == "LocalEmbeddings"
+    assert declared["embed"] == "./agent/memory/index_embed.py:embed" and INDEX["embed"] is index_embed.embed
     assert INDEX["ann_index_config"]["kind"] == "hnsw" and INDEX["distance_type"] == "cosine"
 
 

@@ -16,6 +16,7 @@ none. With ``hnsw.iterative_scan`` the scan resumes until enough rows pass the f
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 from collections.abc import AsyncIterator, Mapping
@@ -80,9 +81,12 @@ async def postgres_store(
         yield store
 
 
-def server_store():
-    """The server's store (`store.path` in langgraph.pg.json): Postgres at `DATABASE_URI`."""
+@asynccontextmanager
+async def server_store() -> AsyncIterator[AsyncPostgresStore]:
+    """The server's store (`store.path` in langgraph.pg.json): Postgres at `DATABASE_URI`, embedder loaded."""
     uri = os.environ.get(DATABASE_URI_ENV)
     if not uri:
         raise RuntimeError(f"{DATABASE_URI_ENV} is not set: the Postgres store needs a database")
-    return postgres_store(re.sub(r"^postgres(?:ql)?(?:\+\w+)?://", "postgresql://", uri))  # psycopg wants no driver
+    await asyncio.to_thread(embed.load)  # at server start, not on the first turn
+    async with postgres_store(re.sub(r"^postgres(?:ql)?(?:\+\w+)?://", "postgresql://", uri)) as store:
+        yield store
