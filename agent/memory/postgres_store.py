@@ -11,7 +11,7 @@ none. With ``hnsw.iterative_scan`` the scan resumes until enough rows pass the f
 ``hnsw.max_scan_tuples``), and a larger ``hnsw.ef_search`` makes each step of it closer to exact.
 `bench/scale.py --store postgres --explain` prints the query's plan.
 
-`langgraph.pg.json` serves this store through `store.path` (``server_store``, reading `DATABASE_URI`).
+`langgraph.pg.json` serves this store through `store.path` (``server_store``).
 """
 
 from __future__ import annotations
@@ -45,7 +45,9 @@ SEARCH_SETTINGS: dict[str, str] = {
 """Session settings of every pooled connection (see the module's docstring)."""
 EXACT_SEARCH: dict[str, str] = {"enable_indexscan": "off"}
 """Settings that make the same query an exact (sequential) cosine search, for comparisons."""
-DATABASE_URI_ENV = "DATABASE_URI"
+STORE_URI_ENVS = ("STORE_DATABASE_URI", "DATABASE_URI")
+"""Where the server's store lives: its own URI if set, else the runtime's database (`langgraph-runtime-pg`).
+`langgraph dev` sets DATABASE_URI to ':memory:' for itself, so a dev server needs STORE_DATABASE_URI."""
 
 
 def _configure(settings: Mapping[str, str]):
@@ -83,10 +85,10 @@ async def postgres_store(
 
 @asynccontextmanager
 async def server_store() -> AsyncIterator[AsyncPostgresStore]:
-    """The server's store (`store.path` in langgraph.pg.json): Postgres at `DATABASE_URI`, embedder loaded."""
-    uri = os.environ.get(DATABASE_URI_ENV)
+    """The server's store (`store.path` in langgraph.pg.json), embedder loaded; see ``STORE_URI_ENVS``."""
+    uri = next((os.environ[name] for name in STORE_URI_ENVS if os.environ.get(name, ":memory:") != ":memory:"), None)
     if not uri:
-        raise RuntimeError(f"{DATABASE_URI_ENV} is not set: the Postgres store needs a database")
+        raise RuntimeError(f"the Postgres store needs a database: set {' or '.join(STORE_URI_ENVS)}")
     await asyncio.to_thread(embed.load)  # at server start, not on the first turn
     async with postgres_store(re.sub(r"^postgres(?:ql)?(?:\+\w+)?://", "postgresql://", uri)) as store:
         yield store
