@@ -176,9 +176,17 @@ def check_needles() -> None:
             raise ValueError(f"{question!r} shares {shared} with {needle!r}")
 
 
-def user_facts(n: int) -> list[str]:
-    """The user's ``n`` memories: the needles, then distractors."""
-    return [needle for needle, _ in NEEDLES][:n] + distractors(max(n - len(NEEDLES), 0))
+def user_facts(n: int, spread: int = 10_000) -> list[str]:
+    """The user's ``n`` memories: distractors with the needles spread evenly over the first ``spread`` of them.
+
+    The list for a larger ``n`` (from ``spread`` up) starts with the list for a smaller one, so a store can
+    grow from one size to the next.
+    """
+    facts = distractors(max(n - len(NEEDLES), 0))
+    span = min(n, spread)
+    for i, (needle, _) in enumerate(NEEDLES[:n]):
+        facts.insert((2 * i + 1) * span // (2 * len(NEEDLES)), needle)
+    return facts[:n]
 
 
 async def put_facts(store, namespace: tuple[str, ...], facts: list[str], start: int, chunk: int = 500,
