@@ -88,7 +88,11 @@ async def test_other_users_nearer_rows_do_not_starve_one_users_search(pg_databas
     async with postgres_store(pg_database, settings={**SEARCH_SETTINGS, **HNSW_PLAN}, setup=False) as configured:
         configured_plan = await explain_search(configured, namespace, QUESTION)
         found = await search_memories(configured, namespace, QUESTION, k=5)
+        async with configured.conn.connection() as connection:  # pgvector loaded: invalid values would be reset
+            effective = {name: (await (await connection.execute(f"SHOW {name}")).fetchone())[name]
+                         for name in SEARCH_SETTINGS}
 
     assert f"Index Scan using {HNSW_INDEX}" in plan and f"Index Scan using {HNSW_INDEX}" in configured_plan
     assert len(starved) < 5, "pgvector's defaults were expected to cut this user's candidates short"
     assert len(found) == 5 and "needle" in [item.key for item in found]
+    assert effective == SEARCH_SETTINGS

@@ -35,12 +35,14 @@ INDEX: PostgresIndexConfig = {
     "dims": DIMS,
     "embed": embed,
     "fields": INDEXED_FIELDS,
-    "ann_index_config": {"kind": "hnsw"},
+    # A denser graph than pgvector's default (m=16, ef_construction=64): questions sit far from every
+    # stored fact, and the greedy search needs more paths to reach the few that answer them.
+    "ann_index_config": {"kind": "hnsw", "m": 32, "ef_construction": 128},
     "distance_type": "cosine",
 }
 SEARCH_SETTINGS: dict[str, str] = {
     "hnsw.iterative_scan": "relaxed_order",  # keep scanning until enough rows pass the namespace filter
-    "hnsw.ef_search": "100",  # candidates per step of the scan (pgvector's default: 40)
+    "hnsw.ef_search": "1000",  # candidates per step of the scan: pgvector's maximum (its default: 40)
 }
 """Session settings of every pooled connection (see the module's docstring)."""
 EXACT_SEARCH: dict[str, str] = {"enable_indexscan": "off"}
