@@ -19,6 +19,9 @@ PORT   ?= 2024
 CONFIG ?= langgraph.json
 JOBS   ?= 10
 
+# The official JavaScript SDK's checks (tests/test_js_client.py runs them with node).
+JS_DIR := tests/js
+
 # The server on Postgres + Redis runs on the open runtime langgraph-runtime-pg (CLI: langhost), which pins an
 # older langgraph-api than `langgraph dev` here: it gets a virtualenv of its own, with the project's
 # requirements but not the project (its replicas import it from the source tree, as `langhost` serves it).
@@ -26,7 +29,7 @@ LANGHOST_VERSION := 0.11.1.post1
 VENV_PG := .venv-pg
 PY_PG   := $(VENV_PG)/bin/python
 
-.PHONY: demo test install venv-pg redis serve-pg browser validate serve dockerfiles clean
+.PHONY: demo test install venv-pg redis serve-pg browser js validate serve clean
 
 install: $(VENV)/.installed
 
@@ -76,7 +79,14 @@ browser:
 	  echo "Installing Debian's chromium and chromium-driver for the memory-page test"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
 
-test: install browser venv-pg redis
+# The JavaScript SDK test's packages, exactly as $(JS_DIR)/package-lock.json pins them; reinstalled when it changes.
+js: $(JS_DIR)/node_modules/.installed
+
+$(JS_DIR)/node_modules/.installed: $(JS_DIR)/package.json $(JS_DIR)/package-lock.json
+	cd $(JS_DIR) && npm ci --no-audit --no-fund
+	touch $@
+
+test: install browser js venv-pg redis
 	$(PY) -m pytest
 
 validate: install
@@ -85,4 +95,4 @@ validate: install
 	$(VENV)/bin/langgraph validate --config langgraph.local.json
 
 clean:
-	rm -rf $(VENV) $(VENV_PG) .langgraph_api .pytest_cache
+	rm -rf $(VENV) $(VENV_PG) .langgraph_api .pytest_cache $(JS_DIR)/node_modules
