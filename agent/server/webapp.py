@@ -131,10 +131,15 @@ async def forget(request: Request, client: LangGraphClient, user: str) -> dict:
     return await memory_admin.forget_user(client, user)
 
 
-@_api
-async def revoke_tokens(request: Request, client: LangGraphClient, user: str) -> dict:
-    """Refuse every token of the caller issued until now (a stolen token, "sign out everywhere")."""
-    return {"revoked_before": await revocation.revoke(user)}
+async def revoke_tokens(request: Request) -> Response:
+    """Refuse every token of the caller issued until now (a stolen token, "sign out everywhere").
+
+    Not made as the caller: the revocation record lives where no client's calls reach.
+    """
+    user = _user(request)
+    if user is None:
+        return JSONResponse({"detail": "sign in first"}, status_code=401, headers=PAGE_HEADERS)
+    return JSONResponse({"revoked_before": await revocation.revoke(user)}, headers=PAGE_HEADERS)
 
 
 @contextlib.asynccontextmanager
