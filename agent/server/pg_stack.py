@@ -71,7 +71,7 @@ class PgStack:
                  postgres_settings: dict[str, str] | None = None):
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
-        self.postgres = PostgresCluster(self.workdir / "postgres", settings=postgres_settings, remove=False)
+        self.postgres = PostgresCluster(self.workdir / "postgres" / "data", settings=postgres_settings, remove=False)
         self.redis = RedisServer(workdir=self.workdir)
         self.config = config_copy(self.workdir, env, source=PG_CONFIG)
         self.replica_count = replicas
