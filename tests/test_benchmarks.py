@@ -19,7 +19,8 @@ MINI_LOCOMO = str(PROJECT_ROOT / "tests" / "data" / "mini_locomo.json")
 BENCHMARKS = {
     "latency": (["bench/latency.py", "--turns", "1", "--growth-turns", "2"], "extraction call"),
     "serving": (["bench/serving.py", "--turns", "1", "--latency", "0.2"], "first collection turn"),
-    "scale": (["bench/scale.py", "--sizes", "10", "40"], "%"),
+    "scale": (["bench/scale.py", "--sizes", "10", "40"], "needles@10"),
+    "scale-postgres": (["bench/scale.py", "--store", "postgres", "--tiny", "--explain"], "Index Scan"),
     "locomo": (["bench/locomo.py", "--data", MINI_LOCOMO], "recall"),
     "local_model": (["bench/local_model.py", "--runs", "1"], "tokens per second"),
 }

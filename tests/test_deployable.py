@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.server.dev_server import JOBS_PER_WORKER, PROJECT_ROOT, free_port
+from agent.server.dev_server import JOBS_PER_WORKER, PROJECT_ROOT
+from agent.server.processes import free_port
 from agent.server.tokens import SECRET_ENV
 
 CONFIGS = ["langgraph.json", "langgraph.local.json", "langgraph.openai.json"]

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from agent.memory.retrieval import lexical_scores, search_memories
+from datetime import datetime, timezone
+
+from langgraph.store.base import SearchItem
+
+from agent.memory.retrieval import lexical_scores, rerank, search_memories
 from agent.memory.store import memory_namespace
 from tests.conftest import project_store
 from tests.distractors import NEEDLE, QUESTION, food_distractors
@@ -34,5 +38,32 @@ async def test_without_a_vector_index_every_item_is_ranked_lexically():
 
 
 def test_lexical_scores_reward_rare_shared_words():
-    scores = lexical_scores("Where is Osprey moored?", ["The boat Osprey is moored in Oslo.", "The user likes boats."])
+    texts = ["The boat Osprey is moored in Oslo.", "The user likes boats.", "The user likes trains.", "The user sails."]
+    scores = lexical_scores("Where is Osprey moored?", texts)
     assert scores[0] > scores[1] == 0.0
+
+
+def _scored(key: str, content: str, score: float) -> SearchItem:
+    now = datetime.now(timezone.utc)
+    return SearchItem(("memory", "lance", "collection"), key, {"content": content}, now, now, score=score)
+
+
+def test_words_much_of_the_pool_shares_with_the_question_do_not_outrank_meaning():
+    # A paraphrased question shares no word with its answer, but "finish" and "training" with many candidates.
+    pool = [_scored("needle", "The user dropped out of medical school.", 0.415)] + [
+        _scored(f"d{i:02d}", f"The user's colleague finished a training session on day {i}.", 0.40 - 0.003 * i)
+        for i in range(30)
+    ]
+    ranked = [item.key for item in rerank("Did I finish training as a doctor?", pool)]
+    assert ranked.index("needle") < 3
+
+
+def test_a_rare_word_the_question_repeats_still_lifts_its_memory():
+    pool = [_scored("boat", "The boat Osprey is moored in Oslo.", 0.30)] + [
+        _scored(f"d{i:02d}", f"The user sailed past harbour number {i}.", 0.36) for i in range(20)
+    ]
+    assert rerank("Where is Osprey moored?", pool)[0].key == "boat"
+
+
+def test_an_empty_pool_ranks_to_nothing():
+    assert rerank("Where is Osprey moored?", []) == []

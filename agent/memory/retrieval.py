@@ -20,7 +20,7 @@ from agent.memory.store import list_all
 
 POOL_PER_RESULT = 5
 MIN_POOL = 50
-LEXICAL_WEIGHT = 0.2
+LEXICAL_WEIGHT = 0.13  # per word the query shares with this candidate alone
 QUERY_MESSAGES = 2
 
 _TOKEN = re.compile(r"[a-z0-9']+")
@@ -64,18 +64,28 @@ def lexical_scores(query: str, texts: Sequence[str]) -> list[float]:
     for doc in docs:
         counts, score = Counter(doc), 0.0
         for term in wanted & counts.keys():
-            idf = math.log(1 + (len(docs) - frequency[term] + 0.5) / (frequency[term] + 0.5))
+            idf = _idf(len(docs), frequency[term])
             tf = counts[term]
             score += idf * tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * len(doc) / average))
         scores.append(score)
     return scores
 
 
+def _idf(texts: int, containing: int) -> float:
+    """Robertson-Sparck Jones weight: a word found in half the texts or more is no evidence for any of them."""
+    odds = (texts - containing + 0.5) / (containing + 0.5)
+    return math.log(odds) if odds > 1 else 0.0
+
+
 def rerank(query: str, items: Sequence[Item]) -> list[Item]:
-    """``items`` ordered by cosine score plus a weighted, normalised BM25 score."""
+    """``items`` ordered by cosine score plus BM25, counted in words shared with that item alone.
+
+    The unit is fixed by the pool, not by its best match: when the question shares only words that many
+    candidates hold ("called", "team"), no candidate gets the full lexical weight for them.
+    """
     lexical = lexical_scores(query, [item_text(i) for i in items])
-    top = max(lexical, default=0.0) or 1.0
-    combined = [(item.score or 0.0) + LEXICAL_WEIGHT * lex / top for item, lex in zip(items, lexical, strict=False)]
+    unit = _idf(len(items), 1) or 1.0
+    combined = [(item.score or 0.0) + LEXICAL_WEIGHT * lex / unit for item, lex in zip(items, lexical, strict=False)]
     order = sorted(range(len(items)), key=lambda i: combined[i], reverse=True)
     return [items[i] for i in order]
 

@@ -13,23 +13,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
+
+from agent.server.processes import ServerProcess
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 JOBS_PER_WORKER = 10
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def config_copy(workdir: Path, env: dict[str, str] | str, source: Path = PROJECT_ROOT / "langgraph.json") -> Path:
@@ -53,7 +43,7 @@ def config_copy(workdir: Path, env: dict[str, str] | str, source: Path = PROJECT
     index = config.get("store", {}).get("index", {})
     if isinstance(index.get("embed"), str):
         index["embed"] = absolute(index["embed"])
-    for section, key in (("auth", "path"), ("http", "app")):
+    for section, key in (("auth", "path"), ("http", "app"), ("store", "path")):
         if isinstance(config.get(section, {}).get(key), str):
             config[section][key] = absolute(config[section][key])
     path = Path(workdir) / "langgraph.json"
@@ -69,8 +59,10 @@ def _langgraph_cli() -> str:
     return found
 
 
-class DevServer:
+class DevServer(ServerProcess):
     """`langgraph dev --no-browser --no-reload` as a context manager; ``url`` once started."""
+
+    name = "langgraph dev"
 
     def __init__(
         self,
@@ -83,70 +75,18 @@ class DevServer:
         startup_timeout: float = 180.0,
     ):
         self.config = Path(config)
-        self.workdir = Path(workdir or self.config.parent)
-        self.env = {**os.environ, **(env or {})}
+        workdir = Path(workdir or self.config.parent)
+        log_path = log_path or workdir / ".langgraph_api" / "dev-server.log"
+        super().__init__(workdir=workdir, env=env, log_path=log_path, startup_timeout=startup_timeout)
         self.n_jobs_per_worker = n_jobs_per_worker
-        self.log_path = log_path or self.workdir / ".langgraph_api" / "dev-server.log"
-        self.startup_timeout = startup_timeout
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self._process: subprocess.Popen | None = None
 
-    def start(self) -> DevServer:
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+    def command(self) -> list[str]:
         command = [
             _langgraph_cli(), "dev", "--config", str(self.config), "--port", str(self.port),
             "--host", "127.0.0.1", "--no-browser", "--no-reload",
         ]
         command += ["--n-jobs-per-worker", str(self.n_jobs_per_worker)]
-        log = open(self.log_path, "ab")
-        self._process = subprocess.Popen(
-            command, cwd=self.workdir, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True,
-        )
-        log.close()
-        self._wait_until_ready()
-        return self
-
-    def _wait_until_ready(self) -> None:
-        deadline = time.monotonic() + self.startup_timeout
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                raise RuntimeError(f"langgraph dev exited early:\n{self.log_tail()}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/ok", timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                pass
-            time.sleep(0.3)
-        self.stop()
-        raise TimeoutError(f"langgraph dev did not answer within {self.startup_timeout}s:\n{self.log_tail()}")
-
-    def log_tail(self, lines: int = 60) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no log)"
-
-    def stop(self, sig: int = signal.SIGTERM) -> None:
-        """Stop the server and everything it started; SIGKILL after 15 s."""
-        if self._process is None or self._process.poll() is not None:
-            return
-        try:
-            os.killpg(self._process.pid, sig)
-            self._process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(self._process.pid, signal.SIGKILL)
-            self._process.wait()
-        except ProcessLookupError:
-            pass
-
-    def __enter__(self) -> DevServer:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
+        return command
 
 
 def _missing_secret(config_path: Path) -> str | None:

@@ -1,0 +1,27 @@
+"""The requirements of the graphs and the Postgres store for `.venv-pg`, read from pyproject.toml.
+
+`langgraph-runtime-pg` pins its own langgraph-api (0.11.1); the project's pin of langgraph-api is for
+the auth handlers and the memory page, which that runtime does not serve, so it is left out here.
+
+    .venv-pg/bin/python -m agent.server.pg_requirements > requirements.txt   # stdlib only: runs before installs
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
+EXTRAS = ("embeddings", "local", "postgres")
+LEFT_OUT = {"langgraph-api"}  # the runtime brings the version it was built for
+
+
+def requirements(extras: tuple[str, ...] = EXTRAS) -> list[str]:
+    project = tomllib.loads(PYPROJECT.read_text())["project"]
+    wanted = [*project["dependencies"], *(r for extra in extras for r in project["optional-dependencies"][extra])]
+    return [r for r in wanted if re.split(r"[\s\[<>=!~;]", r, maxsplit=1)[0].lower() not in LEFT_OUT]
+
+
+if __name__ == "__main__":
+    print("\n".join(requirements()))

@@ -1,0 +1,98 @@
+"""The memory machinery on langgraph's AsyncPostgresStore over a real PostgreSQL 16 + pgvector (HNSW index)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from langgraph.store.base import PutOp
+
+from agent.memory import index_embed
+from agent.memory.postgres_store import INDEX, SEARCH_SETTINGS, postgres_store
+from agent.memory.retrieval import search_memories
+from agent.memory.search_plan import explain_search
+from agent.memory.store import list_all, memory_namespace
+from agent.server.dev_server import PROJECT_ROOT
+from tests.conftest import chat_over
+from tests.distractors import NEEDLE, QUESTION, food_distractors
+from tests.scripted_brain import SENTENCES
+
+ALL_TYPES = ["semantic", "profile", "collection"]
+HNSW_INDEX = "store_vectors_embedding_idx"
+# At scale the planner walks the HNSW index and filters by namespace after it (bench/scale.py --explain shows
+# it at 10k memories). On a small table it would sort the user's few rows exactly instead; with sorts priced
+# out it takes the same HNSW plan, so a small test reproduces the large case.
+HNSW_PLAN = {"enable_sort": "off"}
+
+
+def test_index_is_the_one_langgraph_json_declares():
+    declared = json.loads((PROJECT_ROOT / "langgraph.json").read_text())["store"]["index"]
+    assert (INDEX["dims"], INDEX["fields"]) == (declared["dims"], declared["fields"])
+    assert declared["embed"] == "./agent/memory/index_embed.py:embed" and INDEX["embed"] is index_embed.embed
+    assert INDEX["ann_index_config"]["kind"] == "hnsw" and INDEX["distance_type"] == "cosine"
+
+
+@pytest.mark.parametrize("memory_type", ALL_TYPES)
+async def test_remembered_fact_is_recalled_in_the_next_thread(pg_store, scripted_model, memory_type):
+    chat = chat_over(pg_store)
+    await chat("Hi, I'm Lance. I live in San Francisco and I like biking.", user="lance", memory_type=memory_type)
+
+    stored = str([i.value for i in await pg_store.asearch(memory_namespace("lance", memory_type), limit=100)])
+    assert "Lance" in stored and "San Francisco" in stored and "biking" in stored
+    scripted_model.prompts.clear()
+    reply = await chat("What do you know about me?", user="lance", memory_type=memory_type)
+    assert "Lance" in reply and "San Francisco" in reply
+    assert await pg_store.asearch(memory_namespace("ana", memory_type)) == []
+
+
+async def test_update_past_the_first_ten_items_patches_the_found_item(pg_store, scripted_model):
+    namespace = memory_namespace("lance", "collection")
+    await pg_store.abatch(
+        [PutOp(namespace, f"hobby-{i:02d}", {"content": SENTENCES["interests"].format(f"hobby number {i}")})
+         for i in range(11)]
+        + [PutOp(namespace, "where", {"content": SENTENCES["location"].format("San Francisco")})]
+    )
+    assert "where" not in [item.key for item in await pg_store.asearch(namespace)]  # the store's default page
+
+    await chat_over(pg_store)("I moved to Boston.", user="lance", memory_type="collection")
+
+    items = {item.key: item.value for item in await list_all(pg_store, namespace)}
+    assert len(items) == 12, "an update must not insert a duplicate"
+    assert items["where"]["content"] == "The user lives in Boston."
+
+
+async def test_paging_reads_every_item_past_the_page_size(pg_store):
+    namespace = memory_namespace("lance", "collection")
+    await pg_store.abatch([PutOp(namespace, f"k{i:03d}", {"content": f"fact {i}"}, index=False) for i in range(230)])
+    await pg_store.aput(memory_namespace("lancelot", "collection"), "other", {"content": "not lance's"}, index=False)
+
+    items = await list_all(pg_store, namespace)
+
+    assert sorted(item.key for item in items) == [f"k{i:03d}" for i in range(230)]
+
+
+async def test_other_users_nearer_rows_do_not_starve_one_users_search(pg_database):
+    """The HNSW scan yields ef_search rows before the namespace filter: the pool's settings must fix that."""
+    namespace = memory_namespace("lance", "collection")
+    async with postgres_store(pg_database) as store:
+        await store.abatch(
+            [PutOp(namespace, f"d{i:02d}", {"content": text}) for i, text in enumerate(food_distractors(30))]
+            + [PutOp(namespace, "needle", {"content": NEEDLE})]
+            # 100 other users wrote down the question itself: nearer to it than anything of lance's.
+            + [PutOp(memory_namespace(f"other-{i:02d}", "collection"), "q", {"content": QUESTION}) for i in range(100)]
+        )
+
+    async with postgres_store(pg_database, settings=HNSW_PLAN, setup=False) as as_shipped:
+        plan = await explain_search(as_shipped, namespace, QUESTION)
+        starved = await search_memories(as_shipped, namespace, QUESTION, k=5)
+    async with postgres_store(pg_database, settings={**SEARCH_SETTINGS, **HNSW_PLAN}, setup=False) as configured:
+        configured_plan = await explain_search(configured, namespace, QUESTION)
+        found = await search_memories(configured, namespace, QUESTION, k=5)
+        async with configured.conn.connection() as connection:  # pgvector loaded: invalid values would be reset
+            effective = {name: (await (await connection.execute(f"SHOW {name}")).fetchone())[name]
+                         for name in SEARCH_SETTINGS}
+
+    assert f"Index Scan using {HNSW_INDEX}" in plan and f"Index Scan using {HNSW_INDEX}" in configured_plan
+    assert len(starved) < 5, "pgvector's defaults were expected to cut this user's candidates short"
+    assert len(found) == 5 and "needle" in [item.key for item in found]
+    assert effective == SEARCH_SETTINGS
