@@ -92,6 +92,24 @@ async def test_sixteen_writers_of_one_user_across_replicas_keep_every_fact_once(
     assert executed_on == {"replica-0", "replica-1"}, "both replicas were expected to take memory writes"
 
 
+async def test_sixteen_hot_path_writers_across_replicas_take_turns_and_keep_every_fact(stack):
+    """Hot-path writes run inside chat runs on both replicas: only the write lease on the run queue orders them."""
+    user = f"pg-{uuid.uuid4().hex[:8]}"
+    clients = [connect(url) for url in stack.urls]
+    assistant = await ensure_assistant(clients[0], "profile", write_mode="hot_path")
+    threads = [(await clients[i % 2].threads.create())["thread_id"] for i in range(len(HOBBIES))]
+
+    results = await asyncio.gather(*(
+        clients[i % 2].runs.wait(thread, assistant, input={"messages": [{"role": "user", "content": f"I like {hobby}."}]},
+                                 context={"user_id": user})
+        for i, (thread, hobby) in enumerate(zip(threads, HOBBIES, strict=True))
+    ))
+
+    assert [r for r in results if "__error__" in r] == []
+    [profile] = await memories(clients[1], user, "profile")
+    assert sorted(profile["value"]["interests"]) == sorted(HOBBIES)
+
+
 async def test_a_write_cut_by_sigkill_is_retried_on_the_other_replica_and_lands_once(stack, endpoint):
     user = f"pg-{uuid.uuid4().hex[:8]}"
     clients = [connect(url) for url in stack.urls]

@@ -11,8 +11,12 @@ shares: a run created on the user's lock thread with ``multitask_strategy="rejec
 ``after_seconds=LEASE_SECONDS``. While it is pending, any other attempt to create a run there is refused
 (HTTP 409), so whoever created it holds the lock; releasing it cancels the run. The pending run needs no
 job slot, so a chat run can hold the lock without waiting on another run (waiting for a queued memory-writer
-run from inside a chat run would deadlock a server with one job per worker, `langgraph dev`'s default). If
-the holder dies, the run starts when the lease ends, does nothing and frees the thread.
+run from inside a chat run would deadlock a server with one job per worker, `langgraph dev`'s default).
+
+A lease names the run that holds it. A holder that dies with its worker leaves the lease pending; a writer
+finding it cancels it when the holder run has ended, or is itself that run retried by the platform on
+another worker (same run id). Failing all else, the lease run starts after LEASE_SECONDS, does nothing and
+frees the thread.
 
 Outside a server (the graph compiled in-process) an asyncio lock per event loop does the same job.
 """
@@ -51,8 +55,13 @@ def lock_thread_id(user_id: str, memory_type: str) -> str:
 
 
 @asynccontextmanager
-async def platform_lock(client: LangGraphClient, user_id: str, memory_type: str) -> AsyncIterator[None]:
-    """Hold the lease on ``user_id``'s ``memory_type`` memory (any worker, any process); graph code only."""
+async def platform_lock(
+    client: LangGraphClient, user_id: str, memory_type: str, holder: dict[str, str | None]
+) -> AsyncIterator[None]:
+    """Hold the lease on ``user_id``'s ``memory_type`` memory (any worker, any process); graph code only.
+
+    ``holder`` names the run taking it: {"thread_id", "run_id"}.
+    """
     thread_id = lock_thread_id(user_id, memory_type)
     with as_graph():
         await client.threads.create(
@@ -63,11 +72,13 @@ async def platform_lock(client: LangGraphClient, user_id: str, memory_type: str)
         try:
             with as_graph():
                 lease = await client.runs.create(
-                    thread_id, MEMORY_GRAPH_ID, input={"messages": []},
+                    thread_id, MEMORY_GRAPH_ID, input={"messages": []}, metadata={"holder": holder},
                     multitask_strategy="reject", after_seconds=LEASE_SECONDS,
                 )
             break
         except ConflictError:
+            if await _cancel_if_abandoned(client, thread_id, holder):
+                continue
             if time.monotonic() > deadline:
                 raise MemoryBusy(
                     f"another write of {memory_type} memory held it for over {WAIT_SECONDS} s; nothing was written"
@@ -84,6 +95,25 @@ async def platform_lock(client: LangGraphClient, user_id: str, memory_type: str)
             pass  # the user's data was deleted meanwhile ("forget everything")
 
 
+async def _cancel_if_abandoned(client: LangGraphClient, thread_id: str, me: dict[str, str | None]) -> bool:
+    """Cancel the pending lease if its holder died: its run ended, or it is ``me`` (retried elsewhere)."""
+    with as_graph():
+        for lease in await client.runs.list(thread_id, status="pending", limit=5):
+            holder = (lease.get("metadata") or {}).get("holder") or {}
+            if holder.get("run_id") and holder["run_id"] != me.get("run_id"):
+                try:
+                    if (await client.runs.get(holder["thread_id"], holder["run_id"]))["status"] in ("pending", "running"):
+                        continue  # alive (or handed over to another worker, which will find it is its own)
+                except NotFoundError:
+                    pass  # its thread is gone
+            try:
+                await client.runs.cancel(thread_id, lease["run_id"])
+                return True
+            except NotFoundError:
+                return True  # released meanwhile
+    return False
+
+
 @asynccontextmanager
 async def process_lock(user_id: str, memory_type: str) -> AsyncIterator[None]:
     """The same exclusion within one process and event loop (graphs compiled and run in-process)."""
@@ -94,5 +124,8 @@ async def process_lock(user_id: str, memory_type: str) -> AsyncIterator[None]:
 
 def write_lock(config: RunnableConfig, user_id: str, memory_type: str):
     """The lock for a write made inside a graph run: the platform's when a LangGraph server runs the graph."""
-    on_server = "assistant_id" in config.get("configurable", {})  # set on every run a server starts
-    return platform_lock(get_client(), user_id, memory_type) if on_server else process_lock(user_id, memory_type)
+    configurable = config.get("configurable", {})
+    if "assistant_id" not in configurable:  # set on every run a server starts
+        return process_lock(user_id, memory_type)
+    holder = {"thread_id": configurable.get("thread_id"), "run_id": configurable.get("run_id")}
+    return platform_lock(get_client(), user_id, memory_type, holder)
