@@ -65,11 +65,12 @@ async def respond(state: ChatState, runtime: Runtime[Context]) -> dict:
     kind = memory_kind(ctx.memory_type)
     query = query_from(state["messages"])
     items = await recall_for_prompt(runtime.store, ctx.user_id, ctx.memory_type, query, ctx.memory_char_budget)
-    system = ctx.system_prompt.replace("{memory}", kind.render(items, ctx.memory_char_budget)).replace(
+    memory = kind.render(items, ctx.memory_char_budget)
+    system = ctx.system_prompt.replace("{memory}", memory).replace(
         "{time}", datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M")
     )
     reply = await load_chat_model(ctx.model).ainvoke([SystemMessage(system), *state["messages"]])
-    return {"messages": [reply]}
+    return {"messages": [reply], "recalled_memory": memory}
 
 
 async def write_memory(state: ChatState, runtime: Runtime[Context]) -> dict:
