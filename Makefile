@@ -27,7 +27,7 @@ $(VENV)/.installed: pyproject.toml Makefile
 	    --no-deps "llama-cpp-python==$(LLAMA_CPP_VERSION)" -w $(WHEELHOUSE); }
 	$(PIP) install --quiet --force-reinstall --no-deps $(WHEELHOUSE)/llama_cpp_python-$(LLAMA_CPP_VERSION)-*.whl
 	$(PIP) install --quiet "torch==$(TORCH_VERSION)"
-	$(PIP) install --quiet -e ".[dev,local,embeddings]"
+	$(PIP) install --quiet -e ".[dev,local,embeddings,bench]"
 	$(PY) -m agent.models.local
 	touch $@
 
