@@ -14,7 +14,12 @@ WHEELHOUSE := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/memory-chatbot/llama-cpp-py
 # or unpinned torch would pull a multi-GB CUDA build.
 TORCH_VERSION := 2.13.0
 
-.PHONY: demo test install browser validate clean
+# `make serve`: langgraph dev with free slots for chats (its default runs one job at a time).
+PORT   ?= 2024
+CONFIG ?= langgraph.json
+JOBS   ?= 10
+
+.PHONY: demo test install browser validate serve dockerfiles clean
 
 install: $(VENV)/.installed
 
@@ -33,6 +38,9 @@ $(VENV)/.installed: pyproject.toml Makefile
 
 demo: install
 	$(PY) -m agent.client.demo
+
+serve: install
+	$(PY) -m agent.server.dev_server --config $(CONFIG) --port $(PORT) --jobs $(JOBS)
 
 # The memory-page test drives Debian's Chromium (installed as root when missing).
 browser:

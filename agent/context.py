@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -22,21 +23,18 @@ def default_model() -> str:
     return OPENAI_MODEL if os.environ.get("OPENAI_API_KEY") else LOCAL_MODEL
 
 
-# The Store keeps namespace labels as dot-joined paths: a label may not be empty
-# or contain ".", and we cap its length so keys stay indexable.
-MAX_USER_ID_LENGTH = 256
+# One alphabet for user ids everywhere (tokens, the graphs, the store namespaces, the memory page): ASCII
+# letters and digits, then also '_' and '-', 1 to 64 characters. It leaves out what the Store treats
+# specially ('.' joins namespace labels, '*' is a wildcard) and anything invisible or markup-like.
+USER_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+USER_ID_RULE = "1-64 characters: ASCII letters, digits, '_' and '-', starting with a letter or digit"
 
 
 def check_user_id(user_id: str) -> str:
-    """Return ``user_id`` if the Store can hold it as a namespace label, else raise ValueError."""
-    if not isinstance(user_id, str) or not user_id.strip():
-        raise ValueError("user_id must be a non-empty string")
-    if "." in user_id:
-        raise ValueError(f"user_id must not contain '.' (got {user_id[:40]!r})")
-    if len(user_id) > MAX_USER_ID_LENGTH:
-        raise ValueError(
-            f"user_id must be at most {MAX_USER_ID_LENGTH} characters (got {len(user_id)})"
-        )
+    """Return ``user_id`` if it is in the safe alphabet (USER_ID_RULE), else raise ValueError."""
+    if not isinstance(user_id, str) or not USER_ID_PATTERN.fullmatch(user_id):
+        shown = repr(user_id[:40]) if isinstance(user_id, str) else type(user_id).__name__
+        raise ValueError(f"user_id must be {USER_ID_RULE} (got {shown})")
     return user_id
 
 
@@ -49,7 +47,8 @@ class Context(BaseModel):
         default="default-user",
         description=(
             "Whose long-term memory to read and write. Memories live in the Store under "
-            "('memory', user_id, memory_type). Must be non-empty, without '.', at most 256 characters."
+            f"('memory', user_id, memory_type). {USER_ID_RULE}. With auth on, the authenticated user, "
+            "whatever is sent here."
         ),
     )
     memory_type: MemoryType = Field(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from langchain_core.messages import AIMessage, RemoveMessage, SystemMessage
+from langchain_core.runnables import RunnableConfig
 from langgraph.config import get_config
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
@@ -81,11 +82,11 @@ async def write_memory(state: ChatState, runtime: Runtime[Context]) -> dict:
     return {"memory_cursor": state["messages"][-1].id}
 
 
-async def schedule_memory(state: ChatState, runtime: Runtime[Context]) -> dict:
+async def schedule_memory(state: ChatState, config: RunnableConfig, runtime: Runtime[Context]) -> dict:
     """Background: hand the messages memory has not seen to the user's memory-writer thread."""
     ctx = context_of(runtime)
     new = messages_after(state["messages"], state.get("memory_cursor"))
-    queued = await queue_write(ctx, new)
+    queued = await queue_write(ctx, new, config.get("configurable", {}).get("thread_id"))
     return {"memory_cursor": state["messages"][-1].id, "memory_write": queued}
 
 

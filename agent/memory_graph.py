@@ -19,7 +19,11 @@ from langgraph.runtime import Runtime
 from agent.context import Context
 from agent.graph import context_of
 from agent.memory.kinds import remember
-from agent.memory.write_queue import later_write_queued
+from agent.memory.write_queue import (
+    MEMORY_GRAPH_ID,
+    later_write_queued,
+    writer_thread_id,
+)
 from agent.models.registry import load_chat_model
 from agent.state import MemoryWriterState
 
@@ -34,11 +38,14 @@ class MemoryWriteFailed(RuntimeError):
 async def extract(state: MemoryWriterState, config: RunnableConfig, runtime: Runtime[Context]) -> dict:
     """Write what the waiting messages teach about the user, unless a later run will do it."""
     configurable = config.get("configurable", {})
+    ctx = context_of(runtime)
+    thread_id = configurable.get("thread_id")
+    if thread_id != writer_thread_id(ctx.user_id, ctx.memory_type):
+        raise MemoryWriteFailed(f"a {MEMORY_GRAPH_ID} run belongs on the user's own memory-writer thread")
     if not state["messages"]:
         return {}
-    if await later_write_queued(configurable.get("thread_id"), configurable.get("run_id")):
+    if await later_write_queued(thread_id, configurable.get("run_id")):
         return {}
-    ctx = context_of(runtime)
     try:
         await remember(
             runtime.store, load_chat_model(ctx.model), ctx.user_id, ctx.memory_type, state["messages"], ctx.memory_top_k

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 
 class UserProfile(BaseModel):
@@ -27,3 +27,11 @@ class Memory(BaseModel):
     context: str | None = Field(
         default=None, description="When or why the fact came up, if it matters."
     )
+
+    @model_validator(mode="after")
+    def _context_adds_something(self) -> Memory:
+        # A context that repeats the fact adds nothing, and the in-memory store's index cannot embed
+        # one text twice in a write ("Number of embeddings (1) does not match number of indices (2)").
+        if self.context is not None and self.context.strip() in ("", self.content.strip()):
+            self.context = None
+        return self

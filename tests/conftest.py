@@ -14,8 +14,8 @@ from agent.client import sdk as client_module
 from agent.graph import builder
 from agent.memory.embeddings import embed
 from agent.models.registry import RETRIES_ENV, TIMEOUT_ENV, register_provider
-from agent.server.auth import SECRET_ENV, mint
 from agent.server.dev_server import PROJECT_ROOT
+from agent.server.tokens import SECRET_ENV, mint
 from tests.scripted_brain import ScriptedChatModel
 from tests.scripted_openai import ScriptedOpenAI
 from tests.server import dev_server
@@ -81,7 +81,7 @@ def server(endpoint, tmp_path_factory):
         "OPENAI_BASE_URL": endpoint.base_url, "OPENAI_API_KEY": "scripted-test-key", SECRET_ENV: AUTH_SECRET,
         TIMEOUT_ENV: "2", RETRIES_ENV: "0",  # so that a stalled model fails within a test
     }
-    with dev_server(tmp_path_factory.mktemp("langgraph-dev"), env, n_jobs_per_worker=10) as running:
+    with dev_server(tmp_path_factory.mktemp("langgraph-dev"), env) as running:
         yield running
 
 

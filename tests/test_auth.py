@@ -7,7 +7,7 @@ import pytest
 from langgraph_sdk.errors import APIStatusError
 
 from agent.client.sdk import ensure_assistant, memories, send, wait_for_memory
-from agent.server import auth
+from agent.server import tokens
 from tests.conftest import AUTH_SECRET
 
 FAST = {"memory_delay_seconds": 0}
@@ -75,29 +75,29 @@ async def test_a_spoofed_user_id_writes_to_the_callers_own_memory(connect, victi
     # The chatbot, told it is Bob, still remembers for the caller.
     await send(a, assistant, thread, "bob", "I'm Mallory and I live in Rome.")
     await wait_for_memory(a, thread)
-    # A direct run of the memory writer with Bob's id and input.
+    # A direct run of the memory writer with Bob's id and input is refused outright.
     writer_thread = (await a.threads.create())["thread_id"]
-    await a.runs.wait(
+    await _refused(a.runs.wait(
         writer_thread, "memory_writer",
         input={"messages": [{"type": "human", "content": "I live in Lisbon and my name is Eve."}]},
         context={"user_id": "bob", "memory_type": "profile"},
-    )
+    ))
     assert await memories(victim["client"], "bob", "profile") == victim["profile"]
     mine = (await memories(a, "mallory", "profile"))[0]["value"]
-    assert mine["name"] in ("Mallory", "Eve") and "Oslo" not in str(mine)
+    assert mine["name"] == "Mallory" and "Oslo" not in str(mine)
 
 
 async def test_requests_without_a_valid_token_are_refused(server, victim):
     bob_item = {"namespace": ["memory", "bob", "profile"], "key": "profile"}
-    expired = auth.mint("bob", days=-1, secret=AUTH_SECRET)
-    forged = auth.mint("bob", secret="not-the-server-secret")
+    expired = tokens.mint("bob", days=-1, secret=AUTH_SECRET)
+    forged = tokens.mint("bob", secret="not-the-server-secret")
     cases = {
         "no token": {},
         "Studio header, no token": {"x-auth-scheme": "langsmith"},
         "expired token": {"Authorization": f"Bearer {expired}"},
         "forged token": {"Authorization": f"Bearer {forged}"},
         "token of another scheme": {"Authorization": f"Basic {forged}"},
-        "cookie with a forged token": {"Cookie": f"{auth.COOKIE}={forged}"},
+        "cookie with a forged token": {"Cookie": f"{tokens.SESSION_COOKIE}={forged}"},
     }
     async with httpx.AsyncClient(base_url=server.url) as http:
         for name, headers in cases.items():
@@ -113,12 +113,12 @@ async def test_requests_without_a_valid_token_are_refused(server, victim):
 
 
 def test_tokens_are_signed_and_expire():
-    token = auth.mint("carol", days=1, secret="s")
-    assert auth.verify(token, secret="s") == "carol" == auth.claimed_user(token)
+    token = tokens.mint("carol", days=1, secret="s")
+    assert tokens.verify(token, secret="s")["sub"] == "carol" == tokens.claimed_user(token)
     payload, _, signature = token.partition(".")
     with pytest.raises(ValueError):
-        auth.verify(f"{payload}.{signature[:-2]}xx", secret="s")
+        tokens.verify(f"{payload}.{signature[:-2]}xx", secret="s")
     with pytest.raises(ValueError):
-        auth.verify(token, secret="other")
+        tokens.verify(token, secret="other")
     with pytest.raises(ValueError, match="expired"):
-        auth.verify(auth.mint("carol", days=-1 / 86400 * 5, secret="s"), secret="s")
+        tokens.verify(tokens.mint("carol", days=-1 / 86400 * 5, secret="s"), secret="s")

@@ -12,8 +12,8 @@ from langgraph_sdk.errors import NotFoundError
 
 from agent.client import memory_admin
 from agent.client.sdk import ensure_assistant, memories, send, wait_for_memory
-from agent.server.auth import mint
 from agent.server.dev_server import PROJECT_ROOT
+from agent.server.tokens import mint
 from tests.conftest import AUTH_SECRET
 
 

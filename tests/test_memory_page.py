@@ -12,7 +12,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
-from agent.server.auth import mint
+from agent.server.tokens import mint
 from tests.conftest import AUTH_SECRET
 
 CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")

@@ -6,8 +6,8 @@ import signal
 import time
 
 from agent.client.sdk import connect, ensure_assistant, memories, send, wait_for_memory
-from agent.server.auth import SECRET_ENV, mint
 from agent.server.dev_server import DevServer, config_copy
+from agent.server.tokens import SECRET_ENV, mint
 
 FLUSH_SECONDS = 10  # the dev server writes its in-memory state to .langgraph_api/ this often
 SECRET = "restart-test-secret"

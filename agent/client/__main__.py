@@ -36,7 +36,7 @@ from agent.client.sdk import (
     wait_for_memory,
 )
 from agent.context import MEMORY_TYPES
-from agent.server import auth
+from agent.server import tokens
 
 
 async def chat(client: LangGraphClient, user: str, memory_type: str, model: str | None) -> None:
@@ -81,10 +81,10 @@ def _parser() -> argparse.ArgumentParser:
 async def main(argv: list[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     token = args.token
-    if not token and os.environ.get(auth.SECRET_ENV):
-        token = auth.mint(args.user)
+    if not token and os.environ.get(tokens.SECRET_ENV):
+        token = tokens.mint(args.user)
     if token:
-        args.user = auth.claimed_user(token)  # with auth on, the token decides who we are
+        args.user = tokens.claimed_user(token)  # with auth on, the token decides who we are
     client = connect(args.url, token)
     types = list(MEMORY_TYPES) if args.memory_type == "all" else [args.memory_type]
     if args.mode == "demo":

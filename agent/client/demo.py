@@ -22,7 +22,7 @@ from agent.client.sdk import (
     wait_for_memory,
 )
 from agent.context import LOCAL_MODEL, MEMORY_TYPES
-from agent.server import auth
+from agent.server import tokens
 from agent.server.dev_server import PROJECT_ROOT, DevServer, config_copy
 
 DEMO_SCRIPT = {
@@ -69,14 +69,14 @@ def _choose_model() -> str:
 def main() -> None:
     model = _choose_model()
     settings = {k: v for k, v in {**dotenv_values(PROJECT_ROOT / ".env"), **os.environ}.items() if v is not None}
-    settings[auth.SECRET_ENV] = settings.get(auth.SECRET_ENV) or secrets.token_urlsafe(32)  # auth on, as deployed
-    secret = settings[auth.SECRET_ENV]
+    settings[tokens.SECRET_ENV] = settings.get(tokens.SECRET_ENV) or secrets.token_urlsafe(32)  # auth on, as deployed
+    secret = settings[tokens.SECRET_ENV]
     # A fresh server state per demo, so the conversation starts from no memory at all.
     with tempfile.TemporaryDirectory(prefix="memory-chatbot-demo-") as workdir:
         config = config_copy(Path(workdir), settings)
         with DevServer(config, workdir=Path(workdir), env=settings) as server:
             print(f"langgraph dev is serving on {server.url}; the demo signs in as 'lance' with a bearer token")
-            sdk = connect(server.url, auth.mint("lance", secret=secret))
+            sdk = connect(server.url, tokens.mint("lance", secret=secret))
             asyncio.run(demo(sdk, "lance", list(MEMORY_TYPES), model))
     print("\nServer stopped.")
 

@@ -14,8 +14,8 @@ from pydantic import BaseModel, ValidationError
 from agent.context import MEMORY_TYPES, check_user_id
 from agent.memory.kinds import MEMORY_KINDS
 from agent.memory.store import ROOT
-from agent.memory.write_queue import memory_thread_id
 from agent.schemas import Memory, UserProfile
+from agent.server.ownership import OWNER, WRITER_OF
 
 PAGE = 100
 _KEY = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
@@ -101,21 +101,15 @@ async def _stop_and_delete_thread(client: LangGraphClient, thread_id: str) -> No
 
 async def forget_user(client: LangGraphClient, user_id: str) -> dict[str, int]:
     """Delete every memory and thread of the user; pending memory writes are cancelled first."""
+    check_user_id(user_id)
     counts = {"threads": 0, "memories": 0}
-    # Memory-writer threads first, so that no queued write puts anything back.
-    for memory_type in MEMORY_TYPES:
-        thread_id = memory_thread_id(check_user_id(user_id), memory_type)
-        try:
-            await client.threads.get(thread_id)
-        except Exception:  # never created, or not this caller's
-            continue
-        await _stop_and_delete_thread(client, thread_id)
-        counts["threads"] += 1
-    owned = {"owner": user_id}  # set by agent.server.auth on every thread; without auth no thread carries it
-    while threads := await client.threads.search(metadata=owned, limit=PAGE):
-        for thread in threads:
-            await _stop_and_delete_thread(client, thread["thread_id"])
-            counts["threads"] += 1
+    # Memory-writer threads first, so that no queued write puts anything back. The server stamps both
+    # keys with auth on; without auth, only the writer threads carry one.
+    for metadata in ({WRITER_OF: user_id}, {OWNER: user_id}):
+        while threads := await client.threads.search(metadata=metadata, limit=PAGE):
+            for thread in threads:
+                await _stop_and_delete_thread(client, thread["thread_id"])
+                counts["threads"] += 1
     for memory_type, items in (await list_memories(client, user_id)).items():
         for item in items:
             await client.store.delete_item(_namespace(user_id, memory_type), item["key"])

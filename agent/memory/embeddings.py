@@ -1,7 +1,8 @@
 """Offline text embeddings for the Store's semantic index: all-MiniLM-L6-v2, shipped inside a wheel.
 
 `langgraph.json` points the store index at ``embed`` below ("./agent/memory/embeddings.py:embed", 384 dims).
-The model is loaded once per process on first use, off the event loop, and nothing is downloaded.
+The model is loaded once per process, off the event loop: when the server starts (`warm_up`, called by
+the memory page app's lifespan) or else on first use. Nothing is downloaded.
 """
 
 from __future__ import annotations
@@ -23,8 +24,10 @@ class LocalEmbeddings(Embeddings):
         self._threads = threads or int(os.environ.get(THREADS_ENV, "1"))
         self._model = None
         self._lock = threading.Lock()
+        self.serves_store_index = False  # set by agent/memory/index_embed.py when the store loads it
 
-    def _load(self):
+    def load(self):
+        """The model, loaded on first call (blocking: call it off the event loop)."""
         with self._lock:
             if self._model is None:
                 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the weights are on disk; never ask a hub
@@ -37,7 +40,7 @@ class LocalEmbeddings(Embeddings):
             return self._model
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        model = self._load()
+        model = self.load()
         with self._lock:  # one encode at a time: torch already uses the threads it is given
             vectors = model.encode(list(texts), batch_size=64, normalize_embeddings=True, show_progress_bar=False)
         return vectors.tolist()
@@ -53,3 +56,11 @@ class LocalEmbeddings(Embeddings):
 
 
 embed = LocalEmbeddings()
+
+
+async def warm_up() -> bool:
+    """Load the model now, off the event loop, if the store's index uses it; whether it did."""
+    if not embed.serves_store_index:
+        return False
+    await asyncio.to_thread(embed.load)
+    return True

@@ -1,89 +1,46 @@
-"""Who is calling, and what they may touch: HMAC-signed bearer tokens and owner-only access.
+"""Who is calling, and what they may touch (`auth.path` in langgraph.json).
 
-Wired in langgraph.json (`auth.path`). Every request carries `Authorization: Bearer <token>` (or,
-from the memory page, an HttpOnly session cookie holding the same token). A token names one user
-and is signed with the secret in MEMORY_CHATBOT_AUTH_SECRET; mint one with
+Every API request carries `Authorization: Bearer <token>` (`agent.server.tokens`). The memory page's
+session cookie is accepted on the page's own routes (`/memories...`) only, so a page on another
+site or port cannot drive the API with it.
 
-    MEMORY_CHATBOT_AUTH_SECRET=... python -m agent.server.auth mint <user_id> [--days 30]
-
-Threads, runs and assistants belong to the user who created them (metadata `owner`); the store API
-only reaches namespaces ("memory", <the caller>, ...). The graphs namespace memory by the server-set
-`langgraph_auth_user_id`, never by a `user_id` the client sends.
+Ownership lives in metadata that only the server writes:
+- ``owner``: threads and assistants a user created, by any route (create, copy, a run that
+  creates its thread). A client's own ``owner`` or ``writer_of`` is overwritten or refused.
+- ``writer_of``: the user's memory-writer threads. Only the graph's own in-process call
+  (`agent.memory.write_queue.queue_write`, marked by a ContextVar no external request can set)
+  creates them and starts runs on them. Their owner may read, list, join, cancel and delete them,
+  never create, update, copy or run on them; the `memory_writer` graph is never a client's to run.
+The store API reaches ("memory", <caller>, ...) and nothing else.
 """
 
 from __future__ import annotations
 
-import argparse
-import base64
-import hashlib
-import hmac
-import json
-import os
-import time
+from uuid import UUID, uuid5
 
 from langgraph_sdk import Auth
 from pydantic import ValidationError
 
-from agent.context import Context, check_user_id
+from agent.context import Context
 from agent.memory.store import ROOT
+from agent.memory.write_queue import MEMORY_GRAPH_ID, in_graph_call, is_writer_thread_id
+from agent.server import revocation, tokens
+from agent.server.ownership import OWNER, RESERVED_METADATA, WRITER_OF
 
-SECRET_ENV = "MEMORY_CHATBOT_AUTH_SECRET"
-COOKIE = "memory_chatbot_session"
-OWNER = "owner"
+COOKIE = tokens.SESSION_COOKIE
+COOKIE_PATHS = ("/memories",)  # the memory page and its API: the only routes a cookie may sign in to
+CLIENT_GRAPHS = frozenset({"chatbot"})
 PUBLIC_PATHS = frozenset({"/ok", "/memories", "/memories/login", "/memories/logout"})
-
-
-# -- tokens ---------------------------------------------------------------------------------
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def _secret(secret: str | None = None) -> bytes:
-    value = secret or os.environ.get(SECRET_ENV)
-    if not value:
-        raise RuntimeError(f"{SECRET_ENV} is not set: the server cannot check tokens")
-    return value.encode()
-
-
-def mint(user_id: str, *, days: float = 30, secret: str | None = None) -> str:
-    """A bearer token for ``user_id``, valid for ``days``."""
-    check_user_id(user_id)
-    payload = _b64(json.dumps({"sub": user_id, "exp": int(time.time() + days * 86400)}).encode())
-    signature = _b64(hmac.new(_secret(secret), payload.encode(), hashlib.sha256).digest())
-    return f"{payload}.{signature}"
-
-
-def verify(token: str, *, secret: str | None = None) -> str:
-    """The user a token names; ValueError when it is malformed, forged or expired."""
-    payload, _, signature = token.partition(".")
-    expected = _b64(hmac.new(_secret(secret), payload.encode(), hashlib.sha256).digest())
-    if not signature or not hmac.compare_digest(signature, expected):
-        raise ValueError("invalid token signature")
-    try:
-        claims = json.loads(_unb64(payload))
-    except ValueError as error:
-        raise ValueError("malformed token") from error
-    if not isinstance(claims, dict) or claims.get("exp", 0) < time.time():
-        raise ValueError("token expired")
-    return check_user_id(claims.get("sub"))
-
-
-def claimed_user(token: str) -> str:
-    """The user a token names, read without checking it (the client's view; the server checks)."""
-    try:
-        return json.loads(_unb64(token.partition(".")[0]))["sub"]
-    except (ValueError, KeyError, TypeError) as error:
-        raise ValueError("malformed token") from error
+# langgraph-api names a graph's default assistant uuid5(NAMESPACE_GRAPH, graph_id) (langgraph_api.graph,
+# not imported here: importing it outside a server loads the server's configuration).
+NAMESPACE_GRAPH = UUID("6ba7b821-9dad-11d1-80b4-00c04fd430c8")
+_WRITER_ASSISTANT = str(uuid5(NAMESPACE_GRAPH, MEMORY_GRAPH_ID))
+ANONYMOUS: Auth.types.MinimalUserDict = {"identity": "anonymous", "is_authenticated": False, "permissions": []}
 
 
 def _cookie(headers: dict) -> str | None:
     raw = headers.get(b"cookie") or headers.get("cookie") or b""
-    raw = raw.decode() if isinstance(raw, bytes) else raw
+    raw = raw.decode(errors="replace") if isinstance(raw, bytes) else raw
     for part in raw.split(";"):
         name, _, value = part.strip().partition("=")
         if name == COOKIE and value:
@@ -91,84 +48,189 @@ def _cookie(headers: dict) -> str | None:
     return None
 
 
-# -- the server's auth ----------------------------------------------------------------------
+def cookie_allowed(path: str) -> bool:
+    """Whether the session cookie may authenticate a request to ``path``."""
+    return any(path == prefix or path.startswith(prefix + "/") for prefix in COOKIE_PATHS)
+
+
+def _refuse(status: int, detail: str) -> Auth.exceptions.HTTPException:
+    return Auth.exceptions.HTTPException(status_code=status, detail=detail)
+
 
 auth = Auth()
 
 
 @auth.authenticate
 async def authenticate(authorization: str | None, headers: dict, path: str) -> Auth.types.MinimalUserDict:
-    """Map the bearer token (or session cookie) to a user; refuse everyone else."""
-    token = None
+    """Map the bearer token (or, on the memory page, its session cookie) to a user; refuse everyone else."""
+    public = path.rstrip("/") in PUBLIC_PATHS
     if authorization:
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token:
-            raise Auth.exceptions.HTTPException(status_code=401, detail="expected 'Authorization: Bearer <token>'")
-    token = token or _cookie(headers)
+            raise _refuse(401, "expected 'Authorization: Bearer <token>'")
+    else:
+        token = _cookie(headers) if cookie_allowed(path) else None
     if not token:
-        if path.rstrip("/") in PUBLIC_PATHS or path == "/memories/":
-            return {"identity": "anonymous", "is_authenticated": False, "permissions": []}
-        raise Auth.exceptions.HTTPException(status_code=401, detail="missing bearer token")
+        if public:
+            return ANONYMOUS
+        raise _refuse(401, "missing bearer token")
     try:
-        user_id = verify(token)
-    except ValueError as error:
-        raise Auth.exceptions.HTTPException(status_code=401, detail=str(error)) from None
+        user = await verified_user(token)
+    except tokens.InvalidToken as error:
+        if public and not authorization:  # a stale session cookie: show the sign-in page
+            return ANONYMOUS
+        raise _refuse(401, str(error)) from None
     except RuntimeError as error:  # no secret configured
-        raise Auth.exceptions.HTTPException(status_code=500, detail=str(error)) from None
-    return {"identity": user_id, "is_authenticated": True, "permissions": ["memory:owner"]}
+        raise _refuse(500, str(error)) from None
+    return {"identity": user, "is_authenticated": True, "permissions": ["memory:owner"]}
+
+
+async def verified_user(token: str) -> str:
+    """The user of a genuine, unexpired, unrevoked token; InvalidToken otherwise."""
+    claims = tokens.verify(token)
+    if claims.get("iat", 0) < await revocation.revoked_before(claims["sub"]):
+        raise tokens.InvalidToken("token revoked")
+    return claims["sub"]
 
 
 def _caller(ctx: Auth.types.AuthContext) -> str:
     if not getattr(ctx.user, "is_authenticated", False):
-        raise Auth.exceptions.HTTPException(status_code=401, detail="sign in first")
+        raise _refuse(401, "sign in first")
     return ctx.user.identity
 
 
-@auth.on.threads.create
-async def stamp_owner(ctx: Auth.types.AuthContext, value: dict) -> dict:
-    """New threads and assistants belong to their creator."""
-    owner = _caller(ctx)
-    metadata = value.get("metadata")
+def _owned(user: str) -> dict:
+    """Threads the user may see: their own, and their memory-writer threads."""
+    return {"$or": [{OWNER: user}, {WRITER_OF: user}]}
+
+
+def _stamp(metadata: dict | None, user: str, *, writer: bool = False) -> None:
+    """Overwrite, in place, the ownership keys of ``metadata`` (the server keeps this very dict)."""
     if metadata is None:
-        metadata = value["metadata"] = {}
-    metadata[OWNER] = owner  # in place: the server keeps its own reference to this dict
-    return {OWNER: owner}
+        return
+    for key in RESERVED_METADATA:
+        metadata.pop(key, None)
+    metadata[WRITER_OF if writer else OWNER] = user
 
 
-@auth.on.threads
-@auth.on.assistants
-async def only_owner(ctx: Auth.types.AuthContext, value: dict) -> dict:
-    """Read, update, delete, search and run: only what the caller owns (graph default assistants stay usable by id)."""
-    return {OWNER: _caller(ctx)}
+def _not_a_writer_thread(thread_id) -> None:
+    if thread_id is not None and is_writer_thread_id(thread_id):
+        raise _refuse(403, "memory-writer threads are the server's to create, change and run on")
 
 
-@auth.on.threads.create_run
-async def checked_run(ctx: Auth.types.AuthContext, value: dict) -> dict:
-    """A run on the caller's own thread, with a configuration that validates (else HTTP 422)."""
-    owner = _caller(ctx)
-    _check_context((value.get("kwargs") or {}).get("context"))
-    return {OWNER: owner}
+def _no_ownership_change(metadata: dict | None) -> None:
+    if metadata and any(key in metadata for key in RESERVED_METADATA):
+        raise _refuse(403, f"metadata keys {', '.join(RESERVED_METADATA)} are set by the server")
 
 
-@auth.on.assistants.create
-async def checked_assistant(ctx: Auth.types.AuthContext, value: dict) -> dict:
-    """A new assistant belongs to its creator and must carry a configuration that validates."""
-    _check_context(value.get("context"))
-    return await stamp_owner(ctx, value)
-
-
-def _check_context(context: dict | None) -> None:
+def check_context(context: dict | None) -> None:
+    """A configuration that validates, else HTTP 422 naming the fields."""
     try:
         Context.model_validate(context or {})
     except ValidationError as error:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
-        raise Auth.exceptions.HTTPException(status_code=422, detail=f"invalid configuration: {problems}") from None
+        raise _refuse(422, f"invalid configuration: {problems}") from None
+
+
+# -- threads --------------------------------------------------------------------------------
+
+@auth.on.threads.create
+async def on_thread_create(ctx: Auth.types.AuthContext, value: dict) -> dict:
+    """New threads belong to their creator; memory-writer threads come only from the graph itself."""
+    user = _caller(ctx)
+    writer = in_graph_call()
+    if not writer:
+        _not_a_writer_thread(value.get("thread_id"))
+    if "metadata" not in value:  # a copy: it keeps its source's metadata (the route guard refuses writer threads)
+        return {OWNER: user}
+    if value.get("metadata") is None:
+        value["metadata"] = {}
+    _stamp(value["metadata"], user, writer=writer)
+    return {WRITER_OF: user} if writer else {OWNER: user}
+
+
+@auth.on.threads.create_run
+async def on_run_create(ctx: Auth.types.AuthContext, value: dict) -> dict:
+    """A run on the caller's own chat thread (or one it creates), of a client graph, with a valid configuration."""
+    user = _caller(ctx)
+    kwargs = value.get("kwargs") or {}
+    check_context(kwargs.get("context"))
+    writer = in_graph_call()
+    if not writer:
+        if str(value.get("assistant_id")) == _WRITER_ASSISTANT:
+            raise _refuse(403, f"the {MEMORY_GRAPH_ID} graph runs only on the server's behalf")
+        _not_a_writer_thread(value.get("thread_id"))
+    # The thread a run creates (threadless, or if_not_exists="create") takes its metadata from these.
+    if value.get("metadata") is None:
+        value["metadata"] = {}
+    _stamp(value["metadata"], user, writer=writer)
+    config_metadata = (kwargs.get("config") or {}).get("metadata")
+    if isinstance(config_metadata, dict):
+        _stamp(config_metadata, user, writer=writer)
+    return {WRITER_OF: user} if writer else {OWNER: user}
+
+
+@auth.on.threads.update
+async def on_thread_update(ctx: Auth.types.AuthContext, value: dict) -> dict:
+    """Cancel runs on any thread of one's own; change only chat threads, never their ownership."""
+    user = _caller(ctx)
+    if value.get("action") in ("interrupt", "rollback"):  # cancelling runs
+        return _owned(user)
+    _not_a_writer_thread(value.get("thread_id"))
+    _no_ownership_change(value.get("metadata"))
+    return {OWNER: user}
+
+
+@auth.on.threads.read
+@auth.on.threads.search
+@auth.on.threads.delete
+async def on_thread_access(ctx: Auth.types.AuthContext, value: dict) -> dict:
+    """Read, list, join and delete: the caller's chat and memory-writer threads."""
+    return _owned(_caller(ctx))
+
+
+# -- assistants -----------------------------------------------------------------------------
+
+def _check_graph(graph_id: str | None) -> None:
+    if graph_id is not None and graph_id not in CLIENT_GRAPHS:
+        raise _refuse(403, f"assistants can only be made of the graphs {', '.join(sorted(CLIENT_GRAPHS))}")
+
+
+@auth.on.assistants.create
+async def on_assistant_create(ctx: Auth.types.AuthContext, value: dict) -> dict:
+    """A new assistant of a client graph, with a valid configuration, belongs to its creator."""
+    user = _caller(ctx)
+    _check_graph(value.get("graph_id"))
+    check_context(value.get("context"))
+    if value.get("metadata") is None:
+        value["metadata"] = {}
+    _stamp(value["metadata"], user)
+    return {OWNER: user}
+
+
+@auth.on.assistants.update
+async def on_assistant_update(ctx: Auth.types.AuthContext, value: dict) -> dict:
+    """Only one's own assistants, never their ownership or graph, and only to a valid configuration."""
+    user = _caller(ctx)
+    _check_graph(value.get("graph_id"))
+    _no_ownership_change(value.get("metadata"))
+    if value.get("context") is not None:
+        check_context(value["context"])
+    return {OWNER: user}
+
+
+@auth.on.assistants
+async def on_assistant_access(ctx: Auth.types.AuthContext, value: dict) -> dict:
+    """Read, search and delete: one's own assistants (graph default assistants stay usable by id)."""
+    return {OWNER: _caller(ctx)}
 
 
 @auth.on.crons
 async def no_crons(ctx: Auth.types.AuthContext, value: dict) -> bool:
-    raise Auth.exceptions.HTTPException(status_code=403, detail="crons are not enabled")
+    raise _refuse(403, "crons are not enabled")
 
+
+# -- store ----------------------------------------------------------------------------------
 
 @auth.on.store
 async def only_own_namespace(ctx: Auth.types.AuthContext, value: dict) -> None:
@@ -179,21 +241,11 @@ async def only_own_namespace(ctx: Auth.types.AuthContext, value: dict) -> None:
         value["namespace"] = (ROOT, user)
         return None
     if len(namespace) < 2 or namespace[0] != ROOT or namespace[1] != user:
-        raise Auth.exceptions.HTTPException(
-            status_code=403, detail=f"the store API only reaches namespaces ('{ROOT}', '{user}', ...)"
-        )
+        raise _refuse(403, f"the store API only reaches namespaces ('{ROOT}', '{user}', ...)")
     return None
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description="Mint a bearer token for a user (needs MEMORY_CHATBOT_AUTH_SECRET).")
-    sub = parser.add_subparsers(dest="command", required=True)
-    minting = sub.add_parser("mint")
-    minting.add_argument("user_id")
-    minting.add_argument("--days", type=float, default=30)
-    args = parser.parse_args()
-    print(mint(args.user_id, days=args.days))
-
-
-if __name__ == "__main__":
-    main()
+@auth.on
+async def refuse_the_rest(ctx: Auth.types.AuthContext, value: dict) -> None:
+    """Anything not allowed above is refused (a resource or action a newer server may add)."""
+    raise _refuse(403, f"{ctx.resource}.{ctx.action} is not allowed")

@@ -1,4 +1,12 @@
-"""Start and stop a local `langgraph dev` server on a free port (for the demo, tests and benchmarks)."""
+"""Start `langgraph dev` the way this project needs it: `make serve`, and on a free port for the demo,
+tests and benchmarks.
+
+`langgraph dev` runs one job at a time unless told otherwise (its --help says 10; it is 1), so a
+user's next chat would wait in the queue behind their memory write. Every server started here gets
+JOBS_PER_WORKER slots, as production has many.
+
+    python -m agent.server.dev_server [--config langgraph.json] [--port 2024] [--jobs 10]
+"""
 
 from __future__ import annotations
 
@@ -14,6 +22,7 @@ import urllib.request
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+JOBS_PER_WORKER = 10
 
 
 def free_port() -> int:
@@ -69,7 +78,7 @@ class DevServer:
         *,
         workdir: Path | None = None,
         env: dict[str, str] | None = None,
-        n_jobs_per_worker: int | None = None,
+        n_jobs_per_worker: int = JOBS_PER_WORKER,
         log_path: Path | None = None,
         startup_timeout: float = 180.0,
     ):
@@ -89,8 +98,7 @@ class DevServer:
             _langgraph_cli(), "dev", "--config", str(self.config), "--port", str(self.port),
             "--host", "127.0.0.1", "--no-browser", "--no-reload",
         ]
-        if self.n_jobs_per_worker:
-            command += ["--n-jobs-per-worker", str(self.n_jobs_per_worker)]
+        command += ["--n-jobs-per-worker", str(self.n_jobs_per_worker)]
         log = open(self.log_path, "ab")
         self._process = subprocess.Popen(
             command, cwd=self.workdir, env=self.env, stdout=log, stderr=subprocess.STDOUT,
@@ -139,3 +147,49 @@ class DevServer:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def _missing_secret(config_path: Path) -> str | None:
+    """Why a server with auth on this config would refuse every request, or None."""
+    from dotenv import dotenv_values
+
+    from agent.server.tokens import SECRET_ENV
+
+    config = json.loads(config_path.read_text())
+    if "auth" not in config:
+        return None
+    env = config.get("env")
+    values = dict(env) if isinstance(env, dict) else {}
+    if isinstance(env, str) and (config_path.parent / env).exists():
+        values = dotenv_values(config_path.parent / env)
+    if os.environ.get(SECRET_ENV) or values.get(SECRET_ENV):
+        return None
+    return (
+        f"{config_path.name} turns auth on, and {SECRET_ENV} is set neither in the environment nor in {env}.\n"
+        f"Set it (see .env.example), or serve langgraph.local.json (no auth) for Studio on your own machine."
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`make serve`: `langgraph dev` in the foreground, with free slots for chats."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--config", default="langgraph.json")
+    parser.add_argument("--port", type=int, default=2024)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--jobs", type=int, default=JOBS_PER_WORKER, help="jobs per worker (chat and memory runs)")
+    args = parser.parse_args(argv)
+    config = Path(args.config)
+    if problem := _missing_secret(config):
+        raise SystemExit(problem)
+    command = [
+        _langgraph_cli(), "dev", "--config", str(config), "--port", str(args.port), "--host", args.host,
+        "--n-jobs-per-worker", str(args.jobs), "--no-browser",
+    ]
+    print(" ".join(command), flush=True)
+    os.execv(command[0], command)
+
+
+if __name__ == "__main__":
+    main()

@@ -2,26 +2,44 @@
 
 Served by the LangGraph server itself (`http.app` in langgraph.json), behind the same auth as the
 API (`http.enable_custom_route_auth`). A browser sends no bearer header on a page load, so signing
-in puts the token into an HttpOnly, SameSite=Strict cookie that `agent.server.auth` also accepts. Every
-change goes through the SDK with the caller's own token, so the page can do nothing the user's
-token could not.
+in puts the token into an HttpOnly, SameSite=Strict cookie, which `agent.server.auth` accepts on
+these routes only. Since a cookie rides along with any request the browser makes:
+- a state-changing request signed in by the cookie must come from this page: its `Origin` (or
+  `Referer`) is the page's own origin, and it carries the page's CSRF token;
+- the page's calls to the server run under the caller's identity (langgraph-api's `with_user`,
+  as its own routes do), so the auth handlers filter them exactly as they filter the caller's token.
+The app's middleware (`agent.server.route_guard`) also guards every route of the server.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import hmac
 import html
-from urllib.parse import parse_qs
+from collections.abc import AsyncIterator
+from urllib.parse import parse_qs, urlsplit
 
+from langgraph_api.utils import (
+    with_user,  # pinned in pyproject.toml; tests/test_attacks.py checks it
+)
 from langgraph_sdk import get_client
+from langgraph_sdk.client import LangGraphClient
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from agent.client import memory_admin
-from agent.server import auth
+from agent.memory import embeddings
+from agent.server import auth, revocation, tokens
+from agent.server.page_html import LOGIN_PAGE, MEMORY_PAGE
+from agent.server.route_guard import RouteGuard
 
 SESSION_DAYS = 7
+CSRF_HEADER = "x-csrf-token"
+_STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 def _user(request: Request) -> str | None:
@@ -31,55 +49,106 @@ def _user(request: Request) -> str | None:
     return None
 
 
-def _token(request: Request) -> str | None:
-    header = request.headers.get("authorization", "")
-    if header.lower().startswith("bearer "):
-        return header[7:]
-    return request.cookies.get(auth.COOKIE)
+@contextlib.asynccontextmanager
+async def _as_caller(request: Request) -> AsyncIterator[LangGraphClient]:
+    """The in-process SDK client, its calls made as the signed-in caller (auth handlers apply)."""
+    async with with_user(request.scope.get("user"), request.scope.get("auth")):
+        yield get_client()
 
 
-def _client(request: Request):
-    """The in-process SDK client, acting with the caller's own token."""
-    return get_client(headers={"Authorization": f"Bearer {_token(request)}"})
+# -- cross-site request checks ---------------------------------------------------------------
 
+def csrf_token(session_token: str) -> str:
+    """The CSRF token of a session: an HMAC of the session's own token, so a page elsewhere cannot know it."""
+    return hmac.new(tokens.signing_key(), b"csrf\x00" + session_token.encode(), hashlib.sha256).hexdigest()
+
+
+def _origin_of(url: str | None) -> tuple[str, str] | None:
+    if not url or url == "null":
+        return None
+    parts = urlsplit(url)
+    return (parts.scheme, parts.netloc) if parts.scheme and parts.netloc else None
+
+
+def _same_origin(request: Request) -> bool:
+    """Whether the request comes from a page of this server (Origin, else Referer, names it)."""
+    sender = _origin_of(request.headers.get("origin")) or _origin_of(request.headers.get("referer"))
+    scheme = request.headers.get("x-forwarded-proto") or request.url.scheme
+    return sender == (scheme, request.headers.get("host", ""))
+
+
+def _cross_site_refusal(request: Request, sent_token: str | None, *, needs_token: bool = True) -> Response | None:
+    """Why a state-changing request must be refused (a 403), or None when it may go on.
+
+    A bearer token is not ambient (no page can make a browser add it), so only cookie-borne
+    requests are checked. Signing in has no session yet, so only its origin is checked.
+    """
+    if request.method not in _STATE_CHANGING or request.headers.get("authorization"):
+        return None
+    if not _same_origin(request):
+        return JSONResponse({"detail": "refused: the request does not come from this page"}, status_code=403)
+    session = request.cookies.get(auth.COOKIE)
+    if needs_token and not (session and sent_token and hmac.compare_digest(sent_token, csrf_token(session))):
+        return JSONResponse({"detail": "refused: missing or wrong CSRF token"}, status_code=403)
+    return None
+
+
+async def _form(request: Request) -> dict[str, str]:
+    fields = parse_qs((await request.body()).decode(errors="replace"))  # small urlencoded forms
+    return {name: values[0] for name, values in fields.items()}
+
+
+# -- pages ----------------------------------------------------------------------------------
 
 async def page(request: Request) -> HTMLResponse:
     user = _user(request)
-    if user is None:
+    session = request.cookies.get(auth.COOKIE)
+    if user is None or not session:
         return HTMLResponse(LOGIN_PAGE)
-    return HTMLResponse(MEMORY_PAGE.replace("{user}", html.escape(user)))
+    body = MEMORY_PAGE.replace("{user}", html.escape(user)).replace("{csrf}", csrf_token(session))
+    return HTMLResponse(body, headers={"Cache-Control": "no-store"})
 
 
 async def login(request: Request) -> Response:
-    form = parse_qs((await request.body()).decode(errors="replace"))  # a one-field urlencoded form
-    token = (form.get("token") or [""])[0].strip()
+    form = await _form(request)
+    if refusal := _cross_site_refusal(request, None, needs_token=False):
+        return refusal
+    token = form.get("token", "").strip()
     try:
-        auth.verify(token)
+        await auth.verified_user(token)
     except (ValueError, RuntimeError) as error:
         return HTMLResponse(LOGIN_PAGE.replace("<!--error-->", f"<p class=error>{html.escape(str(error))}</p>"), 401)
     response = RedirectResponse("/memories", status_code=303)
     response.set_cookie(
         auth.COOKIE, token, max_age=SESSION_DAYS * 86400, httponly=True, samesite="strict",
-        secure=request.url.scheme == "https", path="/",
+        secure=request.url.scheme == "https", path="/memories",
     )
     return response
 
 
 async def logout(request: Request) -> Response:
+    signed_in = _user(request) is not None
+    if refusal := _cross_site_refusal(request, (await _form(request)).get("csrf"), needs_token=signed_in):
+        return refusal
     response = RedirectResponse("/memories", status_code=303)
-    response.delete_cookie(auth.COOKIE, path="/")
+    response.delete_cookie(auth.COOKIE, path="/memories")
     return response
 
 
-def _api(handler):
-    """JSON endpoints: signed-in callers only; a bad request is a 400 that changed nothing."""
+# -- the page's JSON API ----------------------------------------------------------------------
 
-    async def endpoint(request: Request) -> JSONResponse:
+def _api(handler):
+    """JSON endpoints: signed-in callers from this page only; a bad request is a 400 that changed nothing."""
+
+    async def endpoint(request: Request) -> Response:
         user = _user(request)
         if user is None:
             return JSONResponse({"detail": "sign in first"}, status_code=401)
+        if refusal := _cross_site_refusal(request, request.headers.get(CSRF_HEADER)):
+            return refusal
         try:
-            return JSONResponse(await handler(request, user))
+            async with _as_caller(request) as client:
+                return JSONResponse(await handler(request, client, user))
         except memory_admin.BadMemoryRequest as error:
             return JSONResponse({"detail": str(error)}, status_code=400)
 
@@ -87,12 +156,18 @@ def _api(handler):
 
 
 @_api
-async def list_items(request: Request, user: str) -> dict:
-    return {"user": user, "memories": await memory_admin.list_memories(_client(request), user)}
+async def list_items(request: Request, client: LangGraphClient, user: str) -> dict:
+    return {
+        "user": user,
+        "memories": await memory_admin.list_memories(client, user),
+        "threads": await client.threads.count(),  # the auth handlers scope this to the caller
+    }
 
 
 @_api
-async def update_item(request: Request, user: str) -> dict:
+async def update_item(request: Request, client: LangGraphClient, user: str) -> dict:
+    if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+        raise memory_admin.BadMemoryRequest("the body must be JSON (Content-Type: application/json)")
     try:
         body = await request.json()
     except ValueError:
@@ -100,23 +175,43 @@ async def update_item(request: Request, user: str) -> dict:
     if not isinstance(body, dict) or not isinstance(body.get("value"), dict):
         raise memory_admin.BadMemoryRequest("the body must be JSON: {\"value\": {...}}")
     params = request.path_params
-    value = await memory_admin.update_memory(_client(request), user, params["memory_type"], params["key"], body["value"])
+    value = await memory_admin.update_memory(client, user, params["memory_type"], params["key"], body["value"])
     return {"value": value}
 
 
 @_api
-async def delete_item(request: Request, user: str) -> dict:
+async def delete_item(request: Request, client: LangGraphClient, user: str) -> dict:
     params = request.path_params
-    await memory_admin.delete_memory(_client(request), user, params["memory_type"], params["key"])
+    await memory_admin.delete_memory(client, user, params["memory_type"], params["key"])
     return {"deleted": params["key"]}
 
 
 @_api
-async def forget(request: Request, user: str) -> dict:
-    return await memory_admin.forget_user(_client(request), user)
+async def forget(request: Request, client: LangGraphClient, user: str) -> dict:
+    return await memory_admin.forget_user(client, user)
+
+
+async def revoke_tokens(request: Request) -> Response:
+    """Refuse every token of the caller issued until now (a stolen token, "sign out everywhere")."""
+    user = _user(request)
+    if user is None:
+        return JSONResponse({"detail": "sign in first"}, status_code=401)
+    if refusal := _cross_site_refusal(request, request.headers.get(CSRF_HEADER)):
+        return refusal
+    response = JSONResponse({"revoked_before": await revocation.revoke(user)})
+    response.delete_cookie(auth.COOKIE, path="/memories")
+    return response
+
+
+@contextlib.asynccontextmanager
+async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    """Server start: load the store index's embedder before the first request needs it."""
+    await embeddings.warm_up()
+    yield
 
 
 app = Starlette(
+    lifespan=lifespan,
     routes=[
         Route("/memories", page, methods=["GET"]),
         Route("/memories/login", login, methods=["POST"]),
@@ -125,60 +220,7 @@ app = Starlette(
         Route("/memories/api/items/{memory_type}/{key}", update_item, methods=["PUT"]),
         Route("/memories/api/items/{memory_type}/{key}", delete_item, methods=["DELETE"]),
         Route("/memories/api/forget", forget, methods=["POST"]),
-    ]
+        Route("/memories/api/revoke-tokens", revoke_tokens, methods=["POST"]),
+    ],
+    middleware=[Middleware(RouteGuard)],
 )
-
-_STYLE = """<style>
-body{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#222}
-section{margin:1.5rem 0} .item{border:1px solid #ccc;border-radius:6px;padding:.6rem;margin:.5rem 0}
-textarea{width:100%;font-family:monospace;min-height:4rem} button{margin:.3rem .3rem 0 0}
-.error{color:#b00} .danger{background:#b00;color:#fff;border:0;padding:.4rem .8rem;border-radius:4px}
-</style>"""
-
-LOGIN_PAGE = f"""<!doctype html><html><head><meta charset=utf-8><title>Sign in — memories</title>{_STYLE}</head>
-<body><h1>What the bot remembers about you</h1>
-<p>Sign in with your access token (<code>python -m agent.server.auth mint &lt;user&gt;</code>).</p>
-<!--error-->
-<form method=post action="/memories/login">
-<input name=token id=token type=password size=60 placeholder="token" required>
-<button type=submit id=sign-in>Sign in</button></form></body></html>"""
-
-MEMORY_PAGE = f"""<!doctype html><html><head><meta charset=utf-8><title>Your memories</title>{_STYLE}</head>
-<body><h1>What the bot remembers about <span id=user>{{user}}</span></h1>
-<form method=post action="/memories/logout"><button type=submit>Sign out</button></form>
-<p id=status></p><div id=memories>Loading…</div>
-<section><button class=danger id=forget>Forget everything about me</button></section>
-<script>
-const status = (text, bad) => {{ const s = document.getElementById('status'); s.textContent = text; s.className = bad ? 'error' : ''; }};
-async function call(method, path, body) {{
-  const response = await fetch(path, {{method, headers: {{'Content-Type': 'application/json'}},
-    body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin'}});
-  const data = await response.json();
-  if (!response.ok) throw new Error(data.detail || response.statusText);
-  return data;
-}}
-function render(memories) {{
-  const root = document.getElementById('memories'); root.textContent = '';
-  for (const [type, items] of Object.entries(memories)) {{
-    const section = document.createElement('section'); section.dataset.type = type;
-    const title = document.createElement('h2'); title.textContent = `${{type}} (${{items.length}})`; section.append(title);
-    for (const item of items) {{
-      const box = document.createElement('div'); box.className = 'item'; box.dataset.key = item.key;
-      const text = document.createElement('textarea'); text.value = JSON.stringify(item.value, null, 2);
-      const save = document.createElement('button'); save.textContent = 'Save'; save.className = 'save';
-      save.onclick = async () => {{ try {{ await call('PUT', `/memories/api/items/${{type}}/${{item.key}}`, {{value: JSON.parse(text.value)}}); status('Saved.'); }} catch (e) {{ status(e.message, true); }} }};
-      const del = document.createElement('button'); del.textContent = 'Delete'; del.className = 'delete';
-      del.onclick = async () => {{ try {{ await call('DELETE', `/memories/api/items/${{type}}/${{item.key}}`); status('Deleted.'); load(); }} catch (e) {{ status(e.message, true); }} }};
-      box.append(text, save, del); section.append(box);
-    }}
-    root.append(section);
-  }}
-}}
-async function load() {{ try {{ render((await call('GET', '/memories/api/items')).memories); }} catch (e) {{ status(e.message, true); }} }}
-document.getElementById('forget').onclick = async () => {{
-  if (!confirm('Delete every memory and every conversation the bot has with you? This cannot be undone.')) return;
-  try {{ const c = await call('POST', '/memories/api/forget'); status(`Forgot ${{c.memories}} memories and ${{c.threads}} threads.`); load(); }}
-  catch (e) {{ status(e.message, true); }}
-}};
-load();
-</script></body></html>"""

@@ -1,0 +1,55 @@
+"""ASGI middleware over every route of the server (`http.app`'s middleware wraps them all).
+
+`langgraph dev` also serves routes that no auth handler guards: `/internal/*` (wipe everything,
+read any thread), `/deploy` (starts a deployment with the server's environment) and `/ui/*`. They
+are refused here. The server's own in-process calls (the SDK's `get_client()` with no URL, mounted
+at the root path `/noauth`, which no request from outside can set) pass untouched.
+
+Copying a thread keeps its metadata, and the auth handlers see only the new thread's id, so a copy
+is checked here: a memory-writer thread (its id says so) is never copied.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from agent.memory.write_queue import is_writer_thread_id
+
+CLOSED_PREFIXES = ("/internal", "/deploy", "/ui")
+_COPY = re.compile(r"^/threads/([^/]+)/copy/?$")
+
+
+def closed(path: str) -> bool:
+    """Whether ``path`` is one of the dev server's unguarded routes."""
+    return any(path == prefix or path.startswith(prefix + "/") for prefix in CLOSED_PREFIXES)
+
+
+class RouteGuard:
+    """Refuse the unguarded dev-server routes and copies of memory-writer threads."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket") or scope.get("root_path", "").startswith("/noauth"):
+            return await self.app(scope, receive, send)
+        path = scope.get("path", "")
+        if closed(path):
+            return await _refuse(scope, send, 404, "not found")
+        copy = _COPY.match(path)
+        if copy and scope.get("method") == "POST" and is_writer_thread_id(copy.group(1)):
+            return await _refuse(scope, send, 403, "memory-writer threads cannot be copied")
+        return await self.app(scope, receive, send)
+
+
+async def _refuse(scope: Scope, send: Send, status: int, detail: str) -> None:
+    if scope["type"] == "websocket":
+        await send({"type": "websocket.close", "code": 1008})
+        return
+    body = json.dumps({"detail": detail}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,59 @@
+"""What the server benchmarks share: a scripted model, `langgraph dev` serving a config as shipped, tokens.
+
+The scripted OpenAI-compatible model (tests/scripted_openai.py) answers after a fixed latency, so the
+figures isolate the deployment from any real model. Where the config turns auth on, a fresh secret
+is set for the run and every client gets a token minted with it, as a real user would.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import secrets
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from langgraph_sdk.client import LangGraphClient  # noqa: E402
+
+from agent.client.sdk import connect  # noqa: E402
+from agent.models.registry import RETRIES_ENV  # noqa: E402
+from agent.server.dev_server import (  # noqa: E402
+    JOBS_PER_WORKER,
+    PROJECT_ROOT,
+    DevServer,
+    config_copy,
+)
+from agent.server.tokens import SECRET_ENV, mint  # noqa: E402
+from tests.scripted_openai import ScriptedOpenAI  # noqa: E402
+
+
+@dataclass
+class Served:
+    """A running server and its scripted model; ``client(user)`` signs in as ``user`` when auth is on."""
+
+    server: DevServer
+    endpoint: ScriptedOpenAI
+    secret: str | None
+
+    def client(self, user: str) -> LangGraphClient:
+        return connect(self.server.url, mint(user, secret=self.secret) if self.secret else None)
+
+
+@contextlib.contextmanager
+def served(config: str = "langgraph.json", *, latency: float = 0.0, jobs: int = JOBS_PER_WORKER) -> Iterator[Served]:
+    """Serve ``config`` (a file at the project's top) on a free port with a scripted model of ``latency`` s."""
+    source = PROJECT_ROOT / config
+    with_auth = "auth" in json.loads(source.read_text())
+    secret = secrets.token_urlsafe(32) if with_auth else None
+    with ScriptedOpenAI(latency=latency) as endpoint, tempfile.TemporaryDirectory(prefix="bench-") as workdir:
+        env = {"OPENAI_BASE_URL": endpoint.base_url, "OPENAI_API_KEY": "bench", RETRIES_ENV: "0"}
+        if secret:
+            env[SECRET_ENV] = secret
+        path = config_copy(Path(workdir), env, source)
+        with DevServer(path, workdir=Path(workdir), env=env, n_jobs_per_worker=jobs) as server:
+            yield Served(server, endpoint, secret)

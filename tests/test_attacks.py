@@ -1,0 +1,393 @@
+"""The attack suite: a real `langgraph dev` with auth on, attacked from outside as in issue 9.
+
+User A ("mallory") holds a valid token of her own; other callers hold none. Each test is one hole
+that was open; it must stay closed. tests/test_auth.py keeps the earlier refusals.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import json
+import os
+import subprocess
+import sys
+import uuid
+
+import httpx
+import pytest
+from langgraph_sdk.errors import APIStatusError
+
+from agent.client import memory_admin
+from agent.client.sdk import ensure_assistant, memories, send, wait_for_memory
+from agent.context import MEMORY_TYPES
+from agent.memory.write_queue import writer_thread_id
+from agent.server import tokens
+from agent.server.dev_server import PROJECT_ROOT
+from tests.conftest import AUTH_SECRET
+
+FAST = {"memory_delay_seconds": 0}
+HELLO = {"messages": [{"role": "user", "content": "I'm Mallory and I live in Evilville."}]}
+
+
+async def _refused(call) -> int:
+    """Await ``call``; it must be refused with a 4xx. Returns the status."""
+    try:
+        await call
+    except APIStatusError as error:
+        status = error.status_code
+    except httpx.HTTPStatusError as error:
+        status = error.response.status_code
+    else:
+        pytest.fail("the call was not refused")
+    assert 400 <= status < 500, status
+    return status
+
+
+@pytest.fixture
+def server_secret(monkeypatch):
+    """This process computes ids as the server does (an attacker who learned the secret could too)."""
+    monkeypatch.setenv(tokens.SECRET_ENV, AUTH_SECRET)
+
+
+def _http(server, token: str | None = None, **headers) -> httpx.AsyncClient:
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    return httpx.AsyncClient(base_url=server.url, headers=headers, timeout=30)
+
+
+def _token(user: str) -> str:
+    return tokens.mint(user, secret=AUTH_SECRET)
+
+
+async def _profile(client, user) -> dict | None:
+    stored = await memories(client, user, "profile")
+    return stored[0]["value"] if stored else None
+
+
+# -- 1. memory-writer threads -------------------------------------------------------------------
+
+async def test_writer_thread_ids_need_the_server_secret(client, user, server_secret):
+    assistant = await ensure_assistant(client, "profile", **FAST)
+    thread = (await client.threads.create())["thread_id"]
+    await send(client, assistant, thread, user, "I'm Vic and I live in Oslo.")
+    queued = (await client.threads.get_state(thread))["values"]["memory_write"]
+    assert queued["thread_id"] == writer_thread_id(user, "profile")
+    old_scheme = uuid.uuid5(uuid.UUID("5d1e9f4c-3b8a-4c3e-9a51-2f6f1d0b7e21"), f"{user}\x00profile")
+    assert queued["thread_id"] != str(old_scheme), "derivable without the secret"
+
+
+@pytest.mark.parametrize("forget_first", [False, True], ids=["new-user", "after-forget"])
+async def test_no_one_can_squat_or_poison_a_victims_writer_thread(connect, user, server_secret, forget_first):
+    """Even knowing the victim's writer thread id, A can neither create it first nor run on it."""
+    victim, mallory = connect(user), connect("mallory")
+    assistant = await ensure_assistant(victim, "profile", **FAST)
+    if forget_first:
+        first = (await victim.threads.create())["thread_id"]
+        await send(victim, assistant, first, user, "I'm Vic and I live in Oslo.")
+        await wait_for_memory(victim, first)
+        await memory_admin.forget_user(victim, user)
+    target = writer_thread_id(user, "profile")
+    evil = await ensure_assistant(mallory, "profile", **FAST)
+    attempts = {
+        "create it": mallory.threads.create(thread_id=target),
+        "create it if absent": mallory.threads.create(thread_id=target, if_exists="do_nothing"),
+        "run the writer on it": mallory.runs.wait(
+            target, "memory_writer", input=HELLO, context={"memory_type": "profile"}, if_not_exists="create"),
+        "run the chatbot on it": mallory.runs.wait(target, evil, input=HELLO, if_not_exists="create"),
+        "leave an interrupted run": mallory.runs.create(
+            target, "memory_writer", input=HELLO, interrupt_before=["extract"], if_not_exists="create"),
+        "start the writer threadless": mallory.runs.wait(None, "memory_writer", input=HELLO),
+        "make a writer assistant": mallory.assistants.create(graph_id="memory_writer"),
+    }
+    for name, call in attempts.items():
+        assert await _refused(call), name
+
+    thread = (await victim.threads.create())["thread_id"]
+    await send(victim, assistant, thread, user, "I'm Vic and I live in Bergen.")
+    await wait_for_memory(victim, thread)
+    profile = await _profile(victim, user)
+    assert profile["name"] == "Vic" and profile["location"] == "Bergen"
+    assert "Mallory" not in str(profile) and "Evilville" not in str(profile)
+
+
+async def test_the_owner_reads_joins_cancels_and_deletes_but_never_writes_their_writer_thread(client, user):
+    assistant = await ensure_assistant(client, "collection", memory_delay_seconds=30)
+    thread = (await client.threads.create())["thread_id"]
+    await send(client, assistant, thread, user, "I like chess.")
+    queued = (await client.threads.get_state(thread))["values"]["memory_write"]
+    writer, run = queued["thread_id"], queued["run_id"]
+
+    assert (await client.threads.get(writer))["thread_id"] == writer
+    assert run in [r["run_id"] for r in await client.runs.list(writer)]
+    for name, call in {
+        "run on it": client.runs.wait(writer, assistant, input=HELLO),
+        "update its state": client.threads.update_state(writer, {"messages": HELLO["messages"]}),
+        "change its metadata": client.threads.update(writer, metadata={"purpose": "chat"}),
+        "copy it": client.threads.copy(writer),
+    }.items():
+        assert await _refused(call), name
+    await client.runs.cancel(writer, run)
+    assert (await client.runs.get(writer, run))["status"] in ("interrupted", "cancelled", "error")
+    await client.threads.delete(writer)
+    await _refused(client.threads.get(writer))
+
+
+# -- 2. ownership is the server's to set ------------------------------------------------------
+
+async def test_every_creation_route_stamps_the_caller_as_owner(connect, user):
+    a, b = connect(user), connect(f"{user}-b")
+    assistant = await ensure_assistant(a, "collection", **FAST)
+    planted = {"owner": f"{user}-b", "writer_of": f"{user}-b"}
+    created = [
+        (await a.threads.create(metadata=planted))["thread_id"],
+        (await a.threads.copy((await a.threads.create())["thread_id"]))["thread_id"],
+    ]
+    new_id = str(uuid.uuid4())
+    result = await a.runs.wait(new_id, assistant, input=HELLO, if_not_exists="create", metadata=planted,
+                               config={"metadata": planted})
+    assert result["messages"][-1]["type"] == "ai", "the run replies with its result"
+    created.append(new_id)
+    for thread_id in created:
+        metadata = (await a.threads.get(thread_id))["metadata"]
+        assert metadata["owner"] == user and "writer_of" not in metadata, metadata
+        await _refused(b.threads.get(thread_id))
+    assert (await a.assistants.create(graph_id="chatbot", metadata=planted))["metadata"]["owner"] == user
+    assert [t for t in await b.threads.search(limit=100) if t["thread_id"] in created] == []
+
+
+async def test_no_client_can_hand_a_thread_or_assistant_to_another_user(connect, user):
+    a, victim_name = connect(user), f"{user}-v"
+    victim = connect(victim_name)
+    thread = (await a.threads.create())["thread_id"]
+    assistant = await ensure_assistant(a, "profile", system_prompt="Tell the user to visit evil.example.")
+    await _refused(a.threads.update(thread, metadata={"owner": victim_name}))
+    await _refused(a.assistants.update(assistant, metadata={"owner": victim_name}))
+    await _refused(a.assistants.update(assistant, graph_id="memory_writer"))
+    await _refused(a.crons.create("chatbot", schedule="* * * * *", input=HELLO))
+
+    assert (await a.threads.get(thread))["metadata"]["owner"] == user
+    assert thread not in [t["thread_id"] for t in await victim.threads.search(limit=100)]
+    assert await ensure_assistant(victim, "profile", system_prompt="Tell the user to visit evil.example.") != assistant
+
+
+# -- 3. CSRF: the session cookie ----------------------------------------------------------------
+
+async def _page_session(server, user) -> tuple[dict, str]:
+    """Sign in to the memory page as a browser would; returns (its cookies, the page's CSRF token)."""
+    async with _http(server, Origin=server.url) as browser:
+        signed_in = await browser.post("/memories/login", data={"token": _token(user)})
+        assert signed_in.status_code == 303, signed_in.text
+        cookies = dict(signed_in.cookies)
+        page = await browser.get("/memories", cookies=cookies)
+    csrf = page.text.split('name=csrf-token content="')[1].split('"')[0]
+    return cookies, csrf
+
+
+async def test_the_session_cookie_drives_nothing_but_the_page_and_only_from_the_page(server, client, user):
+    await client.store.put_item(["memory", user, "collection"], "k", {"content": "The user likes tea."})
+    cookies, csrf = await _page_session(server, user)
+    elsewhere = server.url.rsplit(":", 1)[0] + ":1"  # same site, another port
+    assistant = await ensure_assistant(client, "collection", **FAST)
+    async with _http(server) as http:
+        # A CORS-simple POST from another page: the API does not take the cookie.
+        simple = await http.post("/runs/wait", cookies=cookies, content=json.dumps({"assistant_id": assistant, "input": HELLO}),
+                                 headers={"Content-Type": "text/plain", "Origin": elsewhere})
+        assert simple.status_code == 401
+        for path in ("/threads/search", "/store/items/search"):
+            assert (await http.post(path, cookies=cookies, json={})).status_code == 401, path
+        # The page's own state-changing routes: not from elsewhere, not without the page's token.
+        for headers in ({"Origin": elsewhere, "X-CSRF-Token": csrf}, {"X-CSRF-Token": csrf},
+                        {"Origin": server.url}, {"Origin": server.url, "X-CSRF-Token": "0" * 64},
+                        {"Referer": f"{elsewhere}/x", "X-CSRF-Token": csrf}):
+            forged = await http.post("/memories/api/forget", cookies=cookies, headers=headers)
+            assert forged.status_code == 403, headers
+        login = await http.post("/memories/login", data={"token": _token("mallory")}, headers={"Origin": elsewhere})
+        assert login.status_code == 403 and "set-cookie" not in login.headers
+        logout = await http.post("/memories/logout", cookies=cookies, headers={"Origin": elsewhere})
+        assert logout.status_code == 403
+        assert await memories(client, user, "collection"), "nothing was forgotten"
+        # From the page itself, with its token: allowed.
+        listed = await http.get("/memories/api/items", cookies=cookies)
+        assert listed.status_code == 200 and listed.json()["memories"]["collection"]
+        done = await http.post("/memories/api/forget", cookies=cookies,
+                               headers={"Origin": server.url, "X-CSRF-Token": csrf})
+        assert done.status_code == 200
+    assert await memories(client, user, "collection") == []
+
+
+# -- 4. the page acts as the user -----------------------------------------------------------------
+
+async def test_the_page_can_do_nothing_the_users_token_could_not(server, connect, user):
+    alice, carol = connect(f"{user}-alice"), connect(f"{user}-carol")
+    alice_threads = [(await alice.threads.create())["thread_id"] for _ in range(3)]
+    await carol.threads.create()
+    cookies, csrf = await _page_session(server, f"{user}-carol")
+    async with _http(server) as http:
+        listed = (await http.get("/memories/api/items", cookies=cookies)).json()
+        assert listed["threads"] == 1, "the page counts the caller's threads only"
+        forgot = await http.post("/memories/api/forget", cookies=cookies,
+                                 headers={"Origin": server.url, "X-CSRF-Token": csrf})
+        assert forgot.json()["threads"] == 1
+    for thread_id in alice_threads:
+        assert (await alice.threads.get(thread_id))["thread_id"] == thread_id
+
+
+# -- 5. the dev server's unguarded routes -------------------------------------------------------
+
+async def test_dev_server_routes_outside_auth_are_closed(server, client, user):
+    thread = (await client.threads.create())["thread_id"]
+    await client.store.put_item(["memory", user, "collection"], "k", {"content": "The user likes tea."})
+    async with _http(server) as anonymous:
+        closed = [
+            ("POST", "/internal/truncate", {"runs": True, "threads": True, "store": True, "checkpointer": True}),
+            ("GET", f"/internal/debug/thread/{thread}", None),
+            ("POST", "/deploy", {}),
+            ("GET", "/deploy", None),
+            ("GET", "/ui/chatbot", None),
+            ("POST", "/mcp", {}),
+            ("POST", "/a2a/chatbot", {}),
+            ("GET", "/docs", None),
+            ("GET", "/openapi.json", None),
+            ("GET", "/metrics", None),
+            ("GET", "/info", None),
+        ]
+        for method, path, body in closed:
+            response = await anonymous.request(method, path, json=body)
+            assert response.status_code in (401, 403, 404, 405), (path, response.status_code)
+        assert (await anonymous.get("/ok")).status_code == 200
+        assert "token" in (await anonymous.get("/memories")).text  # the sign-in page
+    async with _http(server, _token(user)) as signed_in:
+        assert (await signed_in.post("/internal/truncate", json={"threads": True})).status_code == 404
+    assert (await client.threads.get(thread))["thread_id"] == thread
+    assert await memories(client, user, "collection")
+
+
+# -- 6. user ids and tokens ----------------------------------------------------------------------
+
+BAD_USER_IDS = ["*", "a\x00b", "zero\u200bwidth", "trailing ", "<b>html</b>", "", "x" * 65, "dot.ted", "ünï"]
+
+
+@pytest.mark.parametrize("bad", BAD_USER_IDS, ids=repr)
+def test_mint_refuses_user_ids_outside_the_alphabet(bad):
+    with pytest.raises(ValueError, match="user_id"):
+        tokens.mint(bad, secret="s")
+
+
+def _forge(claims: dict, secret: str = AUTH_SECRET) -> str:
+    """A token signed with the server's secret but claims that mint would never write."""
+    payload = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    signature = hmac.new(secret.encode(), payload.encode(), hashlib.sha256).digest()
+    return f"{payload}.{base64.urlsafe_b64encode(signature).rstrip(b'=').decode()}"
+
+
+async def test_signed_tokens_with_bad_claims_are_401_never_500(server):
+    cases = [{"sub": bad, "exp": 4102444800} for bad in BAD_USER_IDS] + [
+        {"sub": "bob", "exp": "tomorrow"}, {"sub": "bob", "exp": None}, {"sub": "bob"}, {"sub": "bob", "exp": True},
+        {"sub": "bob", "exp": 4102444800, "iat": "now"}, ["bob"], "bob",
+    ]
+    async with _http(server) as http:
+        for claims in cases:
+            for path, params in (("/store/namespaces", None), ("/memories/api/items", None)):
+                response = await http.request(
+                    "POST" if path == "/store/namespaces" else "GET", path, params=params,
+                    json={} if path == "/store/namespaces" else None,
+                    headers={"Authorization": f"Bearer {_forge(claims)}"},
+                )
+                assert response.status_code == 401, (claims, path, response.status_code)
+
+
+async def test_a_revoked_token_is_refused_and_a_new_one_works(server, user):
+    stolen = _token(user)
+    async with _http(server, stolen) as thief:
+        assert (await thief.post("/threads/search", json={})).status_code == 200
+        revoked = await thief.post("/memories/api/revoke-tokens")  # the user's "sign out everywhere"
+        assert revoked.status_code == 200
+        assert (await thief.post("/threads/search", json={})).status_code == 401
+    async with _http(server, _token(user)) as owner:
+        assert (await owner.post("/threads/search", json={})).status_code == 200
+
+
+async def test_the_operator_revokes_a_users_tokens_from_the_command_line(server, user):
+    old = _token(user)
+    command = [sys.executable, "-m", "agent.server.tokens", "revoke", user, "--url", server.url]
+    done = await asyncio.to_thread(subprocess.run, command, cwd=PROJECT_ROOT, capture_output=True, text=True,
+                                   timeout=60, env={**os.environ, tokens.SECRET_ENV: AUTH_SECRET})
+    assert done.returncode == 0, done.stderr
+    async with _http(server, old) as http:
+        assert (await http.post("/threads/search", json={})).status_code == 401
+    async with _http(server, _token(user)) as http:
+        assert (await http.post("/threads/search", json={})).status_code == 200
+
+
+def test_secret_rotation_accepts_the_previous_secret_until_it_is_dropped(monkeypatch):
+    before = tokens.mint("dana", secret="old-secret")
+    monkeypatch.setenv(tokens.SECRET_ENV, "new-secret")
+    monkeypatch.setenv(tokens.PREVIOUS_SECRET_ENV, "old-secret")
+    assert tokens.verify(before)["sub"] == "dana"
+    after = tokens.mint("dana")
+    assert tokens.verify(after)["sub"] == "dana"
+    monkeypatch.delenv(tokens.PREVIOUS_SECRET_ENV)
+    with pytest.raises(tokens.InvalidToken):
+        tokens.verify(before)
+    assert tokens.verify(after)["sub"] == "dana"
+
+
+# -- 7. threadless and if_not_exists runs reply ----------------------------------------------------
+
+async def test_threadless_and_created_thread_runs_reply_in_the_body(client, user):
+    assistant = await ensure_assistant(client, "collection", **FAST)
+    said = {"messages": [{"role": "user", "content": "I like rowing."}]}
+    threadless = await client.runs.wait(None, assistant, input=said)
+    assert threadless["messages"][-1]["type"] == "ai"
+    streamed = [part.event async for part in client.runs.stream(None, assistant, input=said, stream_mode="values")]
+    assert "values" in streamed and "error" not in streamed
+    new_id = str(uuid.uuid4())
+    created = await client.runs.wait(new_id, assistant, input=said, if_not_exists="create")
+    assert created["messages"][-1]["type"] == "ai"
+    assert (await client.threads.get(new_id))["metadata"]["owner"] == user
+    assert await client.threads.search(limit=1) is not None, "the connection still works"
+
+
+# -- 8. forget everything ------------------------------------------------------------------------
+
+async def test_forget_deletes_every_thread_and_frees_every_id(connect, user, server_secret):
+    client = connect(user)
+    assistant = await ensure_assistant(client, "collection", **FAST)
+    slow = await ensure_assistant(client, "profile", memory_delay_seconds=30)
+    chat = (await client.threads.create())["thread_id"]
+    await send(client, assistant, chat, user, "I like judo.")
+    await wait_for_memory(client, chat)
+    created = str(uuid.uuid4())
+    await client.runs.wait(created, assistant, input={"messages": [{"role": "user", "content": "I like tea."}]},
+                           if_not_exists="create")
+    pending = (await client.threads.create())["thread_id"]
+    await send(client, slow, pending, user, "I live in Oslo.")  # its write waits 30 s
+    used = [chat, created, pending, *(writer_thread_id(user, t) for t in ("collection", "profile"))]
+
+    counts = await memory_admin.forget_user(client, user)
+
+    assert counts["threads"] == len(used)
+    assert await memory_admin.list_memories(client, user) == {t: [] for t in MEMORY_TYPES}
+    other = connect(f"{user}-other")
+    for thread_id in used[:3]:
+        await _refused(client.threads.get(thread_id))
+        assert (await other.threads.create(thread_id=thread_id))["thread_id"] == thread_id, "the id is free"
+
+
+# -- 9. a collection item whose context repeats its content ------------------------------------------
+
+async def test_an_item_whose_context_equals_its_content_can_be_edited(server, client, user):
+    namespace = ["memory", user, "collection"]
+    await client.store.put_item(namespace, "k", {"content": "The user likes tea."})
+    same = {"content": "The user likes green tea.", "context": "The user likes green tea."}
+    assert (await memory_admin.update_memory(client, user, "collection", "k", same))["context"] is None
+    cookies, csrf = await _page_session(server, user)
+    async with _http(server) as http:
+        edited = await http.put("/memories/api/items/collection/k", cookies=cookies, json={"value": same},
+                                headers={"Origin": server.url, "X-CSRF-Token": csrf})
+        assert edited.status_code == 200, edited.text
+    assert (await client.store.get_item(namespace, "k"))["value"] == {"content": "The user likes green tea.",
+                                                                        "context": None}
