@@ -49,9 +49,8 @@ from pydantic import BaseModel  # noqa: E402
 
 from agent.client.memory_admin import forget_user, stored_items  # noqa: E402
 from agent.client.sdk import DEFAULT_URL, RunFailed, connect, wait_for_memory  # noqa: E402
-from agent.memory.write_queue import memory_thread_id  # noqa: E402
 from agent.models.registry import load_chat_model  # noqa: E402
-from agent.server import auth  # noqa: E402
+from agent.server import tokens  # noqa: E402
 from bench.answer_scores import bleu1, f1, judge_prompt, parse_verdict  # noqa: E402
 from bench.locomo_data import (  # noqa: E402
     CATEGORIES,
@@ -87,14 +86,14 @@ class Deployment:
 
     def __init__(self, url: str, token: str | None, run_tag: str):
         self.url, self.token, self.run_tag = url, token, run_tag
-        self.secret = os.environ.get(auth.SECRET_ENV)
+        self.secret = os.environ.get(tokens.SECRET_ENV)
 
     def user_for(self, sample_id: str):
         """(client, user) for one conversation."""
         if self.token:
-            return connect(self.url, self.token), auth.claimed_user(self.token)
+            return connect(self.url, self.token), tokens.claimed_user(self.token)
         user = f"locomo-{sample_id}-{self.run_tag}"
-        return connect(self.url, auth.mint(user) if self.secret else None), user
+        return connect(self.url, tokens.mint(user) if self.secret else None), user
 
 
 async def create_assistant(client, model: str | None, system_prompt: str, delay: float) -> str:
@@ -142,15 +141,12 @@ async def ingest(client, assistant_id: str, user: str, chosen: list[Session]) ->
     return {"sessions": len(chosen), "failed_writes": failed}
 
 
-async def cancel_pending_writes(client, user: str) -> None:
+async def cancel_pending_writes(client, writer_thread_id: str | None) -> None:
     """Cancel the memory writes the answering runs queued (their questions are not memories)."""
-    thread_id = memory_thread_id(user, MEMORY_TYPE)
-    try:
-        runs = await client.runs.list(thread_id, status="pending", limit=100)
-    except Exception:  # no memory thread: nothing queued
+    if writer_thread_id is None:
         return
-    for pending in runs:
-        await client.runs.cancel(thread_id, pending["run_id"])
+    for pending in await client.runs.list(writer_thread_id, status="pending", limit=100):
+        await client.runs.cancel(writer_thread_id, pending["run_id"])
 
 
 # -- grading ----------------------------------------------------------------------------------------
@@ -243,12 +239,15 @@ async def run(args: argparse.Namespace) -> dict:
         ingest_id = await create_assistant(client, args.model, INGEST_SYSTEM_PROMPT, 0)
         ingested.append({"conversation": conversation["sample_id"], **await ingest(client, ingest_id, user, chosen)})
         answer_id = await create_assistant(client, args.model, ANSWER_SYSTEM_PROMPT, ANSWER_WRITE_DELAY)
+        writer_thread = {}
         try:
             for qa in chosen_questions(conversation, args.questions, chosen, args.sessions is not None):
-                records.append(await answer_and_grade(client, answer_id, user, qa, judge_model, template, conversation))
-                print(f"  answered {len(records)}: {records[-1]['label']}", end="\r", flush=True)
+                record = await answer_and_grade(client, answer_id, user, qa, judge_model, template, conversation)
+                writer_thread["id"] = record.pop("writer_thread_id", None) or writer_thread.get("id")
+                records.append(record)
+                print(f"  answered {len(records)}: {record['label']}", end="\r", flush=True)
         finally:
-            await cancel_pending_writes(client, user)
+            await cancel_pending_writes(client, writer_thread.get("id"))
         print()
     if not records:
         raise SystemExit("no question was asked (check --questions and --sessions)")
@@ -298,6 +297,7 @@ async def answer_and_grade(client, assistant_id, user, qa, judge_model, template
         "memory_chars": len(memory),
         "memory": memory,
         "latency_s": seconds,
+        "writer_thread_id": (values.get("memory_write") or {}).get("thread_id"),
     }
 
 

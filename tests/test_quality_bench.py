@@ -11,8 +11,8 @@ import json
 import pytest
 
 from agent.client.sdk import connect
-from agent.memory.write_queue import memory_thread_id
-from agent.server.auth import SECRET_ENV, mint
+from agent.server.ownership import WRITER_OF
+from agent.server.tokens import SECRET_ENV, mint
 from bench.locomo_data import DEFAULT_DATA
 from bench.quality import parser, run
 from tests.conftest import AUTH_SECRET
@@ -78,8 +78,11 @@ async def test_quality_bench_ingests_answers_grades_and_writes_out(server, user,
     assert json.loads(out.read_text())["questions"][0]["answer"] == records[0]["answer"]
 
     client = connect(server.url, token)
-    pending = await client.runs.list(memory_thread_id(user, "collection"), status="pending")
-    assert pending == [], "the answering runs' memory writes are cancelled"
+    writer_threads = await client.threads.search(metadata={WRITER_OF: user})
+    assert writer_threads, "the answering runs queued memory writes"
+    for thread in writer_threads:
+        pending = await client.runs.list(thread["thread_id"], status="pending")
+        assert pending == [], "the answering runs' memory writes are cancelled"
     stored = await client.store.search_items(["memory", user, "collection"], limit=100)
     assert not any("Where does" in str(item["value"]) for item in stored["items"])
 
