@@ -87,9 +87,9 @@ async def test_collection_prompt_fills_the_char_budget_with_the_most_relevant_it
     await chat("Do you remember my cat?", user="lance", memory_type="collection", memory_top_k=4, memory_char_budget=300)
     memory = scripted_model.prompt_texts()[0].split("What you remember about the user:\n")[1].split("\n\nCurrent time")[0]
     lines = memory.splitlines()
-    assert lines[0] == "- The user has a cat called Miso.", "the most relevant memory comes first"
+    assert lines[0] == "The user has a cat called Miso.", "the most relevant memory comes first"
     assert len(memory) <= 300
-    book_line = len("- The user once read book number 00.")
+    book_line = len("The user once read book number 00.")
     assert len(memory) + 1 + book_line > 300, "the budget is filled: one more memory would not fit"
     assert len(lines) > 4, "memory_top_k bounds what the extractor sees, not the answering prompt"
 

@@ -73,9 +73,10 @@ def _render_profile(item: Item) -> str:
 
 
 def _render_memory(item: Item) -> str:
+    """One memory per line, no bullet: the budget holds more memories."""
     context = item.value.get("context")
-    content = item.value.get("content", "")
-    return f"- {content}" + (f" ({context})" if context else "")
+    content = str(item.value.get("content", "")).strip()
+    return content + (f" ({context})" if context else "")
 
 
 MEMORY_KINDS: dict[str, MemoryKind] = {
@@ -155,7 +156,7 @@ async def recall(store: BaseStore, user_id: str, memory_type: str, query: str, k
     return await search_memories(store, namespace, query, k)
 
 
-MIN_ITEM_CHARS = 20  # a short memory's line ("- The user likes tea."): how many items a budget can hold
+MIN_ITEM_CHARS = 20  # a short memory's line ("The user likes tea."): how many items a budget can hold
 
 
 def items_for_budget(budget: int) -> int:
