@@ -54,9 +54,11 @@ def terms(text: str) -> list[str]:
 
 
 @lru_cache(maxsize=20_000)
-def _item_terms(text: str) -> tuple[str, ...]:
-    """``terms`` of a memory's text, kept: the same items come back in the candidate pools of many queries."""
-    return tuple(terms(text))
+def _term_counts(text: str) -> tuple[dict[str, int], int]:
+    """How often each term occurs in ``text``, and its number of terms; kept, since the same memories come
+    back in the candidate pools of many queries."""
+    found = terms(text)
+    return dict(Counter(found)), len(found)
 
 
 def item_text(item: Item) -> str:
@@ -67,19 +69,21 @@ def item_text(item: Item) -> str:
 
 def lexical_scores(query: str, texts: Sequence[str]) -> list[float]:
     """BM25 of ``query`` against each text, with document frequencies taken from ``texts``."""
-    docs = [_item_terms(t) if len(t) <= 2_000 else terms(t) for t in texts]
+    docs = [_term_counts(t) if len(t) <= 2_000 else _term_counts.__wrapped__(t) for t in texts]
     if not docs:
         return []
-    frequency = Counter(term for doc in docs for term in set(doc))
-    average = sum(map(len, docs)) / len(docs) or 1.0
     wanted = set(terms(query))
+    frequency: Counter[str] = Counter()
+    for counts, _ in docs:
+        frequency.update(wanted.intersection(counts))
+    average = sum(length for _, length in docs) / len(docs) or 1.0
+    idf = {term: math.log(1 + (len(docs) - n + 0.5) / (n + 0.5)) for term, n in frequency.items()}
     scores = []
-    for doc in docs:
-        counts, score = Counter(doc), 0.0
-        for term in wanted & counts.keys():
-            idf = math.log(1 + (len(docs) - frequency[term] + 0.5) / (frequency[term] + 0.5))
+    for counts, length in docs:
+        score = 0.0
+        for term in idf.keys() & counts.keys():
             tf = counts[term]
-            score += idf * tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * len(doc) / average))
+            score += idf[term] * tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * length / average))
         scores.append(score)
     return scores
 
