@@ -227,37 +227,33 @@ async def run(args: argparse.Namespace) -> dict:
     judge_model = load_chat_model(args.judge_model)
     deployment = Deployment(args.url, args.token, uuid.uuid4().hex[:8])
     records, ingested = [], []
-    for index, conversation in enumerate(conversations):
-        client, user = deployment.user_for(conversation["sample_id"])
-        if deployment.token:
-            if index:
-                await forget_user(client, user)
-            elif await stored_items(client, user, MEMORY_TYPE):
-                raise SystemExit(f"{user!r} already has {MEMORY_TYPE} memories: use a token of a user kept for the benchmark")
-        chosen = sessions(conversation)[: args.sessions]
-        print(f"{conversation['sample_id']} as {user!r}: {len(chosen)} sessions")
-        ingest_id = await create_assistant(client, args.model, INGEST_SYSTEM_PROMPT, 0)
-        ingested.append({"conversation": conversation["sample_id"], **await ingest(client, ingest_id, user, chosen)})
-        answer_id = await create_assistant(client, args.model, ANSWER_SYSTEM_PROMPT, ANSWER_WRITE_DELAY)
-        writer_thread = {}
-        try:
-            for qa in chosen_questions(conversation, args.questions, chosen, args.sessions is not None):
-                record = await answer_and_grade(client, answer_id, user, qa, judge_model, template, conversation)
-                writer_thread["id"] = record.pop("writer_thread_id", None) or writer_thread.get("id")
-                records.append(record)
-                print(f"  answered {len(records)}: {record['label']}", end="\r", flush=True)
-        finally:
-            await cancel_pending_writes(client, writer_thread.get("id"))
-        print()
+    try:
+        for index, conversation in enumerate(conversations):
+            await run_conversation(args, deployment, index, conversation, judge_model, template, records, ingested)
+    except BaseException:
+        if args.out and records:  # an hour of answers is not lost to one failure
+            args.out.write_text(json.dumps(results(args, template, ingested, records, None), indent=2))
+            print(f"\nstopped; the {len(records)} questions answered so far are in {args.out}", file=sys.stderr)
+        raise
     if not records:
         raise SystemExit("no question was asked (check --questions and --sessions)")
     summary = summarise(records)
     failed = sum(i["failed_writes"] for i in ingested)
+    unanswered = sum(1 for r in records if r.get("error"))
     header = (f"LoCoMo QA through {args.url}: {len(conversations)} conversation(s), "
               f"{sum(i['sessions'] for i in ingested)} sessions ingested ({failed} failed memory writes), "
-              f"{len(records)} questions; model {args.model or '(the deployment default)'}, judge {args.judge_model}")
+              f"{len(records)} questions ({unanswered} failed runs, graded WRONG); "
+              f"model {args.model or '(the deployment default)'}, judge {args.judge_model}")
     print_report(summary, header)
-    result = {
+    result = results(args, template, ingested, records, summary)
+    if args.out:
+        args.out.write_text(json.dumps(result, indent=2))
+        print(f"wrote {args.out}")
+    return result
+
+
+def results(args: argparse.Namespace, template: str, ingested: list, records: list, summary: dict | None) -> dict:
+    return {
         "config": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
         "tokenizer": TOKENIZER,
         "judge_prompt": template,
@@ -266,23 +262,50 @@ async def run(args: argparse.Namespace) -> dict:
         "published_J": dict(PUBLISHED_J),
         "questions": records,
     }
-    if args.out:
-        args.out.write_text(json.dumps(result, indent=2))
-        print(f"wrote {args.out}")
-    return result
+
+
+async def run_conversation(args, deployment, index, conversation, judge_model, template, records, ingested) -> None:
+    """Ingest one conversation as one user, then answer and grade its questions (appended to ``records``)."""
+    client, user = deployment.user_for(conversation["sample_id"])
+    if deployment.token:
+        if index:
+            await forget_user(client, user)
+        elif await stored_items(client, user, MEMORY_TYPE):
+            raise SystemExit(f"{user!r} already has {MEMORY_TYPE} memories: use a token of a user kept for the benchmark")
+    chosen = sessions(conversation)[: args.sessions]
+    print(f"{conversation['sample_id']} as {user!r}: {len(chosen)} sessions")
+    ingest_id = await create_assistant(client, args.model, INGEST_SYSTEM_PROMPT, 0)
+    ingested.append({"conversation": conversation["sample_id"], **await ingest(client, ingest_id, user, chosen)})
+    answer_id = await create_assistant(client, args.model, ANSWER_SYSTEM_PROMPT, ANSWER_WRITE_DELAY)
+    writer_thread = {}
+    try:
+        for qa in chosen_questions(conversation, args.questions, chosen, args.sessions is not None):
+            record = await answer_and_grade(client, answer_id, user, qa, judge_model, template, conversation)
+            writer_thread["id"] = record.pop("writer_thread_id", None) or writer_thread.get("id")
+            records.append(record)
+            print(f"  answered {len(records)}: {record['label']}", end="\r", flush=True)
+    finally:
+        await cancel_pending_writes(client, writer_thread.get("id"))
+    print()
 
 
 async def answer_and_grade(client, assistant_id, user, qa, judge_model, template, conversation) -> dict:
     start = time.perf_counter()
-    _, values = await run_once(client, assistant_id, user, qa["question"])
+    gold, error = str(qa["answer"]), None
+    try:
+        _, values = await run_once(client, assistant_id, user, qa["question"])
+    except RunFailed as failure:  # counted as a wrong answer, and reported
+        values, error = {"messages": [{"content": ""}]}, str(failure)
     seconds = time.perf_counter() - start
     last = values["messages"][-1]
     answer = last["content"] if isinstance(last["content"], str) else "".join(
         part.get("text", "") for part in last["content"] if isinstance(part, dict)
     )
     memory = values.get("recalled_memory") or ""
-    gold = str(qa["answer"])
-    verdict = await judge(judge_model, template, qa["question"], gold, answer)
+    if error:
+        verdict = {"label": "WRONG", "reasoning": "the chat run failed", "error": error}
+    else:
+        verdict = await judge(judge_model, template, qa["question"], gold, answer)
     return {
         "conversation": conversation["sample_id"],
         "category": CATEGORIES[qa["category"]],
