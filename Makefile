@@ -19,7 +19,10 @@ PORT   ?= 2024
 CONFIG ?= langgraph.json
 JOBS   ?= 10
 
-.PHONY: demo test install browser validate serve dockerfiles clean
+# The official JavaScript SDK's checks (tests/test_js_client.py runs them with node).
+JS_DIR := tests/js
+
+.PHONY: demo test install browser js validate serve clean
 
 install: $(VENV)/.installed
 
@@ -48,7 +51,14 @@ browser:
 	  echo "Installing Debian's chromium and chromium-driver for the memory-page test"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
 
-test: install browser
+# The JavaScript SDK test's packages, exactly as $(JS_DIR)/package-lock.json pins them; reinstalled when it changes.
+js: $(JS_DIR)/node_modules/.installed
+
+$(JS_DIR)/node_modules/.installed: $(JS_DIR)/package.json $(JS_DIR)/package-lock.json
+	cd $(JS_DIR) && npm ci --no-audit --no-fund
+	touch $@
+
+test: install browser js
 	$(PY) -m pytest
 
 validate: install
@@ -57,4 +67,4 @@ validate: install
 	$(VENV)/bin/langgraph validate --config langgraph.local.json
 
 clean:
-	rm -rf $(VENV) .langgraph_api .pytest_cache
+	rm -rf $(VENV) .langgraph_api .pytest_cache $(JS_DIR)/node_modules

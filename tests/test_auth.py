@@ -97,7 +97,8 @@ async def test_requests_without_a_valid_token_are_refused(server, victim):
         "expired token": {"Authorization": f"Bearer {expired}"},
         "forged token": {"Authorization": f"Bearer {forged}"},
         "token of another scheme": {"Authorization": f"Basic {forged}"},
-        "cookie with a forged token": {"Cookie": f"{tokens.SESSION_COOKIE}={forged}"},
+        "cookie with a forged token": {"Cookie": f"memory_chatbot_session={forged}"},
+        "cookie with a genuine token": {"Cookie": f"memory_chatbot_session={tokens.mint('bob', secret=AUTH_SECRET)}"},
     }
     async with httpx.AsyncClient(base_url=server.url) as http:
         for name, headers in cases.items():

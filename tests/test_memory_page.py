@@ -1,4 +1,4 @@
-"""The memory page in headless Chromium: sign in, see, edit and delete memories, forget everything (after asking)."""
+"""The memory page in headless Chromium: sign in, see, edit and delete memories, forget everything (after asking), sign out."""
 
 from __future__ import annotations
 
@@ -51,19 +51,27 @@ async def test_page_lists_deletes_and_forgets_behind_a_login(browser, server, co
     def run(step):  # the browser is synchronous; keep the event loop free for the SDK
         return asyncio.to_thread(step)
 
-    # Not signed in: a login form, and the memories' API refuses the browser.
-    await run(lambda: browser.get(f"{server.url}/memories"))
-    assert browser.find_element(By.ID, "token")
+    # Not signed in: a sign-in form, and the memories' API refuses the browser.
     await run(lambda: browser.get(f"{server.url}/memories/api/items"))
-    assert "sign in" in browser.page_source.lower() or "missing" in browser.page_source.lower()
-
-    # Sign in with a token: the session lives in an HttpOnly cookie.
+    assert "missing bearer token" in browser.page_source.lower()
     await run(lambda: browser.get(f"{server.url}/memories"))
+    await run(lambda: wait.until(lambda d: d.find_element(By.ID, "token").is_displayed()))
+
+    # A wrong token is refused on the page.
+    browser.find_element(By.ID, "token").send_keys(mint(user, secret="not-the-server-secret"))
+    await run(lambda: browser.find_element(By.ID, "sign-in").click())
+    await run(lambda: wait.until(lambda d: "signature" in d.find_element(By.ID, "status").text))
+
+    # Sign in with a token: it stays in the tab (sessionStorage); no cookie exists for any page to ride on.
     browser.find_element(By.ID, "token").send_keys(mint(user, secret=AUTH_SECRET))
     await run(lambda: browser.find_element(By.ID, "sign-in").click())
     await run(lambda: wait.until(lambda d: len(_items(d)) == 2))
     assert browser.find_element(By.ID, "user").text == user
-    assert browser.execute_script("return document.cookie") == "", "the session cookie is HttpOnly"
+    assert browser.get_cookies() == [] and browser.execute_script("return document.cookie") == ""
+    assert browser.execute_script("return sessionStorage.length") == 1
+    # A reload keeps the tab signed in.
+    await run(lambda: browser.refresh())
+    await run(lambda: wait.until(lambda d: len(_items(d)) == 2))
     shown = browser.find_element(By.CSS_SELECTOR, ".item[data-key=city] textarea").get_attribute("value")
     assert "The user lives in Turin." in shown
 
@@ -93,3 +101,8 @@ async def test_page_lists_deletes_and_forgets_behind_a_login(browser, server, co
     browser.switch_to.alert.accept()
     await run(lambda: wait.until(lambda d: "Forgot" in d.find_element(By.ID, "status").text))
     assert (await client.store.search_items(["memory", user]))["items"] == []
+
+    # Signing out forgets the token in this tab.
+    await run(lambda: browser.find_element(By.ID, "sign-out").click())
+    assert browser.execute_script("return sessionStorage.length") == 0
+    await run(lambda: wait.until(lambda d: d.find_element(By.ID, "token").is_displayed()))

@@ -1,10 +1,17 @@
-"""Memory survives a crash of `langgraph dev --no-reload` once its persistence flush (10 s) has run."""
+"""State survives a crash of `langgraph dev --no-reload` once its persistence flush (every 10 s) has run.
+
+The dev server's runtime (langgraph-runtime-inmem 0.36.7) forgets any store that is still empty at
+its first flush, and never saves checkpoint history: `agent.server.dev_persistence` works around both.
+So this test writes only after that first flush, and checks the history and a "forget" too.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import signal
 import time
 
+from agent.client import memory_admin
 from agent.client.sdk import connect, ensure_assistant, memories, send, wait_for_memory
 from agent.server.dev_server import DevServer, config_copy
 from agent.server.tokens import SECRET_ENV, mint
@@ -13,13 +20,35 @@ FLUSH_SECONDS = 10  # the dev server writes its in-memory state to .langgraph_ap
 SECRET = "restart-test-secret"
 
 
-async def test_memories_and_threads_survive_sigkill(endpoint, tmp_path):
+def _wait_for_flush(workdir, since: float, timeout: float = 90) -> None:
+    """Until the dev server has written its store and threads to disk after ``since``."""
+    state = workdir / ".langgraph_api"
+    files = [state / "store.pckl", state / "store.vectors.pckl", state / ".langgraph_ops.pckl"]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if all(f.exists() and f.stat().st_mtime > since for f in files):
+            time.sleep(1)  # let a write in progress finish
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"no flush within {timeout} s: {[(f.name, f.exists()) for f in files]}")
+
+
+def _crash(server: DevServer, workdir, since: float) -> None:
+    """SIGKILL the server once everything written before ``since`` is on disk."""
+    try:
+        _wait_for_flush(workdir, since)
+    finally:
+        server.stop(signal.SIGKILL)
+
+
+async def test_memories_history_and_forgetting_survive_sigkill(endpoint, tmp_path):
     env = {"OPENAI_BASE_URL": endpoint.base_url, "OPENAI_API_KEY": "scripted", SECRET_ENV: SECRET}
     config = config_copy(tmp_path, env)
     token = mint("rita", secret=SECRET)
 
     first = DevServer(config, workdir=tmp_path, env=env).start()
     try:
+        await asyncio.sleep(FLUSH_SECONDS + 1)  # past the first flush, which sees an empty store
         client = connect(first.url, token)
         assistant = await ensure_assistant(client, "collection", memory_delay_seconds=0)
         thread = (await client.threads.create())["thread_id"]
@@ -27,20 +56,28 @@ async def test_memories_and_threads_survive_sigkill(endpoint, tmp_path):
         await wait_for_memory(client, thread)
         before = await memories(client, "rita", "collection")
         assert "Vienna" in str(before)
-        time.sleep(FLUSH_SECONDS + 3)
     finally:
-        first.stop(signal.SIGKILL)
+        _crash(first, tmp_path, since=time.time())
 
     second = DevServer(config, workdir=tmp_path, env=env).start()
     try:
         client = connect(second.url, token)
         assert await memories(client, "rita", "collection") == before
-        # The thread and its last values are kept. (Its checkpoint history is not, in
-        # langgraph-runtime-inmem 0.36.7: see the README; the platform's Postgres keeps it.)
         kept = await client.threads.get(thread)
         assert [m["type"] for m in kept["values"]["messages"]] == ["human", "ai"]
-        # And the restarted server still finds the memory by meaning (its vectors were kept too).
+        assert [m["type"] for m in (await client.threads.get_state(thread))["values"]["messages"]] == ["human", "ai"]
+        assert await client.threads.get_history(thread, limit=10), "the checkpoint history is kept"
+        # The restarted server still finds the memory by meaning (its vectors were kept too).
         reply = await send(client, assistant, (await client.threads.create())["thread_id"], "rita", "Which city is home?")
         assert "Vienna" in reply
+        await memory_admin.forget_user(client, "rita")
     finally:
-        second.stop()
+        _crash(second, tmp_path, since=time.time())
+
+    third = DevServer(config, workdir=tmp_path, env=env).start()
+    try:
+        client = connect(third.url, token)
+        assert await memory_admin.list_memories(client, "rita") == {"semantic": [], "profile": [], "collection": []}
+        assert await client.threads.search(limit=10) == [], "forgotten threads stay forgotten"
+    finally:
+        third.stop()

@@ -14,6 +14,7 @@ import threading
 from langchain_core.embeddings import Embeddings
 
 DIMS = 384
+MAX_CHARS = 2_000
 THREADS_ENV = "EMBED_THREADS"
 
 
@@ -41,6 +42,7 @@ class LocalEmbeddings(Embeddings):
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         model = self.load()
+        texts = [text[:MAX_CHARS] for text in texts]  # the model reads 256 word pieces; never tokenise megabytes
         with self._lock:  # one encode at a time: torch already uses the threads it is given
             vectors = model.encode(list(texts), batch_size=64, normalize_embeddings=True, show_progress_bar=False)
         return vectors.tolist()

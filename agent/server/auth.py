@@ -1,8 +1,7 @@
 """Who is calling, and what they may touch (`auth.path` in langgraph.json).
 
-Every API request carries `Authorization: Bearer <token>` (`agent.server.tokens`). The memory page's
-session cookie is accepted on the page's own routes (`/memories...`) only, so a page on another
-site or port cannot drive the API with it.
+Every request but the public ones carries `Authorization: Bearer <token>` (`agent.server.tokens`);
+no cookie is ever accepted, so no other page can make a browser act for the user.
 
 Ownership lives in metadata that only the server writes:
 - ``owner``: threads and assistants a user created, by any route (create, copy, a run that
@@ -16,41 +15,31 @@ The store API reaches ("memory", <caller>, ...) and nothing else.
 
 from __future__ import annotations
 
+import json
+import os
 from uuid import UUID, uuid5
 
 from langgraph_sdk import Auth
 from pydantic import ValidationError
 
-from agent.context import Context
+from agent.context import LOCAL_MODEL, OPENAI_MODEL, Context, default_model
 from agent.memory.store import ROOT
 from agent.memory.write_queue import MEMORY_GRAPH_ID, in_graph_call, is_writer_thread_id
 from agent.server import revocation, tokens
 from agent.server.ownership import OWNER, RESERVED_METADATA, WRITER_OF
 
-COOKIE = tokens.SESSION_COOKIE
-COOKIE_PATHS = ("/memories",)  # the memory page and its API: the only routes a cookie may sign in to
 CLIENT_GRAPHS = frozenset({"chatbot"})
-PUBLIC_PATHS = frozenset({"/ok", "/memories", "/memories/login", "/memories/logout"})
+MODELS_ENV = "MEMORY_CHATBOT_MODELS"
+MAX_AFTER_SECONDS = 86_400
+MAX_KEY_CHARS = 256
+MAX_VALUE_CHARS = 64 * 1024
+MAX_QUERY_CHARS = 4_000
+PUBLIC_PATHS = frozenset({"/ok", "/memories", "/memories/app.js"})  # health checks; the page's static files
 # langgraph-api names a graph's default assistant uuid5(NAMESPACE_GRAPH, graph_id) (langgraph_api.graph,
 # not imported here: importing it outside a server loads the server's configuration).
 NAMESPACE_GRAPH = UUID("6ba7b821-9dad-11d1-80b4-00c04fd430c8")
 _WRITER_ASSISTANT = str(uuid5(NAMESPACE_GRAPH, MEMORY_GRAPH_ID))
 ANONYMOUS: Auth.types.MinimalUserDict = {"identity": "anonymous", "is_authenticated": False, "permissions": []}
-
-
-def _cookie(headers: dict) -> str | None:
-    raw = headers.get(b"cookie") or headers.get("cookie") or b""
-    raw = raw.decode(errors="replace") if isinstance(raw, bytes) else raw
-    for part in raw.split(";"):
-        name, _, value = part.strip().partition("=")
-        if name == COOKIE and value:
-            return value
-    return None
-
-
-def cookie_allowed(path: str) -> bool:
-    """Whether the session cookie may authenticate a request to ``path``."""
-    return any(path == prefix or path.startswith(prefix + "/") for prefix in COOKIE_PATHS)
 
 
 def _refuse(status: int, detail: str) -> Auth.exceptions.HTTPException:
@@ -61,24 +50,18 @@ auth = Auth()
 
 
 @auth.authenticate
-async def authenticate(authorization: str | None, headers: dict, path: str) -> Auth.types.MinimalUserDict:
-    """Map the bearer token (or, on the memory page, its session cookie) to a user; refuse everyone else."""
-    public = path.rstrip("/") in PUBLIC_PATHS
-    if authorization:
-        scheme, _, token = authorization.partition(" ")
-        if scheme.lower() != "bearer" or not token:
-            raise _refuse(401, "expected 'Authorization: Bearer <token>'")
-    else:
-        token = _cookie(headers) if cookie_allowed(path) else None
-    if not token:
-        if public:
+async def authenticate(authorization: str | None, path: str) -> Auth.types.MinimalUserDict:
+    """Map the bearer token to a user; refuse everyone else (but on the public paths)."""
+    if not authorization:
+        if path.rstrip("/") in PUBLIC_PATHS:
             return ANONYMOUS
         raise _refuse(401, "missing bearer token")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise _refuse(401, "expected 'Authorization: Bearer <token>'")
     try:
-        user = await verified_user(token)
+        user = await verified_user(token.strip())
     except tokens.InvalidToken as error:
-        if public and not authorization:  # a stale session cookie: show the sign-in page
-            return ANONYMOUS
         raise _refuse(401, str(error)) from None
     except RuntimeError as error:  # no secret configured
         raise _refuse(500, str(error)) from None
@@ -123,13 +106,30 @@ def _no_ownership_change(metadata: dict | None) -> None:
         raise _refuse(403, f"metadata keys {', '.join(RESERVED_METADATA)} are set by the server")
 
 
-def check_context(context: dict | None) -> None:
-    """A configuration that validates, else HTTP 422 naming the fields."""
+def check_context(context: dict | None, config: dict | None = None) -> None:
+    """A configuration that validates (from ``context`` and ``config.configurable``), else HTTP 422.
+
+    The model must be one this deployment allows: it runs on the server's API keys.
+    """
+    configurable = (config or {}).get("configurable") if isinstance(config, dict) else None
+    settings = {k: v for k, v in (configurable or {}).items() if k in Context.model_fields}
+    if context is not None and not isinstance(context, dict):
+        raise _refuse(422, "invalid configuration: context must be an object")
+    settings.update(context or {})
     try:
-        Context.model_validate(context or {})
+        checked = Context.model_validate(settings)
     except ValidationError as error:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
         raise _refuse(422, f"invalid configuration: {problems}") from None
+    if "model" in settings and checked.model not in allowed_models():
+        raise _refuse(422, f"invalid configuration: model {checked.model!r} is not allowed here; "
+                           f"allowed: {', '.join(sorted(allowed_models()))} ({MODELS_ENV} adds more)")
+
+
+def allowed_models() -> set[str]:
+    """The models clients may choose: the defaults, and those the operator lists in MEMORY_CHATBOT_MODELS."""
+    listed = {m.strip() for m in os.environ.get(MODELS_ENV, "").split(",") if m.strip()}
+    return {OPENAI_MODEL, LOCAL_MODEL, default_model(), *listed}
 
 
 # -- threads --------------------------------------------------------------------------------
@@ -154,7 +154,10 @@ async def on_run_create(ctx: Auth.types.AuthContext, value: dict) -> dict:
     """A run on the caller's own chat thread (or one it creates), of a client graph, with a valid configuration."""
     user = _caller(ctx)
     kwargs = value.get("kwargs") or {}
-    check_context(kwargs.get("context"))
+    check_context(kwargs.get("context"), kwargs.get("config"))
+    after = value.get("after_seconds") or 0
+    if not isinstance(after, (int, float)) or not 0 <= after <= MAX_AFTER_SECONDS:
+        raise _refuse(422, f"after_seconds must be between 0 and {MAX_AFTER_SECONDS}")
     writer = in_graph_call()
     if not writer:
         if str(value.get("assistant_id")) == _WRITER_ASSISTANT:
@@ -201,7 +204,7 @@ async def on_assistant_create(ctx: Auth.types.AuthContext, value: dict) -> dict:
     """A new assistant of a client graph, with a valid configuration, belongs to its creator."""
     user = _caller(ctx)
     _check_graph(value.get("graph_id"))
-    check_context(value.get("context"))
+    check_context(value.get("context"), value.get("config"))
     if value.get("metadata") is None:
         value["metadata"] = {}
     _stamp(value["metadata"], user)
@@ -214,8 +217,8 @@ async def on_assistant_update(ctx: Auth.types.AuthContext, value: dict) -> dict:
     user = _caller(ctx)
     _check_graph(value.get("graph_id"))
     _no_ownership_change(value.get("metadata"))
-    if value.get("context") is not None:
-        check_context(value["context"])
+    if value.get("context") is not None or value.get("config") is not None:
+        check_context(value.get("context"), value.get("config"))
     return {OWNER: user}
 
 
@@ -234,15 +237,32 @@ async def no_crons(ctx: Auth.types.AuthContext, value: dict) -> bool:
 
 @auth.on.store
 async def only_own_namespace(ctx: Auth.types.AuthContext, value: dict) -> None:
-    """The store API reaches ("memory", <caller>, ...) and nothing else."""
+    """The store API reaches ("memory", <caller>, ...) and nothing else, within sane sizes."""
     user = _caller(ctx)
     namespace = tuple(value.get("namespace") or ())
+    _check_store_sizes(value)
     if ctx.action == "list_namespaces" and namespace in ((), (ROOT,)):  # no prefix: scope it to the caller
         value["namespace"] = (ROOT, user)
         return None
     if len(namespace) < 2 or namespace[0] != ROOT or namespace[1] != user:
         raise _refuse(403, f"the store API only reaches namespaces ('{ROOT}', '{user}', ...)")
     return None
+
+
+def _check_store_sizes(value: dict) -> None:
+    """Bounded keys, values, queries and pages: one user's huge write must not stall everyone's store."""
+    key = value.get("key")
+    if key is not None and (not isinstance(key, str) or len(key) > MAX_KEY_CHARS or not key.isprintable()):
+        raise _refuse(422, f"keys are printable text of at most {MAX_KEY_CHARS} characters")
+    if value.get("value") is not None and len(json.dumps(value["value"], default=str)) > MAX_VALUE_CHARS:
+        raise _refuse(413, f"a stored value is at most {MAX_VALUE_CHARS:,} characters of JSON")
+    query = value.get("query")
+    if query is not None and (not isinstance(query, str) or len(query) > MAX_QUERY_CHARS):
+        raise _refuse(422, f"a search query is at most {MAX_QUERY_CHARS:,} characters")
+    for name, most in (("limit", 1000), ("offset", 1_000_000), ("max_depth", 16)):
+        number = value.get(name)
+        if number is not None and (not isinstance(number, int) or isinstance(number, bool) or not 0 <= number <= most):
+            raise _refuse(422, f"{name} must be an integer from 0 to {most:,}")
 
 
 @auth.on

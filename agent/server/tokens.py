@@ -17,6 +17,7 @@ import base64
 import hashlib
 import hmac
 import json
+import math
 import os
 import time
 
@@ -24,7 +25,7 @@ from agent.context import check_user_id
 
 SECRET_ENV = "MEMORY_CHATBOT_AUTH_SECRET"
 PREVIOUS_SECRET_ENV = "MEMORY_CHATBOT_AUTH_PREVIOUS_SECRET"
-SESSION_COOKIE = "memory_chatbot_session"  # the memory page's session: a token, HttpOnly
+MAX_TOKEN_CHARS = 2048
 
 
 class InvalidToken(ValueError):
@@ -56,8 +57,8 @@ def accepted_keys(value: str | None = None) -> list[bytes]:
     return accepted
 
 
-def _sign(payload: str, key: bytes) -> str:
-    return _b64(hmac.new(key, payload.encode(), hashlib.sha256).digest())
+def _sign(payload: str, key: bytes) -> bytes:
+    return _b64(hmac.new(key, payload.encode(), hashlib.sha256).digest()).encode()
 
 
 def mint(user_id: str, *, days: float = 30, secret: str | None = None, now: float | None = None) -> str:
@@ -66,11 +67,11 @@ def mint(user_id: str, *, days: float = 30, secret: str | None = None, now: floa
     issued = time.time() if now is None else now
     claims = {"sub": user_id, "iat": round(issued, 3), "exp": int(issued + days * 86400)}
     payload = _b64(json.dumps(claims, separators=(",", ":")).encode())
-    return f"{payload}.{_sign(payload, signing_key(secret))}"
+    return f"{payload}.{_sign(payload, signing_key(secret)).decode()}"
 
 
 def _number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def verify(token: str, *, secret: str | None = None) -> dict:
@@ -78,14 +79,14 @@ def verify(token: str, *, secret: str | None = None) -> dict:
 
     Revocation is checked by the server (`agent.server.revocation`), which keeps per-user state.
     """
-    if not isinstance(token, str) or token.count(".") != 1:
+    if not isinstance(token, str) or not token.isascii() or token.count(".") != 1 or len(token) > MAX_TOKEN_CHARS:
         raise InvalidToken("malformed token")
     payload, signature = token.split(".")
-    if not any(hmac.compare_digest(signature, _sign(payload, key)) for key in accepted_keys(secret)):
+    if not any(hmac.compare_digest(signature.encode(), _sign(payload, key)) for key in accepted_keys(secret)):
         raise InvalidToken("invalid token signature")
     try:
         claims = json.loads(_unb64(payload))
-    except ValueError:
+    except (ValueError, RecursionError):
         raise InvalidToken("malformed token") from None
     if not isinstance(claims, dict) or not _number(claims.get("exp")) or not _number(claims.get("iat", 0)):
         raise InvalidToken("malformed token claims")
