@@ -145,8 +145,13 @@ async def cancel_pending_writes(client, writer_thread_id: str | None) -> None:
     """Cancel the memory writes the answering runs queued (their questions are not memories)."""
     if writer_thread_id is None:
         return
-    for pending in await client.runs.list(writer_thread_id, status="pending", limit=100):
-        await client.runs.cancel(writer_thread_id, pending["run_id"])
+    pending: list[dict] = []
+    while page := await client.runs.list(writer_thread_id, status="pending", limit=100, offset=len(pending)):
+        pending += page
+        if len(page) < 100:
+            break
+    for run in pending:
+        await client.runs.cancel(writer_thread_id, run["run_id"])
 
 
 # -- grading ----------------------------------------------------------------------------------------
