@@ -2,14 +2,16 @@
 
 Each kind names how its items are shown to the chatbot, which writer keeps them and whether it is
 one document under a fixed key; loading, formatting, extracting and saving are the same code for
-all of them. A collection is never read whole: answering and writing both see the items a search
-finds relevant, so prompts stay bounded however many memories a user has.
+all of them. A collection is never read whole: writing sees the ``k`` items a search finds most
+relevant, answering as many of the most relevant as fit in the prompt's character budget, so prompts
+stay bounded however many memories a user has.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AnyMessage
@@ -18,6 +20,7 @@ from langgraph.store.base import BaseStore, Item, PutOp
 from agent import prompts
 from agent.memory.retrieval import search_memories
 from agent.memory.store import memory_namespace
+from agent.memory.timeline import stamp, unstamped
 from agent.memory.writers import DocumentWriter, SchemaWriter, Writer
 from agent.schemas import Memory, UserProfile
 
@@ -34,20 +37,25 @@ class MemoryKind:
     writer: Writer
     key: str | None = None
 
-    def render(self, items: Sequence[Item], budget: int) -> str:
-        """The memory section of the chatbot's system prompt, at most ``budget`` characters."""
-        lines: list[str] = []
+    def fit(self, items: Sequence[Item], budget: int) -> list[tuple[Item, str]]:
+        """The leading ``items`` whose rendered lines fit in ``budget`` characters, with their lines."""
+        shown: list[tuple[Item, str]] = []
         used = 0
-        for line in (self.render_item(item) for item in items):
+        for item in items:
+            line = self.render_item(item)
             if not line:
                 continue
             if used + len(line) > budget:
-                if not lines:  # a single document longer than the budget: keep its start
-                    lines.append(line[: max(budget - 1, 0)] + "…")
+                if not shown:  # a single document longer than the budget: keep its start
+                    shown.append((item, line[: max(budget - 1, 0)] + "…"))
                 break
-            lines.append(line)
+            shown.append((item, line))
             used += len(line) + 1
-        return "\n".join(lines) or prompts.NO_MEMORY
+        return shown
+
+    def render(self, items: Sequence[Item], budget: int) -> str:
+        """The memory section of the chatbot's system prompt, at most ``budget`` characters."""
+        return "\n".join(line for _, line in self.fit(items, budget)) or prompts.NO_MEMORY
 
 
 def _render_document(item: Item) -> str:
@@ -65,9 +73,10 @@ def _render_profile(item: Item) -> str:
 
 
 def _render_memory(item: Item) -> str:
+    """One memory per line, no bullet: the budget holds more memories."""
     context = item.value.get("context")
-    content = item.value.get("content", "")
-    return f"- {content}" + (f" ({context})" if context else "")
+    content = str(item.value.get("content", "")).strip()
+    return content + (f" ({context})" if context else "")
 
 
 MEMORY_KINDS: dict[str, MemoryKind] = {
@@ -147,6 +156,40 @@ async def recall(store: BaseStore, user_id: str, memory_type: str, query: str, k
     return await search_memories(store, namespace, query, k)
 
 
+MIN_ITEM_CHARS = 20  # a short memory's line ("The user likes tea."): how many items a budget can hold
+
+
+def items_for_budget(budget: int) -> int:
+    """How many of the most relevant items answering fetches to fill ``budget`` characters."""
+    return max(budget // MIN_ITEM_CHARS, 1)
+
+
+async def recall_for_prompt(store: BaseStore, user_id: str, memory_type: str, query: str, budget: int) -> list[Item]:
+    """The user's memories for answering ``query``: the document, or enough of the most relevant items to fill ``budget``.
+
+    ``MemoryKind.render`` (or ``fit``) then keeps, in order of relevance, those that fit.
+    """
+    return await recall(store, user_id, memory_type, query, items_for_budget(budget))
+
+
+async def save(
+    store: BaseStore, user_id: str, memory_type: str, writes: Sequence[tuple[str, dict]], recorded_at: datetime | None = None
+) -> None:
+    """Store ``writes`` (key, value) of one write; collection items are stamped with when they were recorded.
+
+    ``recorded_at`` is the time of the conversation they come from (default: now); retrieval reads it.
+    """
+    if not writes:
+        return
+    kind = memory_kind(memory_type)
+    namespace = memory_namespace(user_id, memory_type)
+    if kind.key is not None:  # single documents are read by key, not searched
+        ops = [PutOp(namespace, key, value, index=False) for key, value in writes]
+    else:
+        ops = [PutOp(namespace, key, stamp(value, recorded_at)) for key, value in writes]
+    await store.abatch(ops)
+
+
 async def remember(
     store: BaseStore,
     model: BaseChatModel,
@@ -161,11 +204,10 @@ async def remember(
     a collection), so a restated fact patches its item instead of adding a duplicate.
     """
     kind = memory_kind(memory_type)
-    namespace = memory_namespace(user_id, memory_type)
     said = "\n".join(m.text for m in messages if m.type == "human")
     existing = await recall(store, user_id, memory_type, said, k)
     writes = await kind.writer.extract(model, transcript(messages), existing)
-    if writes:
-        index = False if kind.key is not None else None  # single documents are read by key, not searched
-        await store.abatch([PutOp(namespace, key, value, index=index) for key, value in writes])
+    known = {item.key: unstamped(item.value) for item in existing}
+    writes = [(key, value) for key, value in writes if known.get(key) != unstamped(value)]
+    await save(store, user_id, memory_type, writes)
     return writes
