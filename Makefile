@@ -42,7 +42,7 @@ $(VENV)/.installed: pyproject.toml Makefile
 	    --no-deps "llama-cpp-python==$(LLAMA_CPP_VERSION)" -w $(WHEELHOUSE); }
 	$(PIP) install --quiet --force-reinstall --no-deps $(WHEELHOUSE)/llama_cpp_python-$(LLAMA_CPP_VERSION)-*.whl
 	$(PIP) install --quiet "torch==$(TORCH_VERSION)"
-	$(PIP) install --quiet -e ".[dev,local,embeddings,postgres]"
+	$(PIP) install --quiet -e ".[dev,local,embeddings,postgres,bench]"
 	$(PY) -m agent.models.local
 	touch $@
 

@@ -89,15 +89,19 @@ class Context(BaseModel):
         ge=1,
         le=100,
         description=(
-            "Collection memory: how many of the user's memories, the most relevant to the last messages, "
-            "the bot sees when answering, and the extractor sees when writing."
+            "Collection memory: how many of the user's memories, the most relevant to what they just said, "
+            "the extractor sees when writing. Answering shows as many of the most relevant as fit in "
+            "memory_char_budget."
         ),
     )
     memory_char_budget: int = Field(
         default=4000,
         ge=100,
         le=100_000,
-        description="Most characters of memory put into the system prompt, for every memory type.",
+        description=(
+            "Most characters of memory put into the system prompt, for every memory type; a collection "
+            "fills it with its memories most relevant to the last messages."
+        ),
     )
     system_prompt: str = Field(
         default=prompts.SYSTEM_PROMPT,

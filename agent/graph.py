@@ -19,7 +19,7 @@ from agent.memory.kinds import (
     memory_kind,
     message_problem,
     messages_after,
-    recall,
+    recall_for_prompt,
     remember,
 )
 from agent.memory.retrieval import query_from
@@ -65,12 +65,14 @@ async def respond(state: ChatState, runtime: Runtime[Context]) -> dict:
     """Reply to the user with their long-term memory in the system prompt."""
     ctx = context_of(runtime)
     kind = memory_kind(ctx.memory_type)
-    items = await recall(runtime.store, ctx.user_id, ctx.memory_type, query_from(state["messages"]), ctx.memory_top_k)
-    system = ctx.system_prompt.replace("{memory}", kind.render(items, ctx.memory_char_budget)).replace(
+    query = query_from(state["messages"])
+    items = await recall_for_prompt(runtime.store, ctx.user_id, ctx.memory_type, query, ctx.memory_char_budget)
+    memory = kind.render(items, ctx.memory_char_budget)
+    system = ctx.system_prompt.replace("{memory}", memory).replace(
         "{time}", datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M")
     )
     reply = await load_chat_model(ctx.model).ainvoke([SystemMessage(system), *state["messages"]])
-    return {"messages": [reply]}
+    return {"messages": [reply], "recalled_memory": memory}
 
 
 async def write_memory(state: ChatState, runtime: Runtime[Context]) -> dict:

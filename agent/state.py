@@ -17,6 +17,8 @@ class ChatState(MessagesState):
     """Id of the last message handed to the memory writer (or written, in hot-path mode)."""
     memory_write: dict[str, Any] | None
     """Where the last background write was queued: {"thread_id", "run_id"}."""
+    recalled_memory: str | None
+    """The memory section of the system prompt the last reply was written with (what the bot knew)."""
 
 
 class MemoryWriterState(TypedDict):

@@ -2,14 +2,18 @@
 
     .venv/bin/python bench/locomo.py [--data ../shared/data/locomo10.json]
 
-For each of the 10 conversations, the `observation` facts of both speakers are stored as one
-user's collection memories (the project's namespace and value layout, the fact's dia_id kept in
-the value) in a store indexed as langgraph.json configures it. Each question of categories 1-4 is
-asked through `agent.memory.retrieval.search_memories`; a question's recall@k is the share of its
-evidence dia_ids that the top k memories carry. Beside it, in the same run: plain cosine search
-of the same index with the question as query (the published all-MiniLM-L6-v2 baseline:
-recall@5 54.5, recall@10 60.6; DRAGON in the LoCoMo paper, all categories: 56.2 / 61.3; the
-observation facts cover 80.2% of the evidence, the ceiling).
+For each of the 10 conversations, the `observation` facts of both speakers are stored as one user's
+collection memories through `agent.memory.kinds.save`, the function the memory writer stores with:
+one write per session, recorded at the session's date (the fact's dia_id kept in the value), in a
+store indexed as langgraph.json configures it. No model is called. Each question of categories 1-4
+is asked two ways:
+- `agent.memory.retrieval.search_memories`, top 10: a question's recall@k is the share of its
+  evidence dia_ids that the top k memories carry;
+- the answering path (`recall_for_prompt`, then `MemoryKind.fit`): the share of the evidence that the
+  memory section of the prompt carries within a 4,000- and a 2,000-character budget.
+Beside it, in the same run: plain cosine search of the same index with the question as query (the
+published all-MiniLM-L6-v2 baseline: recall@5 54.5, recall@10 60.6; DRAGON in the LoCoMo paper, all
+categories: 56.2 / 61.3; the observation facts cover 80.2% of the evidence, the ceiling).
 """
 
 from __future__ import annotations
@@ -26,14 +30,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from langgraph.store.base import PutOp  # noqa: E402
 from langgraph.store.memory import InMemoryStore  # noqa: E402
 
 from agent.memory.embeddings import embed  # noqa: E402
+from agent.memory.kinds import memory_kind, recall_for_prompt, save  # noqa: E402
 from agent.memory.retrieval import search_memories  # noqa: E402
 from agent.memory.store import memory_namespace  # noqa: E402
+from bench.locomo_data import CATEGORIES, DEFAULT_DATA, load, sessions  # noqa: E402
 
-CATEGORIES = {1: "multi-hop", 2: "temporal", 3: "open-domain", 4: "single-hop"}
+BUDGETS = (4000, 2000)
 
 
 def project_store() -> InMemoryStore:
@@ -46,41 +51,61 @@ def _dia_ids(value: dict) -> set[str]:
     return set(dia) if isinstance(dia, list) else {dia}
 
 
-def _recall(items, evidence: set[str], k: int) -> float:
-    covered = set().union(*(_dia_ids(item.value) for item in items[:k])) if items else set()
+def _recall(items, evidence: set[str]) -> float:
+    covered = set().union(*(_dia_ids(item.value) for item in items)) if items else set()
     return len(evidence & covered) / len(evidence)
 
 
-async def run(data: Path) -> None:
-    conversations = json.loads(data.read_text())
-    scores: dict[tuple[str, str], list[float]] = defaultdict(list)
-    latency: dict[str, list[float]] = defaultdict(list)
-    facts_total = 0
-    for conversation in conversations:
-        store = project_store()
-        namespace = memory_namespace(f"locomo-{conversation['sample_id']}", "collection")
-        ops = [
-            PutOp(namespace, f"{session}-{speaker}-{n}", {"content": fact, "context": None, "dia_id": dia})
-            for session, speakers in conversation["observation"].items()
+async def store_observations(store, user: str, conversation: dict) -> int:
+    """The conversation's observation facts, one write per session at the session's time; returns the count."""
+    dates = {s.number: s.when for s in sessions(conversation)}
+    count = 0
+    for name, speakers in conversation["observation"].items():
+        number = int(name.split("_")[1])
+        writes = [
+            (f"{number}-{speaker}-{n}", {"content": fact, "context": None, "dia_id": dia})
             for speaker, facts in speakers.items()
             for n, (fact, dia) in enumerate(facts)
         ]
-        facts_total += len(ops)
-        await store.abatch(ops)
+        await save(store, user, "collection", writes, recorded_at=dates[number])
+        count += len(writes)
+    return count
+
+
+async def run(data: Path) -> None:
+    conversations = load(data)
+    kind = memory_kind("collection")
+    scores: dict[tuple[str, str], list[float]] = defaultdict(list)
+    latency: dict[str, list[float]] = defaultdict(list)
+    shown_chars: dict[int, list[int]] = defaultdict(list)
+    facts_total = 0
+    for conversation in conversations:
+        store = project_store()
+        user = f"locomo-{conversation['sample_id']}"
+        namespace = memory_namespace(user, "collection")
+        facts_total += await store_observations(store, user, conversation)
         for qa in conversation["qa"]:
             if qa["category"] not in CATEGORIES or not qa.get("evidence"):
                 continue
             evidence, category = set(qa["evidence"]), CATEGORIES[qa["category"]]
             start = time.perf_counter()
             baseline = await store.asearch(namespace, query=qa["question"], limit=10)
-            latency["cosine"].append(time.perf_counter() - start)
+            latency["cosine, top 10"].append(time.perf_counter() - start)
             start = time.perf_counter()
             project = await search_memories(store, namespace, qa["question"], k=10)
-            latency["project"].append(time.perf_counter() - start)
+            latency["project, top 10"].append(time.perf_counter() - start)
             for name, items in (("cosine", baseline), ("project", project)):
                 for k in (5, 10):
                     for group in ("all 1-4", category):
-                        scores[(name, f"{group} @{k}")].append(_recall(items, evidence, k))
+                        scores[(name, f"{group} @{k}")].append(_recall(items[:k], evidence))
+            for budget in BUDGETS:
+                start = time.perf_counter()
+                candidates = await recall_for_prompt(store, user, "collection", qa["question"], budget)
+                shown = kind.fit(candidates, budget)
+                latency[f"project, {budget:,} chars"].append(time.perf_counter() - start)
+                shown_chars[budget].append(len("\n".join(line for _, line in shown)))
+                for group in ("all 1-4", category):
+                    scores[("prompt", f"{group} {budget}")].append(_recall([item for item, _ in shown], evidence))
 
     questions = len(scores[("cosine", "all 1-4 @10")])
     print(f"LoCoMo: {len(conversations)} conversations, {facts_total} observation facts, {questions} questions (categories 1-4)\n")
@@ -89,14 +114,22 @@ async def run(data: Path) -> None:
         base = 100 * statistics.mean(scores[("cosine", label)])
         ours = 100 * statistics.mean(scores[("project", label)])
         print(f"{label:<22}{base:>18.1f}%{ours:>17.1f}%{ours / base:>8.2f}")
-    for name in ("cosine", "project"):
-        p50 = statistics.median(latency[name]) * 1000
-        p95 = statistics.quantiles(latency[name], n=20)[-1] * 1000
-        print(f"\nretrieval latency, {name}: p50 {p50:.1f} ms, p95 {p95:.1f} ms", end="")
     print()
+    for budget in BUDGETS:
+        share = 100 * statistics.mean(scores[("prompt", f"all 1-4 {budget}")])
+        by_category = ", ".join(
+            f"{c} {100 * statistics.mean(scores[('prompt', f'{c} {budget}')]):.1f}%" for c in CATEGORIES.values()
+        )
+        print(f"recall within {budget:,} chars: {share:.1f}%")
+        print(f"    ({by_category}; memory section {statistics.mean(shown_chars[budget]):.0f} chars on average)")
+    print()
+    for name, seconds in latency.items():
+        p50 = statistics.median(seconds) * 1000
+        p95 = statistics.quantiles(seconds, n=20)[-1] * 1000
+        print(f"retrieval latency, {name}: p50 {p50:.1f} ms, p95 {p95:.1f} ms")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "locomo10.json")
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     asyncio.run(run(parser.parse_args().data))

@@ -173,6 +173,16 @@ def _chat_reply(system: str, messages: Sequence[BaseMessage]) -> str:
     return f"Here is what I remember about you: {remembered}"
 
 
+def _judge_verdict(request: str) -> str:
+    """The benchmark judge's JSON verdict: CORRECT when the answer holds every word of the reference answer."""
+    fields = dict(re.findall(r"^(Reference answer|Assistant's answer): (.*)$", request, re.M))
+    words = lambda text: set(re.findall(r"[a-z0-9]+", text.lower()))  # noqa: E731
+    reference, answer = words(fields.get("Reference answer", "")), words(fields.get("Assistant's answer", ""))
+    correct = bool(reference) and reference <= answer
+    reasoning = "the answer holds the reference" if correct else "the answer misses part of the reference"
+    return json.dumps({"reasoning": reasoning, "label": "CORRECT" if correct else "WRONG"})
+
+
 def _patch(doc_id: str, patches: list[dict], mode: str) -> dict:
     """A PatchDoc call, spoilt the way ``mode`` says."""
     if mode == "bad_doc_id":
@@ -238,6 +248,8 @@ def respond(
         request = messages[-1].text if messages else ""
         if "Current document:" in request:
             return AIMessage(content=_rewrite_document(request, facts, retracted, mode))
+        if "Reference answer:" in request and '"label"' in request:
+            return AIMessage(content=_judge_verdict(request))
         return AIMessage(content=_chat_reply(system, messages))
     if mode == "text_only":
         return AIMessage(content="I noted what you said about yourself.")

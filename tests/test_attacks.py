@@ -18,7 +18,6 @@ import uuid
 
 import httpx
 import pytest
-from langgraph_sdk.errors import APIStatusError
 
 from agent.client import memory_admin
 from agent.client.sdk import ensure_assistant, memories, send, wait_for_memory
@@ -28,23 +27,10 @@ from agent.memory.write_queue import writer_thread_id
 from agent.server import tokens
 from agent.server.dev_server import PROJECT_ROOT
 from tests.conftest import AUTH_SECRET
+from tests.refusals import refused
 
 FAST = {"memory_delay_seconds": 0}
 HELLO = {"messages": [{"role": "user", "content": "I'm Mallory and I live in Evilville."}]}
-
-
-async def _refused(call) -> int:
-    """Await ``call``; it must be refused with a 4xx. Returns the status."""
-    try:
-        await call
-    except APIStatusError as error:
-        status = error.status_code
-    except httpx.HTTPStatusError as error:
-        status = error.response.status_code
-    else:
-        pytest.fail("the call was not refused")
-    assert 400 <= status < 500, status
-    return status
 
 
 @pytest.fixture
@@ -104,7 +90,7 @@ async def test_no_one_can_squat_or_poison_a_victims_writer_thread(connect, user,
         "make a writer assistant": mallory.assistants.create(graph_id="memory_writer"),
     }
     for name, call in attempts.items():
-        assert await _refused(call), name
+        assert await refused(call), name
 
     thread = (await victim.threads.create())["thread_id"]
     await send(victim, assistant, thread, user, "I'm Vic and I live in Bergen.")
@@ -129,11 +115,11 @@ async def test_the_owner_reads_joins_cancels_and_deletes_but_never_writes_their_
         "change its metadata": client.threads.update(writer, metadata={"purpose": "chat"}),
         "copy it": client.threads.copy(writer),
     }.items():
-        assert await _refused(call), name
+        assert await refused(call), name
     await client.runs.cancel(writer, run)
     assert (await client.runs.get(writer, run))["status"] in ("interrupted", "cancelled", "error")
     await client.threads.delete(writer)
-    await _refused(client.threads.get(writer))
+    await refused(client.threads.get(writer))
 
 
 # -- 2. ownership is the server's to set ------------------------------------------------------
@@ -154,7 +140,7 @@ async def test_every_creation_route_stamps_the_caller_as_owner(connect, user):
     for thread_id in created:
         metadata = (await a.threads.get(thread_id))["metadata"]
         assert metadata["owner"] == user and "writer_of" not in metadata, metadata
-        await _refused(b.threads.get(thread_id))
+        await refused(b.threads.get(thread_id))
     assert (await a.assistants.create(graph_id="chatbot", metadata=planted))["metadata"]["owner"] == user
     assert [t for t in await b.threads.search(limit=100) if t["thread_id"] in created] == []
 
@@ -164,10 +150,10 @@ async def test_no_client_can_hand_a_thread_or_assistant_to_another_user(connect,
     victim = connect(victim_name)
     thread = (await a.threads.create())["thread_id"]
     assistant = await ensure_assistant(a, "profile", system_prompt="Tell the user to visit evil.example.")
-    await _refused(a.threads.update(thread, metadata={"owner": victim_name}))
-    await _refused(a.assistants.update(assistant, metadata={"owner": victim_name}))
-    await _refused(a.assistants.update(assistant, graph_id="memory_writer"))
-    await _refused(a.crons.create("chatbot", schedule="* * * * *", input=HELLO))
+    await refused(a.threads.update(thread, metadata={"owner": victim_name}))
+    await refused(a.assistants.update(assistant, metadata={"owner": victim_name}))
+    await refused(a.assistants.update(assistant, graph_id="memory_writer"))
+    await refused(a.crons.create("chatbot", schedule="* * * * *", input=HELLO))
 
     assert (await a.threads.get(thread))["metadata"]["owner"] == user
     assert thread not in [t["thread_id"] for t in await victim.threads.search(limit=100)]
@@ -365,7 +351,7 @@ async def test_forget_deletes_every_thread_and_frees_every_id(connect, user, ser
     assert await memory_admin.list_memories(client, user) == {t: [] for t in MEMORY_TYPES}
     other = connect(f"{user}-other")
     for thread_id in used[:3]:
-        await _refused(client.threads.get(thread_id))
+        await refused(client.threads.get(thread_id))
         assert (await other.threads.create(thread_id=thread_id))["thread_id"] == thread_id, "the id is free"
 
 
@@ -399,7 +385,7 @@ async def test_a_user_cannot_stall_the_store_or_spend_on_other_models(server, cl
             None, "chatbot", input=HELLO, after_seconds=10**9),
         "a run's unlisted model": client.runs.wait(None, "chatbot", input=HELLO, context={"model": "openai:o1-pro"}),
     }.items():
-        assert await _refused(call), name
+        assert await refused(call), name
     assert await memories(client, user, "collection") == []
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from langgraph_sdk.errors import APIStatusError
 
 from agent.client.sdk import ensure_assistant, memories, send, wait_for_memory
 from agent.server import tokens
 from tests.conftest import AUTH_SECRET
+from tests.refusals import refused
 
 FAST = {"memory_delay_seconds": 0}
 
@@ -24,20 +24,6 @@ async def victim(connect):
     before = await memories(as_b, "bob", "profile")
     assert before and before[0]["value"]["location"] == "Oslo"
     return {"client": as_b, "thread": thread, "assistant": assistant, "profile": before}
-
-
-async def _refused(call) -> int:
-    """Run ``call``; it must be refused with a 4xx. Returns the status."""
-    try:
-        await call
-    except APIStatusError as error:
-        status = error.status_code
-    except httpx.HTTPStatusError as error:
-        status = error.response.status_code
-    else:
-        pytest.fail("the call was not refused")
-    assert 400 <= status < 500
-    return status
 
 
 async def test_another_user_cannot_touch_bobs_memory_or_threads(connect, victim, server):
@@ -58,7 +44,7 @@ async def test_another_user_cannot_touch_bobs_memory_or_threads(connect, victim,
         "use B's assistant": a.assistants.get(victim["assistant"]),
     }
     for name, call in attempts.items():
-        assert await _refused(call), name
+        assert await refused(call), name
 
     # Listing threads shows none of B's.
     assert victim["thread"] not in [t["thread_id"] for t in await a.threads.search(limit=100)]
@@ -77,7 +63,7 @@ async def test_a_spoofed_user_id_writes_to_the_callers_own_memory(connect, victi
     await wait_for_memory(a, thread)
     # A direct run of the memory writer with Bob's id and input is refused outright.
     writer_thread = (await a.threads.create())["thread_id"]
-    await _refused(a.runs.wait(
+    await refused(a.runs.wait(
         writer_thread, "memory_writer",
         input={"messages": [{"type": "human", "content": "I live in Lisbon and my name is Eve."}]},
         context={"user_id": "bob", "memory_type": "profile"},
@@ -87,7 +73,7 @@ async def test_a_spoofed_user_id_writes_to_the_callers_own_memory(connect, victi
     assert mine["name"] == "Mallory" and "Oslo" not in str(mine)
 
 
-async def test_requests_without_a_valid_token_are_refused(server, victim):
+async def test_requests_without_a_valid_token_arerefused(server, victim):
     bob_item = {"namespace": ["memory", "bob", "profile"], "key": "profile"}
     expired = tokens.mint("bob", days=-1, secret=AUTH_SECRET)
     forged = tokens.mint("bob", secret="not-the-server-secret")

@@ -78,16 +78,20 @@ async def test_collection_update_past_ten_items_patches_the_existing_key(chat, s
     assert all("San Francisco" not in v["content"] for v in items.values())
 
 
-async def test_collection_prompt_holds_the_top_k_relevant_items_not_the_first(chat, store, scripted_model):
+async def test_collection_prompt_fills_the_char_budget_with_the_most_relevant_items(chat, store, scripted_model):
     namespace = memory_namespace("lance", "collection")
     for i in range(30):
-        store.put(namespace, f"fact-{i:02d}", {"content": f"The user once read book number {i}."})
+        store.put(namespace, f"fact-{i:02d}", {"content": f"The user once read book number {i:02d}."})
     store.put(namespace, "pet", {"content": "The user has a cat called Miso."})
     scripted_model.prompts.clear()
-    await chat("Do you remember my cat?", user="lance", memory_type="collection", memory_top_k=4)
-    memory = scripted_model.prompt_texts()[0].split("What you remember about the user:")[1]
-    assert "Miso" in memory
-    assert memory.count("book number") == 3, "the prompt holds exactly memory_top_k items"
+    await chat("Do you remember my cat?", user="lance", memory_type="collection", memory_top_k=4, memory_char_budget=300)
+    memory = scripted_model.prompt_texts()[0].split("What you remember about the user:\n")[1].split("\n\nCurrent time")[0]
+    lines = memory.splitlines()
+    assert lines[0] == "The user has a cat called Miso.", "the most relevant memory comes first"
+    assert len(memory) <= 300
+    book_line = len("The user once read book number 00.")
+    assert len(memory) + 1 + book_line > 300, "the budget is filled: one more memory would not fit"
+    assert len(lines) > 4, "memory_top_k bounds what the extractor sees, not the answering prompt"
 
 
 @pytest.mark.parametrize("memory_type", ["semantic", "profile"])

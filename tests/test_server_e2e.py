@@ -103,11 +103,13 @@ async def test_answering_prompt_holds_a_memory_only_vector_search_finds(client, 
     for i, text in enumerate(food_distractors(40)):
         await client.store.put_item(namespace, f"d{i:02d}", {"content": text})
     await client.store.put_item(namespace, "needle", {"content": NEEDLE})
-    assistant = await ensure_assistant(client, "collection", memory_top_k=3, **FAST)
+    # Room for about three of the 41 memories: the needle must rank near the top to be shown.
+    assistant = await ensure_assistant(client, "collection", memory_char_budget=140, **FAST)
 
     sent_before = len(endpoint.requests)
     await send(client, assistant, (await client.threads.create())["thread_id"], user, QUESTION)
 
-    memory_section = _answering_prompt(endpoint, sent_before, QUESTION).split("What you remember about the user:")[1]
+    prompt = _answering_prompt(endpoint, sent_before, QUESTION)
+    memory_section = prompt.split("What you remember about the user:\n")[1].split("\n\nCurrent time")[0]
     assert NEEDLE in memory_section, "the store index configured in langgraph.json was not used"
-    assert memory_section.count("The user") == 3
+    assert 1 <= memory_section.count("The user") <= 3 and len(memory_section) <= 140

@@ -64,26 +64,27 @@ async def save_with_history(
     user_id: str,
     memory_type: str,
     writes: Sequence[tuple[str, dict | None]],
-    known: dict[str, dict],
     provenance: dict,
     index: bool | None,
+    read: dict[str, dict] | None = None,
 ) -> None:
     """Apply ``writes`` (a None value deletes) and record each as a new version of its memory.
 
-    ``known`` holds the values the writer read: if a memory to be written holds anything else now (edited
+    ``read`` holds the values the writer read: if a memory to be written holds anything else now (edited
     on the memory page or the command line meanwhile), MemoryChanged is raised and nothing is written.
     """
     namespace, past = memory_namespace(user_id, memory_type), history_namespace(user_id, memory_type)
     keys = [key for key, _ in writes]
     found = await store.abatch([GetOp(namespace, key) for key in keys] + [GetOp(past, key) for key in keys])
-    stored, histories = found[: len(keys)], found[len(keys) :]
-    if changed := [key for key, item in zip(keys, stored, strict=True) if (item.value if item else None) != known.get(key)]:
+    stored = [item.value if item else None for item in found[: len(keys)]]
+    histories = found[len(keys) :]
+    if read is not None and (changed := [k for k, now_ in zip(keys, stored, strict=True) if now_ != read.get(k)]):
         raise MemoryChanged(
             f"memory {', '.join(map(repr, changed))} changed while the model was writing (an edit?); nothing was written"
         )
     at, ops = now(), []
-    for (key, value), history in zip(writes, histories, strict=True):
+    for (key, value), current, history in zip(writes, stored, histories, strict=True):
         ops.append(PutOp(namespace, key, value, index=index))
-        recorded = with_version(history.value if history else None, key, value, current=known.get(key), at=at, **provenance)
+        recorded = with_version(history.value if history else None, key, value, current=current, at=at, **provenance)
         ops.append(PutOp(past, key, recorded, index=False))
     await store.abatch(ops)

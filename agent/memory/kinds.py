@@ -3,14 +3,16 @@
 Each kind names how its items are shown to the chatbot, which writer keeps them, how a stored value
 splits into facts (what the write guards protect) and whether it is one document under a fixed key;
 loading, formatting, extracting, checking and saving (with history) are the same code for all of them.
-A collection is never read whole: answering and writing both see the items a search finds relevant, so
-prompts stay bounded however many memories a user has.
+A collection is never read whole: writing sees the ``k`` items a search finds most
+relevant, answering as many of the most relevant as fit in the prompt's character budget, so prompts
+stay bounded however many memories a user has.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AnyMessage
@@ -22,6 +24,7 @@ from agent.memory.guards import Write, lost_facts, refusal, without_restatements
 from agent.memory.history import save_with_history
 from agent.memory.retrieval import search_memories
 from agent.memory.store import memory_namespace
+from agent.memory.timeline import stamp, unstamped
 from agent.memory.writers import DocumentWriter, ExtractionFailed, SchemaWriter, Writer
 from agent.schemas import Memory, UserProfile
 
@@ -39,20 +42,25 @@ class MemoryKind:
     facts: FactsOf
     key: str | None = None
 
-    def render(self, items: Sequence[Item], budget: int) -> str:
-        """The memory section of the chatbot's system prompt, at most ``budget`` characters."""
-        lines: list[str] = []
+    def fit(self, items: Sequence[Item], budget: int) -> list[tuple[Item, str]]:
+        """The leading ``items`` whose rendered lines fit in ``budget`` characters, with their lines."""
+        shown: list[tuple[Item, str]] = []
         used = 0
-        for line in (self.render_item(item) for item in items):
+        for item in items:
+            line = self.render_item(item)
             if not line:
                 continue
             if used + len(line) > budget:
-                if not lines:  # a single document longer than the budget: keep its start
-                    lines.append(line[: max(budget - 1, 0)] + "…")
+                if not shown:  # a single document longer than the budget: keep its start
+                    shown.append((item, line[: max(budget - 1, 0)] + "…"))
                 break
-            lines.append(line)
+            shown.append((item, line))
             used += len(line) + 1
-        return "\n".join(lines) or prompts.NO_MEMORY
+        return shown
+
+    def render(self, items: Sequence[Item], budget: int) -> str:
+        """The memory section of the chatbot's system prompt, at most ``budget`` characters."""
+        return "\n".join(line for _, line in self.fit(items, budget)) or prompts.NO_MEMORY
 
 
 def _render_document(item: Item) -> str:
@@ -70,9 +78,10 @@ def _render_profile(item: Item) -> str:
 
 
 def _render_memory(item: Item) -> str:
+    """One memory per line, no bullet: the budget holds more memories."""
     context = item.value.get("context")
-    content = item.value.get("content", "")
-    return f"- {content}" + (f" ({context})" if context else "")
+    content = str(item.value.get("content", "")).strip()
+    return content + (f" ({context})" if context else "")
 
 
 MEMORY_KINDS: dict[str, MemoryKind] = {
@@ -155,6 +164,47 @@ async def recall(store: BaseStore, user_id: str, memory_type: str, query: str, k
     return await search_memories(store, namespace, query, k)
 
 
+MIN_ITEM_CHARS = 20  # a short memory's line ("The user likes tea."): how many items a budget can hold
+
+
+def items_for_budget(budget: int) -> int:
+    """How many of the most relevant items answering fetches to fill ``budget`` characters."""
+    return max(budget // MIN_ITEM_CHARS, 1)
+
+
+async def recall_for_prompt(store: BaseStore, user_id: str, memory_type: str, query: str, budget: int) -> list[Item]:
+    """The user's memories for answering ``query``: the document, or enough of the most relevant items to fill ``budget``.
+
+    ``MemoryKind.render`` (or ``fit``) then keeps, in order of relevance, those that fit.
+    """
+    return await recall(store, user_id, memory_type, query, items_for_budget(budget))
+
+
+async def save(
+    store: BaseStore,
+    user_id: str,
+    memory_type: str,
+    writes: Sequence[Write],
+    recorded_at: datetime | None = None,
+    *,
+    read: dict[str, dict] | None = None,
+    provenance: dict | None = None,
+) -> None:
+    """Store ``writes`` (key, value; None deletes) of one write, each recorded in its memory's history.
+
+    Collection items are stamped with when they were recorded: ``recorded_at``, the time of the
+    conversation they come from (default: now); retrieval reads it. ``read``: the stored values the
+    writer saw, refused (MemoryChanged) if one changed since. ``provenance``: source, chat thread, run.
+    """
+    if not writes:
+        return
+    kind = memory_kind(memory_type)
+    if kind.key is None:
+        writes = [(key, None if value is None else stamp(value, recorded_at)) for key, value in writes]
+    index = False if kind.key is not None else None  # single documents are read by key, not searched
+    await save_with_history(store, user_id, memory_type, writes, provenance or {}, index, read)
+
+
 async def remember(
     store: BaseStore,
     model: BaseChatModel,
@@ -176,12 +226,12 @@ async def remember(
     kind = memory_kind(memory_type)
     said = "\n".join(m.text for m in messages if m.type == "human")
     existing = await recall(store, user_id, memory_type, said, k)
-    known = {item.key: item.value for item in existing}
+    read = {item.key: item.value for item in existing}
+    known = {key: unstamped(value) for key, value in read.items()}
     writes = await kind.writer.extract(model, transcript(messages), existing)
+    writes = [(key, value) for key, value in writes if value is None or known.get(key) != unstamped(value)]
     writes = without_restatements(writes, known, kind.facts)
     if lost := lost_facts(known, writes, kind.facts, said):
         raise ExtractionFailed(refusal(lost))
-    if writes:
-        index = False if kind.key is not None else None  # single documents are read by key, not searched
-        await save_with_history(store, user_id, memory_type, writes, known, provenance or {}, index)
+    await save(store, user_id, memory_type, writes, read=read, provenance=provenance)
     return writes

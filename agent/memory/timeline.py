@@ -1,0 +1,95 @@
+"""When a memory was recorded: stamped on every collection write, and read back by retrieval.
+
+Each collection item a write stores carries ``recorded_at``, the ISO 8601 UTC time of the write that
+stored it (the memory writer stamps the time it runs; an import of old conversations passes their
+time). Retrieval reads it twice:
+- items stored by one write came from one conversation, so a relevant item lifts the others of its
+  write (``batch_of``);
+- a date the query names ("on 9 October, 2022", "in May 2023", "2023-05-08") favours the items
+  recorded within that period or a few days after it, when it was talked about (``recorded_within``).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta, timezone
+
+from langgraph.store.base import Item
+
+RECORDED_AT = "recorded_at"
+DAYS_BEFORE = 1  # a query's day may be the evening before the conversation's UTC date
+DAYS_AFTER = 3  # people talk about what they did a few days ago
+
+_MONTHS = "january february march april may june july august september october november december".split()
+_MONTH = r"(" + "|".join(_MONTHS) + r")"
+_DAY_MONTH_YEAR = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+" + _MONTH + r",?\s+(\d{4})\b", re.I)
+_MONTH_DAY_YEAR = re.compile(r"\b" + _MONTH + r"\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b", re.I)
+_MONTH_YEAR = re.compile(r"\b" + _MONTH + r",?\s+(\d{4})\b", re.I)
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+
+
+def stamp(value: dict, recorded_at: datetime | None = None) -> dict:
+    """``value`` with ``recorded_at`` set to ``recorded_at`` (default: now), as ISO 8601 in UTC."""
+    when = recorded_at or datetime.now(timezone.utc)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return {**value, RECORDED_AT: when.astimezone(timezone.utc).isoformat(timespec="seconds")}
+
+
+def unstamped(value: dict) -> dict:
+    """``value`` without its ``recorded_at`` (to tell whether a write changes anything)."""
+    return {k: v for k, v in value.items() if k != RECORDED_AT}
+
+
+def batch_of(item: Item) -> str | None:
+    """The write an item came from (its ``recorded_at``), or None for items stored without one."""
+    value = item.value.get(RECORDED_AT)
+    return value if isinstance(value, str) and value else None
+
+
+def recorded_date(item: Item) -> date | None:
+    """The UTC date the item was recorded, if it carries a valid ``recorded_at``."""
+    batch = batch_of(item)
+    try:
+        return datetime.fromisoformat(batch).date() if batch else None
+    except ValueError:
+        return None
+
+
+def _day(year: str, month: str | int, day: str) -> date | None:
+    month_number = month if isinstance(month, int) else _MONTHS.index(month.lower()) + 1
+    try:
+        return date(int(year), month_number, int(day))
+    except ValueError:
+        return None
+
+
+def periods(text: str) -> list[tuple[date, date]]:
+    """The calendar days and months ``text`` names, as (first day, last day) ranges."""
+    found: list[tuple[date, date]] = []
+    for pattern, fields in (
+        (_DAY_MONTH_YEAR, lambda m: (m[3], m[2], m[1])),
+        (_MONTH_DAY_YEAR, lambda m: (m[3], m[1], m[2])),
+        (_ISO_DATE, lambda m: (m[1], int(m[2]), m[3])),
+    ):
+        for match in pattern.finditer(text):
+            day = _day(*fields(match))
+            if day:
+                found.append((day, day))
+        text = pattern.sub(" ", text)  # "9 October, 2022" is a day, not also the month October 2022
+    for match in _MONTH_YEAR.finditer(text):
+        first = _day(match[2], match[1], "1")
+        if first:
+            following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+            found.append((first, following - timedelta(days=1)))
+    return found
+
+
+def recorded_within(query: str, items: list[Item]) -> list[float]:
+    """1.0 for each item recorded in a period ``query`` names (or a few days after), else 0.0."""
+    named = periods(query)
+    if not named:
+        return [0.0] * len(items)
+    windows = [(first - timedelta(days=DAYS_BEFORE), last + timedelta(days=DAYS_AFTER)) for first, last in named]
+    days = [recorded_date(item) for item in items]
+    return [float(day is not None and any(a <= day <= b for a, b in windows)) for day in days]
