@@ -403,3 +403,68 @@ def test_the_route_guard_closes_the_v2_protocol_whatever_the_transport():
         assert closed(path), path
     for path in ("/threads/abc/runs/stream", "/threads/abc/stream", "/threads/search", "/memories", "/ok"):
         assert not closed(path), path
+
+
+# -- found by the outside attacker, second round ---------------------------------------------------------
+
+async def test_one_users_bad_store_calls_fail_no_other_users_calls(connect, user):
+    """The store batches calls that arrive together: one caller's failing call must fail alone.
+
+    Mallory floods values the in-memory index cannot embed (``context`` repeating ``content``: "Number of
+    embeddings (1) does not match number of indices (2)" for the whole batch) and requests the server
+    refuses; alice's puts and gets beside them must all succeed."""
+    alice, mallory = connect(user), connect(f"{user}-m")
+    mine, poison = ["memory", user, "collection"], ["memory", f"{user}-m", "collection"]
+    flooding = True
+
+    async def flood() -> None:
+        round_ = 0
+        while flooding:
+            await asyncio.gather(
+                *(mallory.store.put_item(poison, f"k{round_}-{i}", {"content": "x", "context": "x"}) for i in range(4)),
+                mallory.store.put_item(poison, "nul", {"content": "a\x00b"}),
+                mallory.store.search_items(poison, filter={"content": {"$gt": 1}}),
+                return_exceptions=True,
+            )
+            round_ += 1
+
+    flooder = asyncio.create_task(flood())
+    try:
+        for i in range(12):
+            await asyncio.gather(
+                alice.store.put_item(mine, f"k{i}", {"content": f"The user owns {i} bicycles."}),
+                alice.store.get_item(mine, f"k{max(i - 1, 0)}") if i else asyncio.sleep(0),
+            )
+    finally:
+        flooding = False
+        await flooder
+    assert len(await memories(alice, user, "collection")) == 12
+    assert (await mallory.store.get_item(poison, "k0-0"))["value"]["content"] == "x", "stored, not refused"
+
+
+async def test_two_users_saving_the_same_text_at_once_both_succeed(connect, user):
+    a, b = connect(user), connect(f"{user}-b")
+    for trial in range(6):
+        fact = {"content": f"The user likes chess ({trial})."}
+        await asyncio.gather(a.store.put_item(["memory", user, "collection"], f"k{trial}", fact),
+                             b.store.put_item(["memory", f"{user}-b", "collection"], f"k{trial}", fact))
+    assert len(await memories(a, user, "collection")) == len(await memories(b, f"{user}-b", "collection")) == 6
+
+
+async def test_store_requests_that_would_fail_or_stall_a_batch_are_refused(client, user):
+    namespace = ["memory", user, "collection"]
+    await client.store.put_item(namespace, "kept", {"content": "The user likes tea."})
+    for name, call in {
+        "a NUL in a value (Postgres refuses it, failing the batch)": client.store.put_item(
+            namespace, "k", {"content": "a\x00b"}),
+        "a client's own index paths (thousands of embeddings)": client.store.put_item(
+            namespace, "k", {"t": [str(i) for i in range(5000)]}, index=["t[*]"]),
+        "a filter operator (a comparison on text fails the batch)": client.store.search_items(
+            namespace, filter={"content": {"$gt": 1}}),
+        "a 20 KB namespace label": client.store.put_item([*namespace, "x" * 20_000], "k", {"content": "x"}),
+        "200 namespace labels": client.store.put_item([*namespace, *["x"] * 200], "k", {"content": "x"}),
+        "an empty key": client.store.put_item(namespace, "", {"content": "x"}),
+    }.items():
+        assert await refused(call), name
+    assert [m["value"]["content"] for m in await memories(client, user, "collection")] == ["The user likes tea."]
+    assert (await client.store.search_items(namespace, filter={"content": "The user likes tea."}))["items"]

@@ -7,6 +7,7 @@ import io
 import subprocess
 import sys
 
+import httpx
 import pytest
 
 from agent.client import memory_admin
@@ -128,3 +129,25 @@ def test_versions_close_the_previous_one_record_unrecorded_values_and_stay_bound
     for i in range(30):
         history = with_version(history, "k", {"content": str(i)}, current=history["versions"][-1]["value"], at=f"u{i}")
     assert len(history["versions"]) == MAX_VERSIONS and history["versions"][-1]["version"] == 33
+
+
+async def test_large_memories_keep_fewer_versions_and_every_page_edit_and_restore_is_recorded(client, user, server):
+    """A history is one stored value, within the store API's cap: edits of a large memory through the page
+    used to be applied and then answer 500, their version missing (the capped history put came second)."""
+    namespace = ["memory", user, "collection"]
+    await client.store.put_item(namespace, "big", {"content": "A" * 30_000})
+    headers = {"Authorization": f"Bearer {mint(user, secret=AUTH_SECRET)}"}
+    async with httpx.AsyncClient(base_url=server.url, headers=headers, timeout=30) as page:
+        for letter in "BCD":
+            edited = await page.put("/memories/api/items/collection/big", json={"value": {"content": letter * 30_000}})
+            assert edited.status_code == 200, edited.text
+        versions = await memory_admin.memory_history(client, user, "collection", "big")
+        assert versions[-1]["value"]["content"][0] == "D" and len(versions) >= 1
+        restored = await page.post("/memories/api/restore/collection/big", json={"version": versions[0]["version"]})
+        assert restored.status_code == 200, restored.text
+        too_big = await page.put("/memories/api/items/collection/big", json={"value": {"content": "E" * 70_000}})
+        assert too_big.status_code in (400, 413), too_big.text
+    stored = (await client.store.get_item(namespace, "big"))["value"]["content"]
+    assert stored == versions[0]["value"]["content"], "restored, and the refused edit changed nothing"
+    versions = await memory_admin.memory_history(client, user, "collection", "big")
+    assert versions[-1]["value"]["content"] == stored and versions[-1]["source"] == "page"

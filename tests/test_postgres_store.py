@@ -71,6 +71,16 @@ async def test_paging_reads_every_item_past_the_page_size(pg_store):
     assert sorted(item.key for item in items) == [f"k{i:03d}" for i in range(230)]
 
 
+async def test_a_user_whose_id_prefixes_or_matches_another_by_wildcard_sees_nothing_of_theirs(pg_store):
+    """langgraph-checkpoint-postgres 3.1 matched namespace prefixes with an unescaped LIKE: "al" and "a_ice"
+    read alice's memories through their own namespaces (an attacker's find; pyproject pins 3.2)."""
+    await pg_store.aput(("memory", "alice", "collection"), "k", {"content": "Alice's secret."})
+    for user in ("al", "a_ice", "alic"):
+        assert await pg_store.asearch(("memory", user)) == [], user
+        assert await pg_store.asearch(("memory", user), query="secret") == [], user
+        assert await pg_store.alist_namespaces(prefix=("memory", user)) == [], user
+
+
 async def test_other_users_nearer_rows_do_not_starve_one_users_search(pg_database):
     """The HNSW scan yields ef_search rows before the namespace filter: the pool's settings must fix that."""
     namespace = memory_namespace("lance", "collection")

@@ -8,6 +8,7 @@ deletion and restore is recorded as a version of the memory (``agent.memory.hist
 
 from __future__ import annotations
 
+import json
 import re
 
 import httpx
@@ -17,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 from agent.context import MEMORY_TYPES, check_user_id
 from agent.memory.history import HISTORY, find_version, now, with_version
 from agent.memory.kinds import MEMORY_KINDS
-from agent.memory.store import ROOT
+from agent.memory.store import MAX_VALUE_CHARS, ROOT, without_nul
 from agent.schemas import Memory, UserProfile
 from agent.server.ownership import OWNER, WRITER_OF
 
@@ -56,14 +57,19 @@ def _key(key: str) -> str:
     return key
 
 
-async def stored_items(client: LangGraphClient, user_id: str, memory_type: str) -> list[dict]:
-    """Every stored item of the user's ``memory_type``, as the store API returns them (paged)."""
-    namespace, items = _namespace(user_id, memory_type), []
+async def _every_item(client: LangGraphClient, namespace: list[str]) -> list[dict]:
+    """Every item under ``namespace`` (its sub-namespaces too), paged past the store API's limit."""
+    items: list[dict] = []
     while True:
         page = (await client.store.search_items(namespace, limit=PAGE, offset=len(items)))["items"]
         items += page
         if len(page) < PAGE:
             return items
+
+
+async def stored_items(client: LangGraphClient, user_id: str, memory_type: str) -> list[dict]:
+    """Every stored item of the user's ``memory_type``, as the store API returns them."""
+    return await _every_item(client, _namespace(user_id, memory_type))
 
 
 async def list_memories(client: LangGraphClient, user_id: str) -> dict[str, list[dict]]:
@@ -79,24 +85,29 @@ async def list_memories(client: LangGraphClient, user_id: str) -> dict[str, list
 
 def _checked(memory_type: str, value: dict) -> dict:
     try:
-        return SCHEMAS[memory_type].model_validate(value).model_dump(mode="json")
+        checked = SCHEMAS[memory_type].model_validate(value).model_dump(mode="json")
     except ValidationError as error:
         raise BadMemoryRequest(f"invalid {memory_type} memory: {error.errors()[0]['msg']}") from None
+    if len(json.dumps(checked)) > MAX_VALUE_CHARS:
+        raise BadMemoryRequest(f"a memory is at most {MAX_VALUE_CHARS:,} characters of JSON")
+    return without_nul(checked)
 
 
 async def _write(
     client: LangGraphClient, user_id: str, memory_type: str, key: str, value: dict | None, current: dict | None,
     **provenance,
 ) -> None:
-    """Put (or, for None, delete) one memory and record the change as its newest version."""
+    """Record the change as the memory's newest version, then put (or, for None, delete) the memory.
+
+    The history goes first: if the server refuses it, nothing has changed."""
     namespace, past = _namespace(user_id, memory_type), _history_namespace(user_id, memory_type)
+    history = await client.store.get_item(past, key)
+    recorded = with_version(history["value"] if history else None, key, value, current=current, at=now(), **provenance)
+    await client.store.put_item(past, key, recorded, index=False)
     if value is None:
         await client.store.delete_item(namespace, key)
     else:
         await client.store.put_item(namespace, key, value, index=False if MEMORY_KINDS[memory_type].key else None)
-    history = await client.store.get_item(past, key)
-    recorded = with_version(history["value"] if history else None, key, value, current=current, at=now(), **provenance)
-    await client.store.put_item(past, key, recorded, index=False)
 
 
 async def update_memory(
@@ -134,12 +145,8 @@ async def memory_history(client: LangGraphClient, user_id: str, memory_type: str
 
 async def remembered_keys(client: LangGraphClient, user_id: str, memory_type: str) -> list[dict]:
     """Every memory of ``memory_type`` with a history, deleted ones too: [{"key", "versions", "current"}]."""
-    past, found = _history_namespace(user_id, memory_type), []
-    while True:
-        page = (await client.store.search_items(past, limit=PAGE, offset=len(found)))["items"]
-        found += page
-        if len(page) < PAGE:
-            break
+    past = _history_namespace(user_id, memory_type)
+    found = await _every_item(client, past)
     return [
         {"key": i["key"], "versions": len(i["value"].get("versions", [])),
          "current": (i["value"].get("versions") or [{}])[-1].get("value")}

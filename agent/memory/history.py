@@ -2,7 +2,8 @@
 
 One history item per memory, under ("memory", user_id, "history", memory_type) with the memory's key:
 not under the memory type's own namespace (whose prefix searches list memories and build prompts) and
-never embedded (``index=False``). Its value is ``{"key", "next", "versions"}``; a version is
+never embedded (``index=False``), and no larger than any other stored value (the oldest versions go
+first). Its value is ``{"key", "next", "versions"}``; a version is
 
     {"version": 7, "value": {...} or None (deleted), "valid_from": ISO time, "valid_until": ISO time or None,
      "source": "memory_writer" | "hot_path" | "page" | "cli", "chat_thread_id": ..., "run_id": ...,
@@ -15,13 +16,14 @@ store API) gets its unrecorded value added as a version of unknown source at the
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime, timezone
 
 from langgraph.store.base import BaseStore, GetOp, PutOp
 
 from agent.context import check_user_id
-from agent.memory.store import ROOT, memory_namespace
+from agent.memory.store import MAX_VALUE_CHARS, ROOT, memory_namespace, without_nul
 
 HISTORY = "history"
 MAX_VERSIONS = 20
@@ -47,7 +49,10 @@ def with_version(history: dict | None, key: str, value: dict | None, *, current:
         versions[-1]["valid_until"] = at
     recorded = {name: detail for name, detail in provenance.items() if detail is not None}
     versions.append({"version": number, "value": value, "valid_from": at, "valid_until": None, **recorded})
-    return {"key": key, "next": number + 1, "versions": versions[-MAX_VERSIONS:]}
+    kept = {"key": key, "next": number + 1, "versions": versions[-MAX_VERSIONS:]}
+    while len(kept["versions"]) > 1 and len(json.dumps(kept, default=str)) > MAX_VALUE_CHARS:
+        kept["versions"].pop(0)  # large memories keep fewer versions: a history is one value, within the cap
+    return kept
 
 
 def find_version(history: dict | None, number: int) -> dict | None:
@@ -74,6 +79,7 @@ async def save_with_history(
     on the memory page or the command line meanwhile), MemoryChanged is raised and nothing is written.
     """
     namespace, past = memory_namespace(user_id, memory_type), history_namespace(user_id, memory_type)
+    writes = [(key, without_nul(value)) for key, value in writes]
     keys = [key for key, _ in writes]
     found = await store.abatch([GetOp(namespace, key) for key in keys] + [GetOp(past, key) for key in keys])
     stored = [item.value if item else None for item in found[: len(keys)]]

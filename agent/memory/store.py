@@ -8,6 +8,7 @@ from agent.context import check_user_id
 
 ROOT = "memory"
 PAGE_SIZE = 100
+MAX_VALUE_CHARS = 64 * 1024  # one stored value, as JSON: what a client may put (agent/server/auth.py)
 
 
 def memory_namespace(user_id: str, memory_type: str) -> tuple[str, str, str]:
@@ -25,3 +26,15 @@ async def list_all(store: BaseStore, namespace: tuple[str, ...]) -> list[Item]:
         offset += len(page)
         if len(page) < PAGE_SIZE:
             return items
+
+
+def without_nul(data):
+    """``data`` with every NUL character taken out of its strings: Postgres refuses it in JSON, and one
+    refused value fails every operation batched with it."""
+    if isinstance(data, str):
+        return data.replace("\x00", "")
+    if isinstance(data, dict):
+        return {without_nul(k): without_nul(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [without_nul(item) for item in data]
+    return data

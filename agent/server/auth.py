@@ -23,7 +23,7 @@ from langgraph_sdk import Auth
 from pydantic import ValidationError
 
 from agent.context import LOCAL_MODEL, OPENAI_MODEL, Context, default_model
-from agent.memory.store import ROOT
+from agent.memory.store import MAX_VALUE_CHARS, ROOT
 from agent.memory.write_queue import MEMORY_GRAPH_ID, in_graph_call, is_writer_thread_id
 from agent.server import revocation, tokens
 from agent.server.ownership import OWNER, RESERVED_METADATA, WRITER_OF
@@ -32,8 +32,9 @@ CLIENT_GRAPHS = frozenset({"chatbot"})
 MODELS_ENV = "MEMORY_CHATBOT_MODELS"
 MAX_AFTER_SECONDS = 86_400
 MAX_KEY_CHARS = 256
-MAX_VALUE_CHARS = 64 * 1024
 MAX_QUERY_CHARS = 4_000
+MAX_LABELS = 8
+MAX_LABEL_CHARS = 64
 PUBLIC_PATHS = frozenset({"/ok", "/memories", "/memories/app.js"})  # health checks; the page's static files
 # langgraph-api names a graph's default assistant uuid5(NAMESPACE_GRAPH, graph_id) (langgraph_api.graph,
 # not imported here: importing it outside a server loads the server's configuration).
@@ -250,12 +251,30 @@ async def only_own_namespace(ctx: Auth.types.AuthContext, value: dict) -> None:
 
 
 def _check_store_sizes(value: dict) -> None:
-    """Bounded keys, values, queries and pages: one user's huge write must not stall everyone's store."""
+    """Bounded, well-formed requests only.
+
+    The store runs the operations that arrive together as one batch, and one operation that fails
+    (a NUL Postgres refuses, a comparison on text, a huge embedding job) fails or stalls every
+    operation in it, other users' included: such requests are refused here, before the store.
+    """
     key = value.get("key")
-    if key is not None and (not isinstance(key, str) or len(key) > MAX_KEY_CHARS or not key.isprintable()):
-        raise _refuse(422, f"keys are printable text of at most {MAX_KEY_CHARS} characters")
-    if value.get("value") is not None and len(json.dumps(value["value"], default=str)) > MAX_VALUE_CHARS:
-        raise _refuse(413, f"a stored value is at most {MAX_VALUE_CHARS:,} characters of JSON")
+    if key is not None and (not isinstance(key, str) or not 0 < len(key) <= MAX_KEY_CHARS or not key.isprintable()):
+        raise _refuse(422, f"keys are 1 to {MAX_KEY_CHARS} printable characters")
+    for part in ("namespace", "suffix"):
+        labels = value.get(part) or ()
+        if len(labels) > MAX_LABELS or not all(
+            isinstance(label, str) and 0 < len(label) <= MAX_LABEL_CHARS and label.isprintable() for label in labels
+        ):
+            raise _refuse(422, f"a {part} is at most {MAX_LABELS} labels of 1 to {MAX_LABEL_CHARS} printable characters")
+    if value.get("value") is not None:
+        if len(json.dumps(value["value"], default=str)) > MAX_VALUE_CHARS:
+            raise _refuse(413, f"a stored value is at most {MAX_VALUE_CHARS:,} characters of JSON")
+        if _holds_nul(value["value"]):
+            raise _refuse(422, "a stored value cannot hold the NUL character")
+    if value.get("index") not in (None, False):
+        raise _refuse(422, "index can only be false (not embedded) or left out (the server's fields)")
+    if not all(_is_scalar(wanted) for wanted in (value.get("filter") or {}).values()):
+        raise _refuse(422, "a search filter matches fields to plain values (no operators)")
     query = value.get("query")
     if query is not None and (not isinstance(query, str) or len(query) > MAX_QUERY_CHARS):
         raise _refuse(422, f"a search query is at most {MAX_QUERY_CHARS:,} characters")
@@ -263,6 +282,20 @@ def _check_store_sizes(value: dict) -> None:
         number = value.get(name)
         if number is not None and (not isinstance(number, int) or isinstance(number, bool) or not 0 <= number <= most):
             raise _refuse(422, f"{name} must be an integer from 0 to {most:,}")
+
+
+def _holds_nul(data) -> bool:
+    if isinstance(data, str):
+        return "\x00" in data
+    if isinstance(data, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in data.items())
+    if isinstance(data, list):
+        return any(_holds_nul(item) for item in data)
+    return False
+
+
+def _is_scalar(wanted) -> bool:
+    return wanted is None or (isinstance(wanted, (str, int, float, bool)) and not _holds_nul(wanted))
 
 
 @auth.on

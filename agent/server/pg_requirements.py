@@ -1,7 +1,9 @@
 """The requirements of the graphs and the Postgres store for `.venv-pg`, read from pyproject.toml.
 
-`langgraph-runtime-pg` pins its own langgraph-api (0.11.1); the project's pin of langgraph-api is for
-the auth handlers and the memory page, which that runtime does not serve, so it is left out here.
+`langgraph-runtime-pg` pins its own langgraph-api (0.11.1) and langgraph-checkpoint-postgres (3.1.0).
+The project's pins of those are for the auth handlers and the memory page, which that runtime does not
+serve (3.1 matches store prefixes with an unescaped LIKE, harmless with no users to keep apart), so they
+are left out here.
 
     .venv-pg/bin/python -m agent.server.pg_requirements > requirements.txt   # stdlib only: runs before installs
 """
@@ -14,7 +16,7 @@ from pathlib import Path
 
 PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
 EXTRAS = ("embeddings", "local", "postgres")
-LEFT_OUT = {"langgraph-api"}  # the runtime brings the version it was built for
+LEFT_OUT = {"langgraph-api", "langgraph-checkpoint-postgres"}  # the runtime brings the versions it was built for
 
 
 def requirements(extras: tuple[str, ...] = EXTRAS) -> list[str]:

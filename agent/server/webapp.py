@@ -19,6 +19,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
 from langgraph_api.utils import (
     with_user,  # pinned in pyproject.toml; tests/test_attacks.py checks it
 )
@@ -32,7 +33,7 @@ from starlette.routing import Route
 
 from agent.client import memory_admin
 from agent.memory import embeddings
-from agent.server import dev_persistence, revocation
+from agent.server import dev_persistence, dev_store, revocation
 from agent.server.route_guard import RouteGuard
 
 PAGE_DIR = Path(__file__).parent / "page"
@@ -84,8 +85,20 @@ def _api(handler):
                 return JSONResponse(await handler(request, client, user), headers=PAGE_HEADERS)
         except memory_admin.BadMemoryRequest as error:
             return JSONResponse({"detail": str(error)}, status_code=400, headers=PAGE_HEADERS)
+        except httpx.HTTPStatusError as error:  # the server refused one of the calls (a cap, a conflict)
+            if not 400 <= error.response.status_code < 500:
+                raise
+            return JSONResponse({"detail": _detail(error.response)}, status_code=error.response.status_code,
+                                headers=PAGE_HEADERS)
 
     return endpoint
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        return str(response.json().get("detail") or response.reason_phrase)
+    except (ValueError, AttributeError):
+        return response.reason_phrase
 
 
 async def _json_field(request: Request, field: str, kind: type, shape: str):
@@ -161,8 +174,10 @@ async def revoke_tokens(request: Request) -> Response:
 
 @contextlib.asynccontextmanager
 async def lifespan(app: Starlette) -> AsyncIterator[None]:
-    """Server start: keep `langgraph dev` saving its state (`agent.server.dev_persistence`), and load the
-    store index's embedder before the server answers, so the first turn does not pay for it."""
+    """Server start: keep `langgraph dev` saving its state (`agent.server.dev_persistence`) and one caller's
+    failing store call from failing others' (`agent.server.dev_store`), and load the store index's embedder
+    before the server answers, so the first turn does not pay for it."""
+    dev_store.isolate_operations()
     persisting = asyncio.create_task(dev_persistence.keep_persisting())
     await embeddings.warm_up()
     yield
