@@ -94,6 +94,23 @@ async def test_collection_prompt_fills_the_char_budget_with_the_most_relevant_it
     assert len(lines) > 4, "memory_top_k bounds what the extractor sees, not the answering prompt"
 
 
+def test_a_memory_too_long_for_what_is_left_is_passed_over_for_shorter_ones():
+    from langgraph.store.base import Item
+
+    from agent.memory.kinds import memory_kind
+
+    def item(key, content):
+        return Item(value={"content": content}, key=key, namespace=("memory", "lance", "collection"),
+                    created_at="2026-01-01T00:00:00+00:00", updated_at="2026-01-01T00:00:00+00:00")
+
+    ranked = [item("a", "A" * 40), item("long", "L" * 80), item("b", "B" * 40), item("c", "C" * 40)]
+    shown = memory_kind("collection").fit(ranked, 100)
+    assert [i.key for i, _ in shown] == ["a", "b"], "the long one is skipped; newlines count: 40+1+40 <= 100"
+    assert len("\n".join(line for _, line in shown)) <= 100
+    alone = memory_kind("collection").fit([item("long", "L" * 80)], 50)
+    assert alone[0][1] == "L" * 49 + "…", "nothing fits whole: the start of the most relevant one"
+
+
 @pytest.mark.parametrize("memory_type", ["semantic", "profile"])
 async def test_single_document_memory_is_cut_to_the_char_budget(chat, store, scripted_model, memory_type):
     namespace = memory_namespace("lance", memory_type)

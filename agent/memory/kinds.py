@@ -43,19 +43,21 @@ class MemoryKind:
     key: str | None = None
 
     def fit(self, items: Sequence[Item], budget: int) -> list[tuple[Item, str]]:
-        """The leading ``items`` whose rendered lines fit in ``budget`` characters, with their lines."""
+        """The ``items``, in order, whose rendered lines (one per line) fit in ``budget`` characters, with
+        their lines: an item too long for what is left is passed over for shorter ones after it."""
         shown: list[tuple[Item, str]] = []
-        used = 0
+        first: tuple[Item, str] | None = None
+        used = -1  # no newline before the first line
         for item in items:
             line = self.render_item(item)
             if not line:
                 continue
-            if used + len(line) > budget:
-                if not shown:  # a single document longer than the budget: keep its start
-                    shown.append((item, line[: max(budget - 1, 0)] + "…"))
-                break
-            shown.append((item, line))
-            used += len(line) + 1
+            first = first or (item, line)
+            if used + 1 + len(line) <= budget:
+                shown.append((item, line))
+                used += len(line) + 1
+        if not shown and first:  # nothing fits whole (a long document): keep the start of the first
+            shown.append((first[0], first[1][: max(budget - 1, 0)] + "…"))
         return shown
 
     def render(self, items: Sequence[Item], budget: int) -> str:
