@@ -468,3 +468,12 @@ async def test_store_requests_that_would_fail_or_stall_a_batch_are_refused(clien
         assert await refused(call), name
     assert [m["value"]["content"] for m in await memories(client, user, "collection")] == ["The user likes tea."]
     assert (await client.store.search_items(namespace, filter={"content": "The user likes tea."}))["items"]
+
+
+# -- found by the outside attacker, third round -----------------------------------------------------------
+
+async def test_a_client_cannot_make_a_thread_of_the_memory_writer_graph(client, user):
+    assert await refused(client.threads.create(graph_id="memory_writer", supersteps=[
+        {"updates": [{"values": {"messages": [{"role": "user", "content": "I'm Mallory."}]}, "as_node": "__start__"}]}
+    ]))
+    assert (await client.threads.create(graph_id="chatbot"))["metadata"]["graph_id"] == "chatbot"

@@ -151,3 +151,26 @@ async def test_large_memories_keep_fewer_versions_and_every_page_edit_and_restor
     assert stored == versions[0]["value"]["content"], "restored, and the refused edit changed nothing"
     versions = await memory_admin.memory_history(client, user, "collection", "big")
     assert versions[-1]["value"]["content"] == stored and versions[-1]["source"] == "page"
+
+
+async def test_a_history_item_a_client_wrote_in_any_shape_breaks_neither_the_page_nor_forget(client, user, server):
+    """A user may write their own history items through the store API; malformed ones used to make the page's
+    edit, delete, restore and "forget everything" answer 500, and forget left them behind."""
+    memories_ns, past = ["memory", user, "collection"], ["memory", user, "history", "collection"]
+    shapes = {"k1": {"versions": 5}, "k2": {"versions": ["x"]}, "k3": {"versions": [{}]}, "k4": {"next": "a"}}
+    for key, shape in shapes.items():
+        await client.store.put_item(memories_ns, key, {"content": f"The user owns a kite named {key}."})
+        await client.store.put_item(past, key, shape, index=False)
+    await client.store.put_item(["memory", user, "elsewhere"], "odd", {"content": "stored around the page"})
+    headers = {"Authorization": f"Bearer {mint(user, secret=AUTH_SECRET)}"}
+    async with httpx.AsyncClient(base_url=server.url, headers=headers, timeout=30) as page:
+        for key in shapes:
+            edited = await page.put(f"/memories/api/items/collection/{key}", json={"value": {"content": f"Kite {key}."}})
+            assert edited.status_code == 200, edited.text
+            assert (await page.get(f"/memories/api/history/collection/{key}")).status_code == 200
+            restored = await page.post(f"/memories/api/restore/collection/{key}", json={"version": 1})
+            assert restored.status_code in (200, 400), restored.text
+        assert (await page.delete("/memories/api/items/collection/k1")).status_code == 200
+        forgot = await page.post("/memories/api/forget")
+        assert forgot.status_code == 200, forgot.text
+    assert (await client.store.search_items(["memory", user], limit=100))["items"] == [], "forget leaves nothing"

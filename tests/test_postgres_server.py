@@ -6,8 +6,10 @@ the memory admin's paging past a page of 100, and forget.
 
 from __future__ import annotations
 
+import asyncio
 import json
 
+import httpx
 import psycopg
 import pytest
 
@@ -17,6 +19,7 @@ from agent.models.registry import RETRIES_ENV, TIMEOUT_ENV
 from agent.server.dev_server import PROJECT_ROOT, DevServer, config_copy
 from agent.server.tokens import SECRET_ENV, mint
 from tests.conftest import AUTH_SECRET
+from tests.refusals import refused
 
 POSTGRES_STORE = {"path": str(PROJECT_ROOT / "agent" / "memory" / "postgres_store.py") + ":server_store"}
 
@@ -71,3 +74,39 @@ async def test_memory_admin_pages_past_one_hundred_and_forget_empties_postgres(p
     assert counts["memories"] == 130
     assert await memory_admin.list_memories(client, user) == {"semantic": [], "profile": [], "collection": []}
     assert await _rows(database, "store", user) == 0
+
+
+async def _put_raw(url: str, user: str, namespace: list[str], value_json: str) -> None:
+    body = '{"namespace": %s, "key": "k", "value": %s}' % (json.dumps(namespace), value_json)
+    headers = {"Authorization": f"Bearer {mint(user, secret=AUTH_SECRET)}", "Content-Type": "application/json"}
+    async with httpx.AsyncClient(base_url=url, headers=headers, timeout=30) as http:
+        (await http.put("/store/items", content=body)).raise_for_status()
+
+
+async def test_store_calls_postgres_would_refuse_are_refused_and_fail_no_one_elses(pg_dev_server, user):
+    """Found from outside: each of these reached Postgres and failed every store call batched with it
+    (other users' puts and gets, the revocation lookup of authentication)."""
+    alice, mallory = (connect(pg_dev_server.url, mint(name, secret=AUTH_SECRET)) for name in (user, f"{user}-m"))
+    mine, theirs = ["memory", user, "collection"], ["memory", f"{user}-m", "collection"]
+
+    def poisons():
+        return {
+            "a ttl Postgres cannot read as an interval": mallory.store.put_item(theirs, "k", {"content": "x"}, ttl=1e300),
+            "a ttl past an INT of minutes": mallory.store.put_item(theirs, "k", {"content": "x"}, ttl=3e9),
+            "a NUL in a filter's field": mallory.store.search_items(theirs, filter={"a\x00b": 1}),
+            "33,000 filter fields (past Postgres's 65,535 parameters)": mallory.store.search_items(
+                theirs, filter={f"k{i}": 1 for i in range(33_000)}),
+            "max_depth 0": mallory.store.list_namespaces(prefix=theirs[:2], max_depth=0),
+            "an integer beyond 64 bits (the SDK cannot even send one)": _put_raw(
+                pg_dev_server.url, f"{user}-m", theirs, '{"content": "x", "n": %d}' % 10**30),
+            "a NUL in a value": mallory.store.put_item(theirs, "k", {"content": "a\x00b"}),
+        }
+
+    for name, call in poisons().items():
+        assert await refused(call), name
+    for i in range(6):
+        calls = list(poisons().values())
+        results = await asyncio.gather(alice.store.put_item(mine, f"k{i}", {"content": f"The user owns {i} kites."}),
+                                       alice.store.get_item(mine, "k0"), *calls, return_exceptions=True)
+        assert not isinstance(results[0], Exception) and not isinstance(results[1], Exception), results[:2]
+    assert len((await alice.store.search_items(mine, limit=100))["items"]) == 6

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -12,6 +13,7 @@ from agent.memory.postgres_store import INDEX, SEARCH_SETTINGS, postgres_store
 from agent.memory.retrieval import search_memories
 from agent.memory.search_plan import explain_search
 from agent.memory.store import list_all, memory_namespace
+from agent.memory.unbatched import OneCallOneBatch
 from agent.server.dev_server import PROJECT_ROOT
 from tests.conftest import chat_over
 from tests.distractors import NEEDLE, QUESTION, food_distractors
@@ -106,3 +108,18 @@ async def test_other_users_nearer_rows_do_not_starve_one_users_search(pg_databas
     assert len(starved) < 5, "pgvector's defaults were expected to cut this user's candidates short"
     assert len(found) == 5 and "needle" in [item.key for item in found]
     assert effective == SEARCH_SETTINGS
+
+
+async def test_the_server_stores_calls_fail_alone(pg_store):
+    """langgraph's store runs calls that arrive together as one batch: a call Postgres refuses (here a NUL)
+    fails them all. The server's store (`server_store`) makes each call a batch of its own."""
+    bad, good = memory_namespace("mallory", "collection"), memory_namespace("alice", "collection")
+    batched = await asyncio.gather(pg_store.aput(bad, "k", {"content": "a\x00b"}),
+                                   pg_store.aput(good, "k1", {"content": "The user likes tea."}), return_exceptions=True)
+    assert all(isinstance(result, Exception) for result in batched), "why the wrapper exists: the batch fails whole"
+    store = OneCallOneBatch(pg_store)
+    alone = await asyncio.gather(store.aput(bad, "k", {"content": "a\x00b"}),
+                                 store.aput(good, "k2", {"content": "The user likes tea."}),
+                                 store.aget(good, "k2"), return_exceptions=True)
+    assert isinstance(alone[0], Exception) and alone[1] is None
+    assert [item.key for item in await store.asearch(good)] == ["k2"]

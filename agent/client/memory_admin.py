@@ -16,7 +16,7 @@ from langgraph_sdk.client import LangGraphClient
 from pydantic import BaseModel, ValidationError
 
 from agent.context import MEMORY_TYPES, check_user_id
-from agent.memory.history import HISTORY, find_version, now, with_version
+from agent.memory.history import HISTORY, find_version, now, versions_of, with_version
 from agent.memory.kinds import MEMORY_KINDS
 from agent.memory.store import MAX_VALUE_CHARS, ROOT, without_nul
 from agent.schemas import Memory, UserProfile
@@ -140,7 +140,7 @@ async def memory_history(client: LangGraphClient, user_id: str, memory_type: str
     history = await client.store.get_item(_history_namespace(user_id, memory_type), _key(key))
     if history is None:
         raise BadMemoryRequest(f"no history of a {memory_type} memory with key {key!r}")
-    return history["value"].get("versions", [])
+    return versions_of(history["value"])
 
 
 async def remembered_keys(client: LangGraphClient, user_id: str, memory_type: str) -> list[dict]:
@@ -148,8 +148,7 @@ async def remembered_keys(client: LangGraphClient, user_id: str, memory_type: st
     past = _history_namespace(user_id, memory_type)
     found = await _every_item(client, past)
     return [
-        {"key": i["key"], "versions": len(i["value"].get("versions", [])),
-         "current": (i["value"].get("versions") or [{}])[-1].get("value")}
+        {"key": i["key"], "versions": len(kept := versions_of(i["value"])), "current": (kept or [{}])[-1].get("value")}
         for i in found if i["namespace"] == past
     ]
 
@@ -196,12 +195,9 @@ async def forget_user(client: LangGraphClient, user_id: str) -> dict[str, int]:
             for thread in sorted(threads, key=lambda t: (t.get("metadata") or {}).get("purpose") == "memory-lock"):
                 await _stop_and_delete_thread(client, thread["thread_id"])
                 counts["threads"] += 1
-    for memory_type, items in (await list_memories(client, user_id)).items():
+    # Then everything stored under ("memory", <user>), whatever its namespace or shape.
+    while items := (await client.store.search_items([ROOT, user_id], limit=PAGE))["items"]:
         for item in items:
-            await client.store.delete_item(_namespace(user_id, memory_type), item["key"])
-            counts["memories"] += 1
-    for memory_type in MEMORY_TYPES:
-        for remembered in await remembered_keys(client, user_id, memory_type):
-            await client.store.delete_item(_history_namespace(user_id, memory_type), remembered["key"])
-            counts["histories"] += 1
+            await client.store.delete_item(item["namespace"], item["key"])
+            counts["histories" if item["namespace"][2:3] == [HISTORY] else "memories"] += 1
     return counts

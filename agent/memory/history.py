@@ -38,14 +38,31 @@ def now() -> str:
     return datetime.now(timezone.utc).isoformat()
 
 
+def versions_of(history) -> list[dict]:
+    """The well-formed versions of a history item's value, oldest first. A client can write its own history
+    items through the store API; whatever is not a version (``{"version": <int>, "value": <dict or None>}``)
+    is not one, and does not break the page, the writers or "forget"."""
+    found = history.get("versions") if isinstance(history, dict) else None
+    return [
+        dict(v) for v in (found if isinstance(found, list) else [])
+        if isinstance(v, dict) and type(v.get("version")) is int and isinstance(v.get("value"), (dict, type(None)))
+    ]
+
+
+def _next_number(history, versions: list[dict]) -> int:
+    stated = history.get("next") if isinstance(history, dict) else None
+    after_kept = max((v["version"] for v in versions), default=0) + 1
+    return max(stated, after_kept) if type(stated) is int else after_kept
+
+
 def with_version(history: dict | None, key: str, value: dict | None, *, current: dict | None, at: str, **provenance) -> dict:
     """``history`` (a history item's value, or None) after ``value`` replaced ``current`` at ``at``."""
-    versions = [dict(v) for v in (history or {}).get("versions", [])]
-    number = (history or {}).get("next", 1)
+    versions = versions_of(history)
+    number = _next_number(history, versions)
     if current != (versions[-1]["value"] if versions else None):  # written around the history
         versions.append({"version": number, "value": current, "valid_from": None, "valid_until": None, "source": "unknown"})
         number += 1
-    if versions and versions[-1]["valid_until"] is None:
+    if versions and versions[-1].get("valid_until") is None:
         versions[-1]["valid_until"] = at
     recorded = {name: detail for name, detail in provenance.items() if detail is not None}
     versions.append({"version": number, "value": value, "valid_from": at, "valid_until": None, **recorded})
@@ -57,7 +74,7 @@ def with_version(history: dict | None, key: str, value: dict | None, *, current:
 
 def find_version(history: dict | None, number: int) -> dict | None:
     """Version ``number`` of a history item's value, if it is still kept."""
-    return next((v for v in (history or {}).get("versions", []) if v.get("version") == number), None)
+    return next((v for v in versions_of(history) if v["version"] == number), None)
 
 
 class MemoryChanged(RuntimeError):

@@ -29,6 +29,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
 from agent.memory.embeddings import DIMS, embed
+from agent.memory.unbatched import OneCallOneBatch
 
 INDEXED_FIELDS = ["content", "context"]
 INDEX: PostgresIndexConfig = {
@@ -86,11 +87,14 @@ async def postgres_store(
 
 
 @asynccontextmanager
-async def server_store() -> AsyncIterator[AsyncPostgresStore]:
-    """The server's store (`store.path` in langgraph.pg.json), embedder loaded; see ``STORE_URI_ENVS``."""
+async def server_store() -> AsyncIterator[OneCallOneBatch]:
+    """The server's store (`store.path` in langgraph.pg.json), embedder loaded; see ``STORE_URI_ENVS``.
+
+    Each call is its own batch (``agent.memory.unbatched``): one caller's call that Postgres refuses fails
+    alone, not every call that arrived with it."""
     uri = next((os.environ[name] for name in STORE_URI_ENVS if os.environ.get(name, ":memory:") != ":memory:"), None)
     if not uri:
         raise RuntimeError(f"the Postgres store needs a database: set {' or '.join(STORE_URI_ENVS)}")
     await asyncio.to_thread(embed.load)  # at server start, not on the first turn
     async with postgres_store(re.sub(r"^postgres(?:ql)?(?:\+\w+)?://", "postgresql://", uri)) as store:
-        yield store
+        yield OneCallOneBatch(store)

@@ -35,6 +35,8 @@ MAX_KEY_CHARS = 256
 MAX_QUERY_CHARS = 4_000
 MAX_LABELS = 8
 MAX_LABEL_CHARS = 64
+MAX_FILTER_FIELDS = 16
+MIN_TTL_MINUTES, MAX_TTL_MINUTES = 1, 525_600  # a minute to a year
 PUBLIC_PATHS = frozenset({"/ok", "/memories", "/memories/app.js"})  # health checks; the page's static files
 # langgraph-api names a graph's default assistant uuid5(NAMESPACE_GRAPH, graph_id) (langgraph_api.graph,
 # not imported here: importing it outside a server loads the server's configuration).
@@ -142,6 +144,7 @@ async def on_thread_create(ctx: Auth.types.AuthContext, value: dict) -> dict:
     writer = in_graph_call()
     if not writer:
         _not_a_writer_thread(value.get("thread_id"))
+        _check_graph((value.get("metadata") or {}).get("graph_id"), "threads")
     if "metadata" not in value:  # a copy: it keeps its source's metadata (the route guard refuses writer threads)
         return {OWNER: user}
     if value.get("metadata") is None:
@@ -195,9 +198,9 @@ async def on_thread_access(ctx: Auth.types.AuthContext, value: dict) -> dict:
 
 # -- assistants -----------------------------------------------------------------------------
 
-def _check_graph(graph_id: str | None) -> None:
+def _check_graph(graph_id: str | None, what: str = "assistants") -> None:
     if graph_id is not None and graph_id not in CLIENT_GRAPHS:
-        raise _refuse(403, f"assistants can only be made of the graphs {', '.join(sorted(CLIENT_GRAPHS))}")
+        raise _refuse(403, f"{what} can only be made of the graphs {', '.join(sorted(CLIENT_GRAPHS))}")
 
 
 @auth.on.assistants.create
@@ -262,40 +265,55 @@ def _check_store_sizes(value: dict) -> None:
         raise _refuse(422, f"keys are 1 to {MAX_KEY_CHARS} printable characters")
     for part in ("namespace", "suffix"):
         labels = value.get(part) or ()
-        if len(labels) > MAX_LABELS or not all(
-            isinstance(label, str) and 0 < len(label) <= MAX_LABEL_CHARS and label.isprintable() for label in labels
-        ):
+        if len(labels) > MAX_LABELS or not all(_is_label(label) for label in labels):
             raise _refuse(422, f"a {part} is at most {MAX_LABELS} labels of 1 to {MAX_LABEL_CHARS} printable characters")
     if value.get("value") is not None:
         if len(json.dumps(value["value"], default=str)) > MAX_VALUE_CHARS:
             raise _refuse(413, f"a stored value is at most {MAX_VALUE_CHARS:,} characters of JSON")
-        if _holds_nul(value["value"]):
-            raise _refuse(422, "a stored value cannot hold the NUL character")
+        if not _storable(value["value"]):
+            raise _refuse(422, "a stored value holds no NUL character and no integer beyond 64 bits")
     if value.get("index") not in (None, False):
         raise _refuse(422, "index can only be false (not embedded) or left out (the server's fields)")
-    if not all(_is_scalar(wanted) for wanted in (value.get("filter") or {}).values()):
-        raise _refuse(422, "a search filter matches fields to plain values (no operators)")
+    wanted = value.get("filter") or {}
+    if len(wanted) > MAX_FILTER_FIELDS or not all(
+        _is_label(field) and _is_scalar(match) for field, match in wanted.items()
+    ):
+        raise _refuse(422, f"a search filter matches at most {MAX_FILTER_FIELDS} fields to plain values (no operators)")
+    ttl = value.get("ttl")
+    if ttl is not None and (
+        isinstance(ttl, bool) or not isinstance(ttl, (int, float)) or not MIN_TTL_MINUTES <= ttl <= MAX_TTL_MINUTES
+    ):
+        raise _refuse(422, f"ttl is a number of minutes from {MIN_TTL_MINUTES} to {MAX_TTL_MINUTES:,}, or left out")
     query = value.get("query")
     if query is not None and (not isinstance(query, str) or len(query) > MAX_QUERY_CHARS):
         raise _refuse(422, f"a search query is at most {MAX_QUERY_CHARS:,} characters")
-    for name, most in (("limit", 1000), ("offset", 1_000_000), ("max_depth", 16)):
+    for name, least, most in (("limit", 0, 1000), ("offset", 0, 1_000_000), ("max_depth", 1, 16)):
         number = value.get(name)
-        if number is not None and (not isinstance(number, int) or isinstance(number, bool) or not 0 <= number <= most):
-            raise _refuse(422, f"{name} must be an integer from 0 to {most:,}")
+        if number is not None and (not isinstance(number, int) or isinstance(number, bool) or not least <= number <= most):
+            raise _refuse(422, f"{name} must be an integer from {least} to {most:,}")
 
 
-def _holds_nul(data) -> bool:
+def _is_label(label) -> bool:
+    return isinstance(label, str) and 0 < len(label) <= MAX_LABEL_CHARS and label.isprintable()
+
+
+def _storable(data) -> bool:
+    """No NUL (Postgres refuses it in text and JSON) and no integer Postgres cannot read back as 64 bits."""
     if isinstance(data, str):
-        return "\x00" in data
+        return "\x00" not in data
+    if isinstance(data, bool) or data is None:
+        return True
+    if isinstance(data, (int, float)):  # the server parses 1e30 as a float; Postgres gives it back as an integer
+        return -(2**63) <= data < 2**63
     if isinstance(data, dict):
-        return any(_holds_nul(k) or _holds_nul(v) for k, v in data.items())
+        return all(_storable(k) and _storable(v) for k, v in data.items())
     if isinstance(data, list):
-        return any(_holds_nul(item) for item in data)
-    return False
+        return all(_storable(item) for item in data)
+    return True
 
 
 def _is_scalar(wanted) -> bool:
-    return wanted is None or (isinstance(wanted, (str, int, float, bool)) and not _holds_nul(wanted))
+    return wanted is None or (isinstance(wanted, (str, int, float, bool)) and _storable(wanted))
 
 
 @auth.on

@@ -7,39 +7,15 @@ in-memory store's index fails any batch that embeds one text twice ("Number of e
 not match number of indices (2)"): two users saving the same fact at the same moment, or a value
 whose ``context`` repeats its ``content``.
 
-``isolate_operations`` makes each store call its own batch, and lets one embedding serve every place
-its text was asked for. It only touches the runtime's module attributes; on any other runtime (the
+``isolate_operations`` makes each store call its own batch (``agent.memory.unbatched``), and lets one
+embedding serve every place its text was asked for. It only touches the runtime's module attributes; on any other runtime (the
 platform's Postgres, or a ``store.path`` store) it does nothing. The auth handlers refuse what would
 fail a batch on any store (agent/server/auth.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
-from langgraph.store.base import BaseStore, Op, Result
-
-
-class OneCallOneBatch(BaseStore):
-    """A store whose every call is a batch of its own (BaseStore's aget/aput/... each call abatch once)."""
-
-    # As the runtime's own batching wrapper: TTLs are accepted, and the in-memory store does not expire items.
-    supports_ttl = True
-
-    def __init__(self, store: BaseStore) -> None:
-        self._store = store
-
-    def batch(self, ops: Iterable[Op]) -> list[Result]:
-        return self._store.batch(ops)
-
-    async def abatch(self, ops: Iterable[Op]) -> list[Result]:
-        return await self._store.abatch(ops)
-
-    async def start_ttl_sweeper(self):
-        return await self._store.start_ttl_sweeper()
-
-    def close(self) -> None:
-        self._store.close()
+from agent.memory.unbatched import OneCallOneBatch
 
 
 def _insert_vectors(store, to_embed: dict[str, list[tuple]], embeddings: list[list[float]]) -> None:
