@@ -21,16 +21,19 @@ SECRET = "restart-test-secret"
 
 
 def _wait_for_flush(workdir, since: float, timeout: float = 90) -> None:
-    """Until the dev server has written its store and threads to disk after ``since``."""
+    """Until the dev server has written its store, threads and checkpoints to disk after ``since``."""
     state = workdir / ".langgraph_api"
-    files = [state / "store.pckl", state / "store.vectors.pckl", state / ".langgraph_ops.pckl"]
+    files = [state / "store.pckl", state / "store.vectors.pckl", state / ".langgraph_ops.pckl",
+             # the checkpoints and their blobs, which a thread's state and history are read from
+             state / ".langgraph_checkpoint.1.pckl", state / ".langgraph_checkpoint.3.pckl"]
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if all(f.exists() and f.stat().st_mtime > since for f in files):
             time.sleep(1)  # let a write in progress finish
             return
         time.sleep(0.5)
-    raise AssertionError(f"no flush within {timeout} s: {[(f.name, f.exists()) for f in files]}")
+    ages = {f.name: round(f.stat().st_mtime - since, 1) if f.exists() else None for f in files}
+    raise AssertionError(f"no flush within {timeout} s (seconds after the crash was asked for): {ages}")
 
 
 def _crash(server: DevServer, workdir, since: float) -> None:
