@@ -241,10 +241,10 @@ async def no_crons(ctx: Auth.types.AuthContext, value: dict) -> bool:
 
 @auth.on.store
 async def only_own_namespace(ctx: Auth.types.AuthContext, value: dict) -> None:
-    """The store API reaches ("memory", <caller>, ...) and nothing else, within sane sizes."""
+    """The store API reaches ("memory", <caller>, ...) and nothing else, with well-formed requests only."""
     user = _caller(ctx)
     namespace = tuple(value.get("namespace") or ())
-    _check_store_sizes(value)
+    _check_store_request(value)
     if ctx.action == "list_namespaces" and namespace in ((), (ROOT,)):  # no prefix: scope it to the caller
         value["namespace"] = (ROOT, user)
         return None
@@ -253,7 +253,7 @@ async def only_own_namespace(ctx: Auth.types.AuthContext, value: dict) -> None:
     return None
 
 
-def _check_store_sizes(value: dict) -> None:
+def _check_store_request(value: dict) -> None:
     """Bounded, well-formed requests only.
 
     The store runs the operations that arrive together as one batch, and one operation that fails

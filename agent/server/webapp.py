@@ -79,19 +79,22 @@ def _api(handler):
     async def endpoint(request: Request) -> Response:
         user = _user(request)
         if user is None:
-            return JSONResponse({"detail": "sign in first"}, status_code=401, headers=PAGE_HEADERS)
+            return _error("sign in first", 401)
         try:
             async with _as_caller(request) as client:
                 return JSONResponse(await handler(request, client, user), headers=PAGE_HEADERS)
         except memory_admin.BadMemoryRequest as error:
-            return JSONResponse({"detail": str(error)}, status_code=400, headers=PAGE_HEADERS)
+            return _error(str(error), 400)
         except httpx.HTTPStatusError as error:  # the server refused one of the calls (a cap, a conflict)
             if not 400 <= error.response.status_code < 500:
                 raise
-            return JSONResponse({"detail": _detail(error.response)}, status_code=error.response.status_code,
-                                headers=PAGE_HEADERS)
+            return _error(_detail(error.response), error.response.status_code)
 
     return endpoint
+
+
+def _error(detail: str, status: int) -> JSONResponse:
+    return JSONResponse({"detail": detail}, status_code=status, headers=PAGE_HEADERS)
 
 
 def _detail(response: httpx.Response) -> str:
@@ -168,7 +171,7 @@ async def revoke_tokens(request: Request) -> Response:
     """
     user = _user(request)
     if user is None:
-        return JSONResponse({"detail": "sign in first"}, status_code=401, headers=PAGE_HEADERS)
+        return _error("sign in first", 401)
     return JSONResponse({"revoked_before": await revocation.revoke(user)}, headers=PAGE_HEADERS)
 
 
