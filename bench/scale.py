@@ -273,6 +273,7 @@ async def _count(store, condition: str, value: str) -> int:
 
 
 async def run_postgres(sizes: list[int], others: tuple[int, int], rounds: int, show_plan: bool, data_dir) -> None:
+    from agent.memory.postgres_index import rebuild_index
     from agent.memory.postgres_store import (
         EXACT_SEARCH,
         INDEX,
@@ -312,6 +313,10 @@ async def run_postgres(sizes: list[int], others: tuple[int, int], rounds: int, s
                 stored = max(stored, n)
                 cached.save()
                 print(f"{'':>7} (loaded {n} memories of the user in {time.perf_counter() - started:.0f} s)")
+                started = time.perf_counter()
+                before, after = await rebuild_index(uri)  # as an operator does after an import
+                print(f"{'':>7} (index: {after.vectors} rows, {before.lists} -> {after.lists} lists, "
+                      f"relearned in {time.perf_counter() - started:.0f} s: python -m agent.memory.postgres_index)")
                 report(n, label, await measure(store, exact_store, namespace, n, rounds))
                 default = await measure(default_store, exact_store, namespace, n, 1)
                 for name in ("search_memories", "asearch"):

@@ -1,4 +1,4 @@
-"""The memory machinery on langgraph's AsyncPostgresStore over a real PostgreSQL 16 + pgvector (HNSW index)."""
+"""The memory machinery on langgraph's AsyncPostgresStore over a real PostgreSQL 16 + pgvector (IVFFlat index)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,14 @@ import json
 import pytest
 from langgraph.store.base import PutOp
 
-from agent.memory import index_embed
+from agent.memory import index_embed, postgres_index
+from agent.memory.postgres_index import (
+    INDEX_NAME,
+    SETUP_LISTS,
+    IndexState,
+    lists_for,
+    rebuild_index,
+)
 from agent.memory.postgres_store import INDEX, SEARCH_SETTINGS, postgres_store
 from agent.memory.retrieval import search_memories
 from agent.memory.search_plan import explain_search
@@ -20,18 +27,17 @@ from tests.distractors import NEEDLE, QUESTION, food_distractors
 from tests.scripted_brain import SENTENCES
 
 ALL_TYPES = ["semantic", "profile", "collection"]
-HNSW_INDEX = "store_vectors_embedding_idx"
-# At scale the planner walks the HNSW index and filters by namespace after it (bench/scale.py --explain shows
+# At scale the planner scans the vector index and filters by namespace after it (bench/scale.py --explain shows
 # it at 10k memories). On a small table it would sort the user's few rows exactly instead; with sorts priced
-# out it takes the same HNSW plan, so a small test reproduces the large case.
-HNSW_PLAN = {"enable_sort": "off"}
+# out it takes the same index plan, so a small test reproduces the large case.
+INDEX_PLAN = {"enable_sort": "off"}
 
 
 def test_index_is_the_one_langgraph_json_declares():
     declared = json.loads((PROJECT_ROOT / "langgraph.json").read_text())["store"]["index"]
     assert (INDEX["dims"], INDEX["fields"]) == (declared["dims"], declared["fields"])
     assert declared["embed"] == "./agent/memory/index_embed.py:embed" and INDEX["embed"] is index_embed.embed
-    assert INDEX["ann_index_config"]["kind"] == "hnsw" and INDEX["distance_type"] == "cosine"
+    assert INDEX["ann_index_config"]["kind"] == "ivfflat" and INDEX["distance_type"] == "cosine"
 
 
 @pytest.mark.parametrize("memory_type", ALL_TYPES)
@@ -84,7 +90,7 @@ async def test_a_user_whose_id_prefixes_or_matches_another_by_wildcard_sees_noth
 
 
 async def test_other_users_nearer_rows_do_not_starve_one_users_search(pg_database):
-    """The HNSW scan yields ef_search rows before the namespace filter: the pool's settings must fix that."""
+    """The index scan reads one list before the namespace filter: the pool's settings must fix that."""
     namespace = memory_namespace("lance", "collection")
     async with postgres_store(pg_database) as store:
         await store.abatch(
@@ -93,21 +99,42 @@ async def test_other_users_nearer_rows_do_not_starve_one_users_search(pg_databas
             # 100 other users wrote down the question itself: nearer to it than anything of lance's.
             + [PutOp(memory_namespace(f"other-{i:02d}", "collection"), "q", {"content": QUESTION}) for i in range(100)]
         )
+    before, after = await rebuild_index(pg_database)  # lists learned from these rows, as at scale
 
-    async with postgres_store(pg_database, settings=HNSW_PLAN, setup=False) as as_shipped:
+    async with postgres_store(pg_database, settings=INDEX_PLAN, setup=False) as as_shipped:
         plan = await explain_search(as_shipped, namespace, QUESTION)
         starved = await search_memories(as_shipped, namespace, QUESTION, k=5)
-    async with postgres_store(pg_database, settings={**SEARCH_SETTINGS, **HNSW_PLAN}, setup=False) as configured:
+    async with postgres_store(pg_database, settings={**SEARCH_SETTINGS, **INDEX_PLAN}, setup=False) as configured:
         configured_plan = await explain_search(configured, namespace, QUESTION)
         found = await search_memories(configured, namespace, QUESTION, k=5)
         async with configured.conn.connection() as connection:  # pgvector loaded: invalid values would be reset
             effective = {name: (await (await connection.execute(f"SHOW {name}")).fetchone())[name]
                          for name in SEARCH_SETTINGS}
 
-    assert f"Index Scan using {HNSW_INDEX}" in plan and f"Index Scan using {HNSW_INDEX}" in configured_plan
+    assert before == after == IndexState(vectors=131, lists=SETUP_LISTS)
+    assert f"Index Scan using {INDEX_NAME}" in plan and f"Index Scan using {INDEX_NAME}" in configured_plan
     assert len(starved) < 5, "pgvector's defaults were expected to cut this user's candidates short"
     assert len(found) == 5 and "needle" in [item.key for item in found]
     assert effective == SEARCH_SETTINGS
+
+
+def test_the_index_is_due_a_rebuild_when_the_rows_call_for_twice_its_lists():
+    assert lists_for(0) == lists_for(10_000) == SETUP_LISTS and lists_for(200_000) == 447
+    assert not IndexState(vectors=39_000, lists=SETUP_LISTS).rebuild_due
+    assert IndexState(vectors=40_000, lists=SETUP_LISTS).rebuild_due
+    assert not IndexState(vectors=200_000, lists=447).rebuild_due and not IndexState(vectors=10**6, lists=None).rebuild_due
+
+
+async def test_a_rebuild_relearns_the_lists_from_the_rows_and_search_still_finds_everything(pg_database, pg_store, monkeypatch):
+    namespace = memory_namespace("lance", "collection")
+    await pg_store.abatch([PutOp(namespace, f"d{i:02d}", {"content": text}) for i, text in enumerate(food_distractors(48))]
+                          + [PutOp(namespace, "needle", {"content": NEEDLE})])
+    monkeypatch.setattr(postgres_index, "SETUP_LISTS", 2)  # so that the lists follow the rows: √49
+
+    before, after = await rebuild_index(pg_database)
+
+    assert (before.lists, after) == (SETUP_LISTS, IndexState(vectors=49, lists=7))
+    assert "needle" in [item.key for item in await search_memories(pg_store, namespace, QUESTION, k=5)]
 
 
 async def test_the_server_stores_calls_fail_alone(pg_store):

@@ -1,14 +1,16 @@
 """The Store on PostgreSQL + pgvector: langgraph's `AsyncPostgresStore`, this project's index, tuned search.
 
 The index is the one `langgraph.json` declares (the offline MiniLM embedder, 384 dims, fields `content` and
-`context`), kept in pgvector with an HNSW index on cosine distance.
+`context`), kept in pgvector with an IVFFlat index on cosine distance (why, and how its lists are kept up to
+date: `agent.memory.postgres_index`).
 
 Why the pool's connections are configured: the store's vector search asks for the ``limit × fields × 2 + 1``
-rows nearest to the query, ordered by distance, and keeps those in the caller's namespace. Postgres walks
-the HNSW index first and filters by namespace after, and an HNSW scan yields at most ``hnsw.ef_search``
-rows (40 by default): when other users' rows are nearer, one user's candidates are cut short, often to
-none. With ``hnsw.iterative_scan`` the scan resumes until enough rows pass the filter (up to
-``hnsw.max_scan_tuples``), and a larger ``hnsw.ef_search`` makes each step of it closer to exact.
+rows nearest to the query, ordered by distance, and keeps those in the caller's namespace. Postgres scans
+the vector index first and filters by namespace after: with pgvector's defaults it reads one list of the
+index, and when other users' rows fill it, one user's candidates are cut short, often to none. The pool
+reads ``PROBES`` lists and, with ``ivfflat.iterative_scan``, more until enough rows pass the filter. The
+statement is prepared (psycopg), and Postgres's generic plan for it, blind to the query vector, prefers a
+sequential scan at scale: each call is planned for its own parameters instead.
 `bench/scale.py --store postgres --explain` prints the query's plan.
 
 `langgraph.pg.json` serves this store through `store.path` (``server_store``).
@@ -17,6 +19,7 @@ none. With ``hnsw.iterative_scan`` the scan resumes until enough rows pass the f
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import re
 from collections.abc import AsyncIterator, Mapping
@@ -29,6 +32,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
 from agent.memory.embeddings import DIMS, embed
+from agent.memory.postgres_index import PROBES, SETUP_LISTS, index_state
 from agent.memory.unbatched import OneCallOneBatch
 
 INDEXED_FIELDS = ["content", "context"]
@@ -36,14 +40,13 @@ INDEX: PostgresIndexConfig = {
     "dims": DIMS,
     "embed": embed,
     "fields": INDEXED_FIELDS,
-    # A denser graph than pgvector's default (m=16, ef_construction=64): questions sit far from every
-    # stored fact, and the greedy search needs more paths to reach the few that answer them.
-    "ann_index_config": {"kind": "hnsw", "m": 32, "ef_construction": 128},
+    "ann_index_config": {"kind": "ivfflat", "nlist": SETUP_LISTS},
     "distance_type": "cosine",
 }
 SEARCH_SETTINGS: dict[str, str] = {
-    "hnsw.iterative_scan": "relaxed_order",  # keep scanning until enough rows pass the namespace filter
-    "hnsw.ef_search": "1000",  # candidates per step of the scan: pgvector's maximum (its default: 40)
+    "ivfflat.probes": str(PROBES),  # lists read per query (pgvector's default: 1)
+    "ivfflat.iterative_scan": "relaxed_order",  # read more lists until enough rows pass the namespace filter
+    "plan_cache_mode": "force_custom_plan",  # plan each prepared search for its own query vector
 }
 """Session settings of every pooled connection (see the module's docstring)."""
 EXACT_SEARCH: dict[str, str] = {"enable_indexscan": "off"}
@@ -51,6 +54,15 @@ EXACT_SEARCH: dict[str, str] = {"enable_indexscan": "off"}
 STORE_URI_ENVS = ("STORE_DATABASE_URI", "DATABASE_URI")
 """Where the server's store lives: its own URI if set, else the runtime's database (`langgraph-runtime-pg`).
 `langgraph dev` sets DATABASE_URI to ':memory:' for itself, so a dev server needs STORE_DATABASE_URI."""
+log = logging.getLogger(__name__)
+
+
+def store_uri() -> str:
+    """The server's store database (``STORE_URI_ENVS``), as a libpq URI."""
+    uri = next((os.environ[name] for name in STORE_URI_ENVS if os.environ.get(name, ":memory:") != ":memory:"), None)
+    if not uri:
+        raise RuntimeError(f"the Postgres store needs a database: set {' or '.join(STORE_URI_ENVS)}")
+    return re.sub(r"^postgres(?:ql)?(?:\+\w+)?://", "postgresql://", uri)
 
 
 def _configure(settings: Mapping[str, str]):
@@ -92,9 +104,12 @@ async def server_store() -> AsyncIterator[OneCallOneBatch]:
 
     Each call is its own batch (``agent.memory.unbatched``): one caller's call that Postgres refuses fails
     alone, not every call that arrived with it."""
-    uri = next((os.environ[name] for name in STORE_URI_ENVS if os.environ.get(name, ":memory:") != ":memory:"), None)
-    if not uri:
-        raise RuntimeError(f"the Postgres store needs a database: set {' or '.join(STORE_URI_ENVS)}")
+    uri = store_uri()
     await asyncio.to_thread(embed.load)  # at server start, not on the first turn
-    async with postgres_store(re.sub(r"^postgres(?:ql)?(?:\+\w+)?://", "postgresql://", uri)) as store:
+    async with postgres_store(uri) as store:
+        async with store.conn.connection() as connection:
+            state = await index_state(connection)
+        if state.rebuild_due:
+            log.warning("the store's vector index has %s lists for %s rows: run `python -m agent.memory.postgres_index` "
+                        "to relearn them from the data", state.lists, state.vectors)
         yield OneCallOneBatch(store)
