@@ -16,7 +16,7 @@ from agent.memory.postgres_index import (
     lists_for,
     rebuild_index,
 )
-from agent.memory.postgres_store import INDEX, SEARCH_SETTINGS, postgres_store
+from agent.memory.postgres_store import INDEX, SEARCH_SETTINGS, postgres_store, server_store
 from agent.memory.retrieval import search_memories
 from agent.memory.search_plan import explain_search
 from agent.memory.store import list_all, memory_namespace
@@ -135,6 +135,16 @@ async def test_a_rebuild_relearns_the_lists_from_the_rows_and_search_still_finds
 
     assert (before.lists, after) == (SETUP_LISTS, IndexState(vectors=49, lists=7))
     assert "needle" in [item.key for item in await search_memories(pg_store, namespace, QUESTION, k=5)]
+
+
+async def test_the_server_warns_at_start_when_the_index_is_due_a_rebuild(pg_database, pg_store, monkeypatch, caplog):
+    await pg_store.aput(memory_namespace("lance", "collection"), "k", {"content": NEEDLE})
+    monkeypatch.setenv("STORE_DATABASE_URI", pg_database)
+    async with server_store():
+        assert "postgres_index" not in caplog.text
+    monkeypatch.setattr(postgres_index, "REBUILD_FACTOR", 0.01)  # 100 lists now count as too few for 1 row
+    async with server_store():
+        assert "run `python -m agent.memory.postgres_index`" in caplog.text
 
 
 async def test_the_server_stores_calls_fail_alone(pg_store):
