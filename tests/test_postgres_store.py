@@ -16,7 +16,12 @@ from agent.memory.postgres_index import (
     lists_for,
     rebuild_index,
 )
-from agent.memory.postgres_store import INDEX, SEARCH_SETTINGS, postgres_store, server_store
+from agent.memory.postgres_store import (
+    INDEX,
+    SEARCH_SETTINGS,
+    postgres_store,
+    server_store,
+)
 from agent.memory.retrieval import search_memories
 from agent.memory.search_plan import explain_search
 from agent.memory.store import list_all, memory_namespace
