@@ -116,7 +116,7 @@ async def test_other_users_nearer_rows_do_not_starve_one_users_search(pg_databas
             effective = {name: (await (await connection.execute(f"SHOW {name}")).fetchone())[name]
                          for name in SEARCH_SETTINGS}
 
-    assert before == after == IndexState(vectors=131, lists=SETUP_LISTS)
+    assert before == after == IndexState(vectors=131, kind="ivfflat", lists=SETUP_LISTS)
     assert f"Index Scan using {INDEX_NAME}" in plan and f"Index Scan using {INDEX_NAME}" in configured_plan
     assert len(starved) < 5, "pgvector's defaults were expected to cut this user's candidates short"
     assert len(found) == 5 and "needle" in [item.key for item in found]
@@ -125,21 +125,28 @@ async def test_other_users_nearer_rows_do_not_starve_one_users_search(pg_databas
 
 def test_the_index_is_due_a_rebuild_when_the_rows_call_for_twice_its_lists():
     assert lists_for(0) == lists_for(10_000) == SETUP_LISTS and lists_for(200_000) == 447
-    assert not IndexState(vectors=39_000, lists=SETUP_LISTS).rebuild_due
-    assert IndexState(vectors=40_000, lists=SETUP_LISTS).rebuild_due
-    assert not IndexState(vectors=200_000, lists=447).rebuild_due and not IndexState(vectors=10**6, lists=None).rebuild_due
+    assert not IndexState(vectors=39_000, kind="ivfflat", lists=SETUP_LISTS).rebuild_due
+    assert IndexState(vectors=40_000, kind="ivfflat", lists=SETUP_LISTS).rebuild_due
+    assert not IndexState(vectors=200_000, kind="ivfflat", lists=447).rebuild_due
+    assert IndexState(vectors=10, kind="hnsw").rebuild_due, "an earlier version's HNSW index is to be replaced"
 
 
-async def test_a_rebuild_relearns_the_lists_from_the_rows_and_search_still_finds_everything(pg_database, pg_store, monkeypatch):
+@pytest.mark.parametrize("set_up_with", [INDEX["ann_index_config"], {"kind": "hnsw", "m": 32, "ef_construction": 128}],
+                         ids=["ivfflat", "hnsw-of-an-earlier-version"])
+async def test_a_rebuild_learns_the_lists_from_the_rows_and_search_still_finds_everything(pg_database, monkeypatch,
+                                                                                          set_up_with):
     namespace = memory_namespace("lance", "collection")
-    await pg_store.abatch([PutOp(namespace, f"d{i:02d}", {"content": text}) for i, text in enumerate(food_distractors(48))]
-                          + [PutOp(namespace, "needle", {"content": NEEDLE})])
+    async with postgres_store(pg_database, index={**INDEX, "ann_index_config": set_up_with}) as store:
+        await store.abatch([PutOp(namespace, f"d{i:02d}", {"content": text}) for i, text in enumerate(food_distractors(48))]
+                           + [PutOp(namespace, "needle", {"content": NEEDLE})])
     monkeypatch.setattr(postgres_index, "SETUP_LISTS", 2)  # so that the lists follow the rows: √49
 
     before, after = await rebuild_index(pg_database)
 
-    assert (before.lists, after) == (SETUP_LISTS, IndexState(vectors=49, lists=7))
-    assert "needle" in [item.key for item in await search_memories(pg_store, namespace, QUESTION, k=5)]
+    assert before.kind == set_up_with["kind"] and after == IndexState(vectors=49, kind="ivfflat", lists=7)
+    async with postgres_store(pg_database, settings={**SEARCH_SETTINGS, **INDEX_PLAN}, setup=False) as store:
+        assert "needle" in [item.key for item in await search_memories(store, namespace, QUESTION, k=5)]
+        assert f"Index Scan using {INDEX_NAME}" in await explain_search(store, namespace, QUESTION)
 
 
 async def test_the_server_warns_at_start_when_the_index_is_due_a_rebuild(pg_database, pg_store, monkeypatch, caplog):

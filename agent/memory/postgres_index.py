@@ -36,11 +36,12 @@ REBUILD_FACTOR = 2  # a rebuild is due when the index has this many times fewer 
 @dataclass(frozen=True)
 class IndexState:
     vectors: int  # rows of store_vectors
-    lists: int | None  # lists of the index as it stands (None: no IVFFlat index)
+    kind: str  # the index's access method: "ivfflat", or "hnsw" where an earlier version of this project set it up
+    lists: int | None = None  # lists of an IVFFlat index
 
     @property
     def rebuild_due(self) -> bool:
-        return self.lists is not None and self.lists * REBUILD_FACTOR <= lists_for(self.vectors)
+        return self.kind != "ivfflat" or (self.lists or 0) * REBUILD_FACTOR <= lists_for(self.vectors)
 
 
 def lists_for(vectors: int) -> int:
@@ -51,30 +52,37 @@ def lists_for(vectors: int) -> int:
 
 
 async def index_state(connection: AsyncConnection) -> IndexState:
-    """The row count of the vector table and the lists of its IVFFlat index."""
+    """The row count of the vector table, and its index's kind and lists."""
     cursor = await connection.execute(
-        "SELECT (SELECT count(*) FROM store_vectors) AS vectors, am.amname AS kind, c.reloptions AS options "
+        "SELECT (SELECT count(*) FROM store_vectors), am.amname, c.reloptions "
         "FROM pg_class c JOIN pg_am am ON am.oid = c.relam WHERE c.relname = %s",
         (INDEX_NAME,),
     )
     row = await cursor.fetchone()
     if row is None:
         raise LookupError(f"no index {INDEX_NAME}: has the store been set up?")
-    vectors, kind, options = (row[k] for k in ("vectors", "kind", "options")) if isinstance(row, dict) else row
-    if kind != "ivfflat":
-        return IndexState(vectors, None)
-    found = dict(option.split("=", 1) for option in options or [])
-    return IndexState(vectors, int(found.get("lists", SETUP_LISTS)))
+    vectors, kind, options = row.values() if isinstance(row, dict) else row
+    lists = dict(option.split("=", 1) for option in options or []).get("lists")
+    return IndexState(vectors, kind, int(lists) if lists else (SETUP_LISTS if kind == "ivfflat" else None))
 
 
 async def rebuild_index(uri: str) -> tuple[IndexState, IndexState]:
-    """Relearn the index's lists from the rows (``lists_for``); the state before and after."""
+    """Build the index anew, its lists learned from the rows (``lists_for``), and swap it in; the state before
+    and after. Reads and writes go on meanwhile. An HNSW index (an earlier version's) is replaced the same way."""
+    building = f"{INDEX_NAME}_rebuild"
     async with await AsyncConnection.connect(uri, autocommit=True) as connection:
         before = await index_state(connection)
-        if before.lists is None:
-            raise LookupError(f"{INDEX_NAME} is not an IVFFlat index; nothing to relearn")
-        await connection.execute(f"ALTER INDEX {INDEX_NAME} SET (lists = {lists_for(before.vectors):d})")
-        await connection.execute(f"REINDEX INDEX CONCURRENTLY {INDEX_NAME}")
+        cursor = await connection.execute(
+            "SELECT opc.opcname FROM pg_index i JOIN pg_opclass opc ON opc.oid = i.indclass[0] "
+            "WHERE i.indexrelid = %s::regclass", (INDEX_NAME,))
+        (operators,) = await cursor.fetchone()  # vector_cosine_ops, as langgraph's store chose it
+        await connection.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {building}")  # an interrupted rebuild's
+        await connection.execute(
+            f"CREATE INDEX CONCURRENTLY {building} ON store_vectors USING ivfflat (embedding {operators}) "
+            f"WITH (lists = {lists_for(before.vectors):d})")
+        async with connection.transaction():
+            await connection.execute(f"DROP INDEX {INDEX_NAME}")
+            await connection.execute(f"ALTER INDEX {building} RENAME TO {INDEX_NAME}")
         return before, await index_state(connection)
 
 
@@ -86,7 +94,7 @@ def main() -> None:
     uri = parser.parse_args().uri or store_uri()
     started = time.perf_counter()
     before, after = asyncio.run(rebuild_index(uri))
-    print(f"{INDEX_NAME}: {after.vectors:,} rows, {before.lists} lists -> {after.lists} lists, "
+    print(f"{INDEX_NAME}: {after.vectors:,} rows, {before.kind} {before.lists or ''} -> {after.kind} {after.lists} lists, "
           f"rebuilt in {time.perf_counter() - started:.1f} s")
 
 

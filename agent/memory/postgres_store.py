@@ -47,6 +47,9 @@ SEARCH_SETTINGS: dict[str, str] = {
     "ivfflat.probes": str(PROBES),  # lists read per query (pgvector's default: 1)
     "ivfflat.iterative_scan": "relaxed_order",  # read more lists until enough rows pass the namespace filter
     "plan_cache_mode": "force_custom_plan",  # plan each prepared search for its own query vector
+    # An HNSW index an earlier version set up, until it is rebuilt: keep walking until enough rows pass.
+    "hnsw.iterative_scan": "relaxed_order",
+    "hnsw.ef_search": "1000",
 }
 """Session settings of every pooled connection (see the module's docstring)."""
 EXACT_SEARCH: dict[str, str] = {"enable_indexscan": "off"}
