@@ -1,7 +1,8 @@
 """Embeddings of benchmark data kept on disk, so a 100k-memory run embeds its facts once per machine.
 
-Only texts seen while ``recording`` are kept: the questions a benchmark asks are embedded every time,
-so search latency still includes the query's embedding, as in production.
+Only texts seen while ``recording`` are kept, and never the texts in ``uncached`` (the questions a benchmark
+asks: the stores embed queries and documents through the same call): questions are embedded every time, so
+search latency includes the query's embedding, as in production.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "me
 class CachedEmbeddings(Embeddings):
     """``inner`` with a text → vector cache in ``CACHE_DIR/<name>.{json,npy}``."""
 
-    def __init__(self, inner: Embeddings, name: str = "all-MiniLM-L6-v2"):
+    def __init__(self, inner: Embeddings, name: str = "all-MiniLM-L6-v2", uncached: frozenset[str] = frozenset()):
         self.inner = inner
         self.recording = False
+        self.uncached = uncached
         self._texts_path, self._vectors_path = CACHE_DIR / f"{name}.json", CACHE_DIR / f"{name}.npy"
         self._index: dict[str, int] = {}
         self._vectors = np.zeros((0, 0), dtype=np.float32)
@@ -33,10 +35,10 @@ class CachedEmbeddings(Embeddings):
                 self._index = {text: i for i, text in enumerate(texts)}
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        missing = [t for t in dict.fromkeys(texts) if t not in self._index and t not in self._new]
+        missing = [t for t in dict.fromkeys(texts) if t in self.uncached or (t not in self._index and t not in self._new)]
         computed = dict(zip(missing, self.inner.embed_documents(missing), strict=True)) if missing else {}
         if self.recording:
-            self._new.update(computed)
+            self._new.update((t, v) for t, v in computed.items() if t not in self.uncached)
 
         def vector(text: str) -> list[float]:
             if text in computed:

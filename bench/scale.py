@@ -89,6 +89,7 @@ NEEDLES = [
     ("The user dropped out of medical school.", "Did I finish training as a doctor?"),
     ("The user wrote a thesis on medieval castles.", "What was my dissertation about?"),
 ]
+QUESTIONS = frozenset([question for _, question in NEEDLES] + ["warm-up"])  # embedded every time, never cached
 # Ten topics, the needles' own; each fact: "The user's <person> <verb> <thing> <when>."
 TOPICS = {
     "food": (["sister", "brother", "neighbour", "colleague", "cousin", "uncle", "aunt", "flatmate", "friend", "boss"],
@@ -224,6 +225,7 @@ async def measure(store, exact_store, namespace, n: int, rounds: int) -> dict[st
         "asearch": lambda q: store.asearch(namespace, query=q, limit=K),
         "exact": lambda q: exact_store.asearch(namespace, query=q, limit=K),
         "first 10": lambda q: store.asearch(namespace),
+        "(embedding)": lambda q: _embedding_only(store, q),  # what every search above spends embedding the question
     }
     results = {}
     for name, retrieve in approaches.items():
@@ -234,18 +236,25 @@ async def measure(store, exact_store, namespace, n: int, rounds: int) -> dict[st
                 start = time.perf_counter()
                 items = await retrieve(question)
                 seconds.append(time.perf_counter() - start)
-                if round_ == 0:
+                if round_ == 0 and items is not None:
                     found += needle in [item.value["content"] for item in items[:K]]
                     chars.append(len(kind.render(items, 4000)))
-        results[name] = {"found": found, "of": len(needles), "latency": percentiles(seconds),
-                         "chars": statistics.mean(chars)}
+        results[name] = {"found": found if chars else None, "of": len(needles), "latency": percentiles(seconds),
+                         "chars": statistics.mean(chars) if chars else None}
     return results
+
+
+async def _embedding_only(store, question: str) -> None:
+    """Embed ``question`` as the store's search does, and search nothing."""
+    await store.embeddings.aembed_query(question)
 
 
 def report(n: int, others: str, results: dict[str, dict]) -> None:
     for name, r in results.items():
         p50, p95 = r["latency"]
-        print(f"{n:>7} {others:>9} {name:>16} {r['found']:>5}/{r['of']:<3} {r['chars']:>12.0f} {p50:>8.1f} {p95:>8.1f}")
+        found = f"{r['found']:>5}/{r['of']:<3}" if r["found"] is not None else f"{'-':>9}"
+        chars = f"{r['chars']:>12.0f}" if r["chars"] is not None else f"{'-':>12}"
+        print(f"{n:>7} {others:>9} {name:>16} {found} {chars} {p50:>8.1f} {p95:>8.1f}")
 
 
 def header() -> None:
@@ -254,7 +263,7 @@ def header() -> None:
 
 async def run_memory(sizes: list[int], rounds: int) -> None:
     index = json.loads((ROOT / "langgraph.json").read_text())["store"]["index"]
-    cached = CachedEmbeddings(embed)
+    cached = CachedEmbeddings(embed, uncached=QUESTIONS)
     header()
     for n in sizes:
         store = InMemoryStore(index={**index, "embed": cached})
@@ -283,7 +292,7 @@ async def run_postgres(sizes: list[int], others: tuple[int, int], rounds: int, s
     from agent.memory.search_plan import explain_search
     from agent.server.pg_cluster import FAST_UNSAFE, PostgresCluster
 
-    cached = CachedEmbeddings(embed)
+    cached = CachedEmbeddings(embed, uncached=QUESTIONS)
     index = {**INDEX, "embed": cached}
     tuning = {**FAST_UNSAFE, "shared_buffers": "1GB", "maintenance_work_mem": "512MB", "max_wal_size": "4GB"}
     with contextlib.ExitStack() as stack:
