@@ -28,10 +28,6 @@ from psycopg import AsyncConnection
 
 INDEX_NAME = "store_vectors_embedding_idx"  # the name langgraph's store gives its vector index
 SETUP_LISTS = 100
-DISTANCE = "inner_product"
-"""The embedder's vectors have unit length, so the inner product ranks as cosine does and gives the same
-scores, and pgvector computes it in one pass instead of three: the index scan took 24 ms instead of 39."""
-OPERATORS = "vector_ip_ops"  # the operator class of DISTANCE, which the store's query uses (<#>)
 PROBES = 100
 """Lists read per query. The share of the rows read is what finds far-off answers: of the 26 needles an exact
 search finds among 200,000 rows, 100 of 447 lists found 25-26 (k-means varies from build to build), 70
@@ -43,14 +39,11 @@ REBUILD_FACTOR = 2  # a rebuild is due when the index has this many times fewer 
 class IndexState:
     vectors: int  # rows of store_vectors
     kind: str  # the index's access method: "ivfflat", or "hnsw" where an earlier version of this project set it up
-    operators: str = OPERATORS  # its operator class: an earlier version's index is on cosine distance
     lists: int | None = None  # lists of an IVFFlat index
 
     @property
     def rebuild_due(self) -> bool:
-        if (self.kind, self.operators) != ("ivfflat", OPERATORS):
-            return True  # the store's query cannot use it
-        return (self.lists or 0) * REBUILD_FACTOR <= lists_for(self.vectors)
+        return self.kind != "ivfflat" or (self.lists or 0) * REBUILD_FACTOR <= lists_for(self.vectors)
 
 
 def lists_for(vectors: int) -> int:
@@ -61,30 +54,33 @@ def lists_for(vectors: int) -> int:
 
 
 async def index_state(connection: AsyncConnection) -> IndexState:
-    """The row count of the vector table, and its index's kind, operator class and lists."""
+    """The row count of the vector table, and its index's kind and lists."""
     cursor = await connection.execute(
-        "SELECT (SELECT count(*) FROM store_vectors), am.amname, opc.opcname, c.reloptions "
-        "FROM pg_class c JOIN pg_am am ON am.oid = c.relam JOIN pg_index i ON i.indexrelid = c.oid "
-        "JOIN pg_opclass opc ON opc.oid = i.indclass[0] WHERE c.relname = %s",
+        "SELECT (SELECT count(*) FROM store_vectors), am.amname, c.reloptions "
+        "FROM pg_class c JOIN pg_am am ON am.oid = c.relam WHERE c.relname = %s",
         (INDEX_NAME,),
     )
     row = await cursor.fetchone()
     if row is None:
         raise LookupError(f"no index {INDEX_NAME}: has the store been set up?")
-    vectors, kind, operators, options = row.values() if isinstance(row, dict) else row
+    vectors, kind, options = row.values() if isinstance(row, dict) else row
     lists = dict(option.split("=", 1) for option in options or []).get("lists")
-    return IndexState(vectors, kind, operators, int(lists) if lists else (SETUP_LISTS if kind == "ivfflat" else None))
+    return IndexState(vectors, kind, int(lists) if lists else (SETUP_LISTS if kind == "ivfflat" else None))
 
 
 async def rebuild_index(uri: str) -> tuple[IndexState, IndexState]:
     """Build the index anew, its lists learned from the rows (``lists_for``), and swap it in; the state before
-    and after. Reads and writes go on meanwhile. An earlier version's index (HNSW, cosine) is replaced the same way."""
+    and after. Reads and writes go on meanwhile. An HNSW index (an earlier version's) is replaced the same way."""
     building = f"{INDEX_NAME}_rebuild"
     async with await AsyncConnection.connect(uri, autocommit=True) as connection:
         before = await index_state(connection)
+        cursor = await connection.execute(
+            "SELECT opc.opcname FROM pg_index i JOIN pg_opclass opc ON opc.oid = i.indclass[0] "
+            "WHERE i.indexrelid = %s::regclass", (INDEX_NAME,))
+        (operators,) = await cursor.fetchone()  # vector_cosine_ops, as langgraph's store chose it
         await connection.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {building}")  # an interrupted rebuild's
         await connection.execute(
-            f"CREATE INDEX CONCURRENTLY {building} ON store_vectors USING ivfflat (embedding {OPERATORS}) "
+            f"CREATE INDEX CONCURRENTLY {building} ON store_vectors USING ivfflat (embedding {operators}) "
             f"WITH (lists = {lists_for(before.vectors):d})")
         async with connection.transaction():
             await connection.execute(f"DROP INDEX {INDEX_NAME}")

@@ -1,8 +1,8 @@
 """The Store on PostgreSQL + pgvector: langgraph's `AsyncPostgresStore`, this project's index, tuned search.
 
 The index is the one `langgraph.json` declares (the offline MiniLM embedder, 384 dims, fields `content` and
-`context`), kept in pgvector with an IVFFlat index on inner product, which ranks unit vectors as cosine does (why, and
-how its lists are kept up to date: `agent.memory.postgres_index`).
+`context`), kept in pgvector with an IVFFlat index on cosine distance (why, and how its lists are kept up to
+date: `agent.memory.postgres_index`).
 
 Why the pool's connections are configured: the store's vector search asks for the ``limit × fields × 2 + 1``
 rows nearest to the query, ordered by distance, and keeps those in the caller's namespace. Postgres scans
@@ -32,7 +32,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
 from agent.memory.embeddings import DIMS, embed
-from agent.memory.postgres_index import DISTANCE, PROBES, SETUP_LISTS, index_state
+from agent.memory.postgres_index import PROBES, SETUP_LISTS, index_state
 from agent.memory.unbatched import OneCallOneBatch
 
 INDEXED_FIELDS = ["content", "context"]
@@ -41,7 +41,7 @@ INDEX: PostgresIndexConfig = {
     "embed": embed,
     "fields": INDEXED_FIELDS,
     "ann_index_config": {"kind": "ivfflat", "nlist": SETUP_LISTS},
-    "distance_type": DISTANCE,
+    "distance_type": "cosine",
 }
 SEARCH_SETTINGS: dict[str, str] = {
     "ivfflat.probes": str(PROBES),  # lists read per query (pgvector's default: 1)
