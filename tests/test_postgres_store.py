@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
 
 import pytest
 from langgraph.store.base import PutOp
@@ -147,6 +149,14 @@ async def test_a_rebuild_learns_the_lists_from_the_rows_and_search_still_finds_e
     async with postgres_store(pg_database, settings={**SEARCH_SETTINGS, **INDEX_PLAN}, setup=False) as store:
         assert "needle" in [item.key for item in await search_memories(store, namespace, QUESTION, k=5)]
         assert f"Index Scan using {INDEX_NAME}" in await explain_search(store, namespace, QUESTION)
+
+
+async def test_the_operator_relearns_the_lists_from_the_command_line(pg_store, pg_database):
+    await pg_store.aput(memory_namespace("lance", "collection"), "k", {"content": NEEDLE})
+    done = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "agent.memory.postgres_index", "--uri", pg_database],
+                                   cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert f"{INDEX_NAME}: 1 rows, ivfflat {SETUP_LISTS} -> ivfflat {SETUP_LISTS} lists" in done.stdout
 
 
 async def test_the_server_warns_at_start_when_the_index_is_due_a_rebuild(pg_database, pg_store, monkeypatch, caplog):
