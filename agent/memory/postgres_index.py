@@ -25,6 +25,7 @@ import time
 from dataclasses import dataclass
 
 from psycopg import AsyncConnection
+from psycopg.rows import tuple_row
 
 INDEX_NAME = "store_vectors_embedding_idx"  # the name langgraph's store gives its vector index
 SETUP_LISTS = 100
@@ -55,15 +56,16 @@ def lists_for(vectors: int) -> int:
 
 async def index_state(connection: AsyncConnection) -> IndexState:
     """The row count of the vector table, and its index's kind and lists."""
-    cursor = await connection.execute(
-        "SELECT (SELECT count(*) FROM store_vectors), am.amname, c.reloptions "
-        "FROM pg_class c JOIN pg_am am ON am.oid = c.relam WHERE c.relname = %s",
-        (INDEX_NAME,),
-    )
-    row = await cursor.fetchone()
+    async with connection.cursor(row_factory=tuple_row) as cursor:  # whatever the connection's own rows are
+        await cursor.execute(
+            "SELECT (SELECT count(*) FROM store_vectors), am.amname, c.reloptions "
+            "FROM pg_class c JOIN pg_am am ON am.oid = c.relam WHERE c.relname = %s",
+            (INDEX_NAME,),
+        )
+        row = await cursor.fetchone()
     if row is None:
         raise LookupError(f"no index {INDEX_NAME}: has the store been set up?")
-    vectors, kind, options = row.values() if isinstance(row, dict) else row
+    vectors, kind, options = row
     lists = dict(option.split("=", 1) for option in options or []).get("lists")
     return IndexState(vectors, kind, int(lists) if lists else (SETUP_LISTS if kind == "ivfflat" else None))
 

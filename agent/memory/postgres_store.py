@@ -9,8 +9,9 @@ rows nearest to the query, ordered by distance, and keeps those in the caller's 
 the vector index first and filters by namespace after: with pgvector's defaults it reads one list of the
 index, and when other users' rows fill it, one user's candidates are cut short, often to none. The pool
 reads ``PROBES`` lists and, with ``ivfflat.iterative_scan``, more until enough rows pass the filter. The
-statement is prepared (psycopg), and Postgres's generic plan for it, blind to the query vector, prefers a
-sequential scan at scale: each call is planned for its own parameters instead.
+statement is prepared (psycopg), and Postgres's generic plan for it, blind to its parameters, reads a large
+user's rows by namespace and sorts them all instead of using the index: each call is planned for its own
+parameters instead (which also gives a user with few memories an exact search).
 `bench/scale.py --store postgres --explain` prints the query's plan.
 
 `langgraph.pg.json` serves this store through `store.path` (``server_store``).
@@ -113,6 +114,7 @@ async def server_store() -> AsyncIterator[OneCallOneBatch]:
         async with store.conn.connection() as connection:
             state = await index_state(connection)
         if state.rebuild_due:
-            log.warning("the store's vector index has %s lists for %s rows: run `python -m agent.memory.postgres_index` "
-                        "to relearn them from the data", state.lists, state.vectors)
+            log.warning("the store's vector index (%s, %s lists) does not suit its %s rows: run "
+                        "`python -m agent.memory.postgres_index` to rebuild it from the data",
+                        state.kind, state.lists or "no", state.vectors)
         yield OneCallOneBatch(store)
