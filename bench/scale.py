@@ -16,6 +16,9 @@ Per approach, the needles found in the top 10 and the search latency (query embe
   the in-memory store always searches exactly);
 - ``first 10``: what a prompt would get from the store's default page, whatever the question.
 ``prompt chars``: the memory section the answering prompt gets from ``search_memories``. Printed, not asserted.
+Postgres: then, on the same index, ``search_memories`` and ``asearch`` again at several ``ivfflat.probes``
+(``--probes``; the operator's ``STORE_IVFFLAT_PROBES``), timed with the question embedded beforehand: the
+store and the re-rank alone, the trade between needles found and latency.
 Facts are embedded once per machine (cached under ~/.cache/memory-chatbot/bench-embeddings).
 """
 
@@ -42,7 +45,7 @@ from agent.memory.embeddings import embed  # noqa: E402
 from agent.memory.kinds import MEMORY_KINDS  # noqa: E402
 from agent.memory.retrieval import search_memories, terms  # noqa: E402
 from agent.memory.store import memory_namespace  # noqa: E402
-from bench.embedding_cache import CachedEmbeddings  # noqa: E402
+from bench.embedding_cache import CachedEmbeddings, Preembedded  # noqa: E402
 
 USER = "scale-user"
 K = 10
@@ -216,8 +219,10 @@ def percentiles(seconds: list[float]) -> tuple[float, float]:
     return statistics.median(seconds) * 1000, statistics.quantiles(seconds, n=20)[-1] * 1000
 
 
-async def measure(store, exact_store, namespace, n: int, rounds: int) -> dict[str, dict]:
-    """Per approach: needles in the top K (of those stored), latency p50/p95, prompt characters."""
+async def measure(store, exact_store, namespace, n: int, rounds: int,
+                  only: tuple[str, ...] | None = None) -> dict[str, dict]:
+    """Per approach (all, or those named in ``only``): needles in the top K (of those stored), latency p50/p95,
+    prompt characters."""
     kind = MEMORY_KINDS["collection"]
     needles = NEEDLES[: min(n, len(NEEDLES))]
     approaches = {
@@ -229,6 +234,8 @@ async def measure(store, exact_store, namespace, n: int, rounds: int) -> dict[st
     }
     results = {}
     for name, retrieve in approaches.items():
+        if only is not None and name not in only:
+            continue
         await retrieve("warm-up")
         found, seconds, chars = 0, [], []
         for round_ in range(rounds):
@@ -281,8 +288,9 @@ async def _count(store, condition: str, value: str) -> int:
         return (await cursor.fetchone())["n"]
 
 
-async def run_postgres(sizes: list[int], others: tuple[int, int], rounds: int, show_plan: bool, data_dir) -> None:
-    from agent.memory.postgres_index import rebuild_index
+async def run_postgres(sizes: list[int], others: tuple[int, int], rounds: int, show_plan: bool, data_dir,
+                       probes_sweep: list[int] | None) -> None:
+    from agent.memory.postgres_index import PROBES, rebuild_index
     from agent.memory.postgres_store import (
         EXACT_SEARCH,
         INDEX,
@@ -294,6 +302,7 @@ async def run_postgres(sizes: list[int], others: tuple[int, int], rounds: int, s
 
     cached = CachedEmbeddings(embed, uncached=QUESTIONS)
     index = {**INDEX, "embed": cached}
+    preembedded = Preembedded(cached, QUESTIONS)
     tuning = {**FAST_UNSAFE, "shared_buffers": "1GB", "maintenance_work_mem": "512MB", "max_wal_size": "4GB"}
     with contextlib.ExitStack() as stack:
         uri = stack.enter_context(PostgresCluster(data_dir, settings=tuning)).uri
@@ -331,6 +340,15 @@ async def run_postgres(sizes: list[int], others: tuple[int, int], rounds: int, s
                 for name in ("search_memories", "asearch"):
                     r = default[name]
                     print(f"{'':>7} {'':>9} {name:>16} {r['found']:>5}/{r['of']:<3}   with pgvector's default settings")
+                for probes in probes_sweep or sorted({60, 80, PROBES}):
+                    settings = {**SEARCH_SETTINGS, "ivfflat.probes": str(probes)}
+                    async with postgres_store(uri, index={**INDEX, "embed": preembedded}, settings=settings,
+                                              setup=False) as swept:
+                        swept_results = await measure(swept, exact_store, namespace, n, rounds,
+                                                      only=("search_memories", "asearch"))
+                    print(f"{'':>7} probes {probes:>3}, the question embedded beforehand: " + "; ".join(
+                        f"{name} {r['found']}/{r['of']} p50 {r['latency'][0]:.1f} p95 {r['latency'][1]:.1f} ms"
+                        for name, r in swept_results.items()))
                 if show_plan:
                     question = NEEDLES[0][1]
                     for title, s in (("default settings", default_store), ("configured pool", store)):
@@ -353,13 +371,16 @@ def main() -> None:
     parser.add_argument("--explain", action="store_true", help="print the plan of the store's search query")
     parser.add_argument("--data-dir", type=Path, help="keep the cluster here and reuse its data (default: throwaway)")
     parser.add_argument("--tiny", action="store_true", help="smoke run: 200 memories, 20 other users x 20")
+    parser.add_argument("--probes", type=int, nargs="+",
+                        help="postgres: also time search at these ivfflat.probes, the question embedded beforehand "
+                             "(default: 60, 80 and the shipped value)")
     args = parser.parse_args()
     check_needles()
     postgres = args.store == "postgres"
     sizes = args.sizes or ([200] if args.tiny else [10_000, 100_000] if postgres else [100, 1000, 10_000])
     others = args.others or ((20, 20) if args.tiny else (1000, 100) if postgres else (0, 0))
     if postgres:
-        asyncio.run(run_postgres(sorted(sizes), others, args.rounds, args.explain, args.data_dir))
+        asyncio.run(run_postgres(sorted(sizes), others, args.rounds, args.explain, args.data_dir, args.probes))
     else:
         asyncio.run(run_memory(sizes, args.rounds))
 

@@ -20,6 +20,7 @@ from agent.memory.postgres_index import (
 )
 from agent.memory.postgres_store import (
     INDEX,
+    PROBES_ENV,
     SEARCH_SETTINGS,
     postgres_store,
     server_store,
@@ -167,6 +168,21 @@ async def test_the_server_warns_at_start_when_the_index_is_due_a_rebuild(pg_data
     monkeypatch.setattr(postgres_index, "REBUILD_FACTOR", 0.01)  # 100 lists now count as too few for 1 row
     async with server_store():
         assert "run `python -m agent.memory.postgres_index`" in caplog.text
+
+
+async def test_the_operator_sets_the_servers_probes_and_a_bad_value_stops_the_start(pg_database, pg_store, monkeypatch):
+    monkeypatch.setenv("STORE_DATABASE_URI", pg_database)
+    monkeypatch.setenv(PROBES_ENV, " 60 ")
+    async with server_store() as store:
+        async with store.store.conn.connection() as connection:
+            shown = {name: (await (await connection.execute(f"SHOW {name}")).fetchone())[name]
+                     for name in SEARCH_SETTINGS}
+    assert shown == {**SEARCH_SETTINGS, "ivfflat.probes": "60"}
+    for bad in ("0", "many", "-5", "7.5", "40000", "²"):
+        monkeypatch.setenv(PROBES_ENV, bad)
+        with pytest.raises(ValueError, match=f"{PROBES_ENV} must be a whole number of lists from 1 to 32768"):
+            async with server_store():
+                pass
 
 
 async def test_the_server_stores_calls_fail_alone(pg_store):

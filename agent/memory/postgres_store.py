@@ -14,7 +14,7 @@ user's rows by namespace and sorts them all instead of using the index: each cal
 parameters instead (which also gives a user with few memories an exact search).
 `bench/scale.py --store postgres --explain` prints the query's plan.
 
-`langgraph.pg.json` serves this store through `store.path` (``server_store``).
+`langgraph.pg.json` serves this store through `store.path` (``server_store``); ``PROBES_ENV`` sets its probes.
 """
 
 from __future__ import annotations
@@ -53,6 +53,9 @@ SEARCH_SETTINGS: dict[str, str] = {
     "hnsw.ef_search": "1000",
 }
 """Session settings of every pooled connection (see the module's docstring)."""
+PROBES_ENV = "STORE_IVFFLAT_PROBES"
+"""Lists each search reads, in place of ``PROBES``: fewer is faster and finds fewer far-off answers (README)."""
+MAX_PROBES = 32_768  # pgvector's limit for ivfflat.probes
 EXACT_SEARCH: dict[str, str] = {"enable_indexscan": "off"}
 """Settings that make the same query an exact (sequential) cosine search, for comparisons."""
 STORE_URI_ENVS = ("STORE_DATABASE_URI", "DATABASE_URI")
@@ -67,6 +70,16 @@ def store_uri() -> str:
     if not uri:
         raise RuntimeError(f"the Postgres store needs a database: set {' or '.join(STORE_URI_ENVS)}")
     return re.sub(r"^postgres(?:ql)?(?:\+\w+)?://", "postgresql://", uri)
+
+
+def search_settings() -> dict[str, str]:
+    """``SEARCH_SETTINGS``, with the lists read per search taken from ``PROBES_ENV`` when it is set."""
+    value = os.environ.get(PROBES_ENV, "").strip()
+    if not value:
+        return dict(SEARCH_SETTINGS)
+    if not re.fullmatch(r"[0-9]{1,6}", value) or not 1 <= int(value) <= MAX_PROBES:
+        raise ValueError(f"{PROBES_ENV} must be a whole number of lists from 1 to {MAX_PROBES}, not {value!r}")
+    return {**SEARCH_SETTINGS, "ivfflat.probes": str(int(value))}
 
 
 def _configure(settings: Mapping[str, str]):
@@ -108,9 +121,9 @@ async def server_store() -> AsyncIterator[OneCallOneBatch]:
 
     Each call is its own batch (``agent.memory.unbatched``): one caller's call that Postgres refuses fails
     alone, not every call that arrived with it."""
-    uri = store_uri()
+    uri, settings = store_uri(), search_settings()
     await asyncio.to_thread(embed.load)  # at server start, not on the first turn
-    async with postgres_store(uri) as store:
+    async with postgres_store(uri, settings=settings) as store:
         async with store.conn.connection() as connection:
             state = await index_state(connection)
         if state.rebuild_due:
