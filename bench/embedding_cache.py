@@ -66,14 +66,24 @@ class CachedEmbeddings(Embeddings):
 
 
 class Preembedded(Embeddings):
-    """``inner``, with ``texts`` embedded once up front and served from memory: a search timed through it
-    times the store and the re-rank alone, without embedding the question."""
+    """``inner``, with ``texts`` (and any ``add``-ed) embedded up front and served from memory: a search timed
+    through it times the store and the re-rank alone, without embedding the question. While ``serving`` is
+    False every text goes to ``inner``, as without this wrapper."""
 
-    def __init__(self, inner: Embeddings, texts: frozenset[str]):
+    def __init__(self, inner: Embeddings, texts: frozenset[str] = frozenset()):
         self.inner = inner
-        self.vectors = dict(zip(texts, inner.embed_documents(list(texts)), strict=True))
+        self.serving = True
+        self.vectors: dict[str, list[float]] = {}
+        self.add(texts)
+
+    def add(self, texts) -> None:
+        missing = [t for t in dict.fromkeys(texts) if t not in self.vectors]
+        if missing:
+            self.vectors.update(zip(missing, self.inner.embed_documents(missing), strict=True))
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        if not self.serving:
+            return self.inner.embed_documents(texts)
         missing = [t for t in dict.fromkeys(texts) if t not in self.vectors]
         computed = dict(zip(missing, self.inner.embed_documents(missing), strict=True)) if missing else {}
         return [self.vectors.get(t) or computed[t] for t in texts]
