@@ -84,9 +84,8 @@ class Preembedded(Embeddings):
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         if not self.serving:
             return self.inner.embed_documents(texts)
-        missing = [t for t in dict.fromkeys(texts) if t not in self.vectors]
-        computed = dict(zip(missing, self.inner.embed_documents(missing), strict=True)) if missing else {}
-        return [self.vectors.get(t) or computed[t] for t in texts]
+        self.add(texts)  # a text not embedded beforehand is embedded now, and kept
+        return [self.vectors[t] for t in texts]
 
     def embed_query(self, text: str) -> list[float]:
         return self.embed_documents([text])[0]

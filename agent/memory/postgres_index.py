@@ -3,8 +3,9 @@
 Why not HNSW: questions sit far from every stored fact (cosine distance 0.5-0.7) and the facts lie in tight
 clusters; at 100,000 memories of one user beside 100,000 of other users, an HNSW walk at pgvector's largest
 `hnsw.ef_search` never reached needles that were the nearest rows of the whole table (17/40 found, exact 26/40).
-IVFFlat reads whole lists, so what it reads it ranks exactly: 25 or 26 of the 26 at 100 probes of 447 lists,
-at the price of reading a fifth of the table (p95 80 ms here, against HNSW's 29 ms).
+IVFFlat reads whole lists, so what it reads it ranks exactly: 24 to 26 of the 26 at 100 probes of 447 lists
+(k-means varies from build to build), at the price of reading a fifth of the table (search and re-rank p95
+73-80 ms here, against HNSW's 29 ms).
 
 IVFFlat learns its lists (k-means centres) from the rows present when it is built. langgraph's store creates
 it at setup, on an empty table, with ``SETUP_LISTS`` random centres: while the table is small, probing
