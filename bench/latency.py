@@ -24,6 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from agent.client.sdk import ensure_assistant, wait_for_memory  # noqa: E402
+from bench import shutdown  # noqa: E402
 from bench.harness import served  # noqa: E402
 
 MEMORY_TYPE = "profile"
@@ -121,4 +122,4 @@ if __name__ == "__main__":
     parser.add_argument("--growth-turns", type=int, default=20, help="turns of the prompt-growth thread (at least 2)")
     parser.add_argument("--config", default="langgraph.json", help="a config at the project's top, as shipped")
     args = parser.parse_args()
-    asyncio.run(main(args.turns, max(args.growth_turns, 2), args.config))
+    shutdown.run(main(args.turns, max(args.growth_turns, 2), args.config))

@@ -25,7 +25,6 @@ Facts are embedded once per machine (cached under ~/.cache/memory-chatbot/bench-
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import itertools
 import json
@@ -45,6 +44,7 @@ from agent.memory.embeddings import embed  # noqa: E402
 from agent.memory.kinds import MEMORY_KINDS  # noqa: E402
 from agent.memory.retrieval import search_memories, terms  # noqa: E402
 from agent.memory.store import memory_namespace  # noqa: E402
+from bench import shutdown  # noqa: E402
 from bench.embedding_cache import CachedEmbeddings, Preembedded  # noqa: E402
 
 USER = "scale-user"
@@ -380,9 +380,9 @@ def main() -> None:
     sizes = args.sizes or ([200] if args.tiny else [10_000, 100_000] if postgres else [100, 1000, 10_000])
     others = args.others or ((20, 20) if args.tiny else (1000, 100) if postgres else (0, 0))
     if postgres:
-        asyncio.run(run_postgres(sorted(sizes), others, args.rounds, args.explain, args.data_dir, args.probes))
+        shutdown.run(run_postgres(sorted(sizes), others, args.rounds, args.explain, args.data_dir, args.probes))
     else:
-        asyncio.run(run_memory(sizes, args.rounds))
+        shutdown.run(run_memory(sizes, args.rounds))
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from agent.client.sdk import ensure_assistant, wait_for_memory  # noqa: E402
 from agent.server.dev_server import JOBS_PER_WORKER  # noqa: E402
+from bench import shutdown  # noqa: E402
 from bench.harness import served  # noqa: E402
 
 GAP_SECONDS = 2.5
@@ -114,4 +115,4 @@ if __name__ == "__main__":
     parser.add_argument("--turns", type=int, default=3)
     parser.add_argument("--config", default="langgraph.json", help="a config at the project's top, as shipped")
     args = parser.parse_args()
-    asyncio.run(main(args.latency, args.turns, args.config))
+    shutdown.run(main(args.latency, args.turns, args.config))

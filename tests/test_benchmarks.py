@@ -7,6 +7,8 @@ written for these tests in LoCoMo's format), so they run where ../shared/data is
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 
@@ -34,3 +36,31 @@ def test_benchmark_runs_at_a_tiny_size(name):
     assert done.returncode == 0, f"{name} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     for marker in [printed] if isinstance(printed, str) else printed:
         assert marker in done.stdout, f"{name} printed no {marker!r}:\n{done.stdout[-3000:]}"
+
+
+def test_a_benchmark_told_to_stop_stops_the_cluster_it_started(tmp_path):
+    """SIGTERM (a CI timeout, `kill`) cancels the run: its Postgres stops and its scratch files go."""
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    benchmark = subprocess.Popen(
+        [sys.executable, "bench/scale.py", "--store", "postgres", "--tiny"], cwd=PROJECT_ROOT,
+        env={**os.environ, "TMPDIR": str(scratch)}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        for line in benchmark.stdout:
+            if line.startswith("loaded"):  # the cluster runs and holds the other users' memories
+                break
+        clusters = [p for p in scratch.iterdir() if p.name.startswith("memory-chatbot-pg-")]
+        assert clusters and _postgres_serving(clusters[0]), "the benchmark's cluster did not start"
+        benchmark.send_signal(signal.SIGTERM)
+        assert benchmark.wait(timeout=60) == 128 + signal.SIGTERM
+    finally:
+        benchmark.kill()
+        benchmark.stdout.close()
+    assert not _postgres_serving(clusters[0]), "the cluster outlived the benchmark"
+    assert not clusters[0].exists(), "the cluster's files were left behind"
+
+
+def _postgres_serving(datadir) -> bool:
+    found = subprocess.run(["pgrep", "-f", f"postgres -D {datadir}"], capture_output=True)
+    return found.returncode == 0
