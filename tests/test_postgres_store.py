@@ -15,6 +15,7 @@ from agent.memory.postgres_index import (
     INDEX_NAME,
     SETUP_LISTS,
     IndexState,
+    index_state,
     lists_for,
     rebuild_index,
 )
@@ -132,6 +133,21 @@ def test_the_index_is_due_a_rebuild_when_the_rows_call_for_twice_its_lists():
     assert IndexState(vectors=40_000, kind="ivfflat", lists=SETUP_LISTS).rebuild_due
     assert not IndexState(vectors=200_000, kind="ivfflat", lists=447).rebuild_due
     assert IndexState(vectors=10, kind="hnsw").rebuild_due, "an earlier version's HNSW index is to be replaced"
+
+
+async def test_the_servers_start_reads_the_planners_row_count_instead_of_counting_the_table(pg_store):
+    """At millions of vectors a count reads the whole table at every replica's start; ANALYZE's figure is free."""
+    namespace = memory_namespace("lance", "collection")
+    await pg_store.abatch([PutOp(namespace, f"d{i}", {"content": text}) for i, text in enumerate(food_distractors(3))])
+    async with pg_store.conn.connection() as connection:
+        never_analysed = await index_state(connection, estimate=True)
+        await connection.execute("ANALYZE store_vectors")
+        await pg_store.abatch([PutOp(namespace, f"e{i}", {"content": text}) for i, text in enumerate(food_distractors(2))])
+        estimated, counted = await index_state(connection, estimate=True), await index_state(connection)
+
+    assert never_analysed.vectors == 3, "a table never analysed has no estimate: it is counted"
+    assert estimated.vectors == 3 and counted.vectors == 5
+    assert estimated.kind == counted.kind == "ivfflat" and estimated.lists == counted.lists == SETUP_LISTS
 
 
 @pytest.mark.parametrize("set_up_with", [INDEX["ann_index_config"], {"kind": "hnsw", "m": 32, "ef_construction": 128}],

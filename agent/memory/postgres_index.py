@@ -55,18 +55,26 @@ def lists_for(vectors: int) -> int:
     return max(SETUP_LISTS, round(math.sqrt(vectors)))
 
 
-async def index_state(connection: AsyncConnection) -> IndexState:
-    """The row count of the vector table, and its index's kind and lists."""
+async def index_state(connection: AsyncConnection, *, estimate: bool = False) -> IndexState:
+    """The row count of the vector table, and its index's kind and lists.
+
+    ``estimate``: take the planner's row count (kept by ANALYZE and autovacuum, free to read) instead of
+    counting, which reads the whole table; it counts when the table has never been analysed."""
     async with connection.cursor(row_factory=tuple_row) as cursor:  # whatever the connection's own rows are
         await cursor.execute(
-            "SELECT (SELECT count(*) FROM store_vectors), am.amname, c.reloptions "
-            "FROM pg_class c JOIN pg_am am ON am.oid = c.relam WHERE c.relname = %s",
+            "SELECT t.reltuples, am.amname, c.reloptions FROM pg_class c JOIN pg_am am ON am.oid = c.relam "
+            "JOIN pg_index i ON i.indexrelid = c.oid JOIN pg_class t ON t.oid = i.indrelid WHERE c.relname = %s",
             (INDEX_NAME,),
         )
         row = await cursor.fetchone()
-    if row is None:
-        raise LookupError(f"no index {INDEX_NAME}: has the store been set up?")
-    vectors, kind, options = row
+        if row is None:
+            raise LookupError(f"no index {INDEX_NAME}: has the store been set up?")
+        planned, kind, options = row
+        if estimate and planned >= 0:
+            vectors = round(planned)
+        else:
+            await cursor.execute("SELECT count(*) FROM store_vectors")
+            (vectors,) = await cursor.fetchone()
     lists = dict(option.split("=", 1) for option in options or []).get("lists")
     return IndexState(vectors, kind, int(lists) if lists else (SETUP_LISTS if kind == "ivfflat" else None))
 

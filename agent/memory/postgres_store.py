@@ -125,7 +125,7 @@ async def server_store() -> AsyncIterator[OneCallOneBatch]:
     await asyncio.to_thread(embed.load)  # at server start, not on the first turn
     async with postgres_store(uri, settings=settings) as store:
         async with store.conn.connection() as connection:
-            state = await index_state(connection)
+            state = await index_state(connection, estimate=True)  # no full count at each start
         if state.rebuild_due:
             log.warning("the store's vector index (%s, %s lists) does not suit its %s rows: run "
                         "`python -m agent.memory.postgres_index` to rebuild it from the data",
