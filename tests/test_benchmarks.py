@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 
 import pytest
 
@@ -46,6 +47,8 @@ def test_a_benchmark_told_to_stop_stops_the_cluster_it_started(tmp_path):
         [sys.executable, "bench/scale.py", "--store", "postgres", "--tiny"], cwd=PROJECT_ROOT,
         env={**os.environ, "TMPDIR": str(scratch)}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
+    deadline = threading.Timer(600, benchmark.kill)  # a hung benchmark fails the test instead of hanging it
+    deadline.start()
     try:
         for line in benchmark.stdout:
             if line.startswith("loaded"):  # the cluster runs and holds the other users' memories
@@ -55,6 +58,7 @@ def test_a_benchmark_told_to_stop_stops_the_cluster_it_started(tmp_path):
         benchmark.send_signal(signal.SIGTERM)
         assert benchmark.wait(timeout=60) == 128 + signal.SIGTERM
     finally:
+        deadline.cancel()
         benchmark.kill()
         benchmark.stdout.close()
     assert not _postgres_serving(clusters[0]), "the cluster outlived the benchmark"
