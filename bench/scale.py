@@ -296,6 +296,7 @@ async def run_postgres(sizes: list[int], others: tuple[int, int], rounds: int, s
         INDEX,
         SEARCH_SETTINGS,
         postgres_store,
+        search_settings,
     )
     from agent.memory.search_plan import explain_search
     from agent.server.pg_cluster import FAST_UNSAFE, PostgresCluster
@@ -341,9 +342,8 @@ async def run_postgres(sizes: list[int], others: tuple[int, int], rounds: int, s
                     r = default[name]
                     print(f"{'':>7} {'':>9} {name:>16} {r['found']:>5}/{r['of']:<3}   with pgvector's default settings")
                 for probes in probes_sweep or sorted({60, 80, PROBES}):
-                    settings = {**SEARCH_SETTINGS, "ivfflat.probes": str(probes)}
-                    async with postgres_store(uri, index={**INDEX, "embed": preembedded}, settings=settings,
-                                              setup=False) as swept:
+                    async with postgres_store(uri, index={**INDEX, "embed": preembedded},
+                                              settings=search_settings(probes), setup=False) as swept:
                         swept_results = await measure(swept, exact_store, namespace, n, rounds,
                                                       only=("search_memories", "asearch"))
                     print(f"{'':>7} probes {probes:>3}, the question embedded beforehand: " + "; ".join(

@@ -72,14 +72,19 @@ def store_uri() -> str:
     return re.sub(r"^postgres(?:ql)?(?:\+\w+)?://", "postgresql://", uri)
 
 
-def search_settings() -> dict[str, str]:
+def search_settings(probes: int = PROBES) -> dict[str, str]:
+    """``SEARCH_SETTINGS`` reading ``probes`` lists per search."""
+    return {**SEARCH_SETTINGS, "ivfflat.probes": str(probes)}
+
+
+def server_search_settings() -> dict[str, str]:
     """``SEARCH_SETTINGS``, with the lists read per search taken from ``PROBES_ENV`` when it is set."""
     value = os.environ.get(PROBES_ENV, "").strip()
     if not value:
-        return dict(SEARCH_SETTINGS)
+        return search_settings()
     if not re.fullmatch(r"[0-9]{1,6}", value) or not 1 <= int(value) <= MAX_PROBES:
         raise ValueError(f"{PROBES_ENV} must be a whole number of lists from 1 to {MAX_PROBES}, not {value!r}")
-    return {**SEARCH_SETTINGS, "ivfflat.probes": str(int(value))}
+    return search_settings(int(value))
 
 
 def _configure(settings: Mapping[str, str]):
@@ -121,7 +126,7 @@ async def server_store() -> AsyncIterator[OneCallOneBatch]:
 
     Each call is its own batch (``agent.memory.unbatched``): one caller's call that Postgres refuses fails
     alone, not every call that arrived with it."""
-    uri, settings = store_uri(), search_settings()
+    uri, settings = store_uri(), server_search_settings()
     await asyncio.to_thread(embed.load)  # at server start, not on the first turn
     async with postgres_store(uri, settings=settings) as store:
         async with store.conn.connection() as connection:
