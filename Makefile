@@ -53,7 +53,7 @@ $(VENV_PG)/.installed: $(VENV)/.installed pyproject.toml Makefile
 	$(PY_PG) -m pip install --quiet --upgrade pip
 	$(PY_PG) -m pip install --quiet --force-reinstall --no-deps $(WHEELHOUSE)/llama_cpp_python-$(LLAMA_CPP_VERSION)-*.whl
 	$(PY_PG) -m pip install --quiet "torch==$(TORCH_VERSION)"
-	$(PY_PG) -m agent.server.pg_requirements > $(VENV_PG)/requirements.txt
+	$(PY_PG) -m devtools.pg_requirements > $(VENV_PG)/requirements.txt
 	$(PY_PG) -m pip install --quiet -r $(VENV_PG)/requirements.txt "langhost==$(LANGHOST_VERSION)"
 	touch $@
 
@@ -65,13 +65,13 @@ redis:
 
 # PostgreSQL (data in .pg-stack/), Redis and two replicas of langgraph.pg.json; Ctrl-C stops them all.
 serve-pg: venv-pg redis
-	$(PY_PG) -m agent.server.pg_stack --replicas 2
+	$(PY_PG) -m devtools.pg_stack --replicas 2
 
 demo: install
-	$(PY) -m agent.client.demo
+	$(PY) -m devtools.demo
 
 serve: install
-	$(PY) -m agent.server.dev_server --config $(CONFIG) --port $(PORT) --jobs $(JOBS)
+	$(PY) -m devtools.dev_server --config $(CONFIG) --port $(PORT) --jobs $(JOBS)
 
 # The memory-page test drives Debian's Chromium (installed as root when missing).
 browser:

@@ -1,18 +1,19 @@
-"""Per-assistant configuration of the chatbot (what LangGraph Studio renders)."""
+"""Per-assistant configuration of the chatbot (what LangGraph Studio renders), and a run's view of it."""
 
 from __future__ import annotations
 
 import os
-import re
-from typing import Literal
+from typing import Any, Literal
 
+from langgraph.config import get_config
+from langgraph.runtime import Runtime
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from agent import prompts
+from agent.memory.kinds import MEMORY_TYPES, described, memory_kind
+from agent.users import USER_ID_RULE, check_user_id
 
-MemoryType = Literal["semantic", "profile", "collection"]
 WriteMode = Literal["background", "hot_path"]
-MEMORY_TYPES: tuple[str, ...] = ("semantic", "profile", "collection")
 
 LOCAL_MODEL = "local:smollm2"
 OPENAI_MODEL = "openai:gpt-4o-mini"
@@ -21,21 +22,6 @@ OPENAI_MODEL = "openai:gpt-4o-mini"
 def default_model() -> str:
     """OpenAI when this deployment has a key, else the embedded offline model."""
     return OPENAI_MODEL if os.environ.get("OPENAI_API_KEY") else LOCAL_MODEL
-
-
-# One alphabet for user ids everywhere (tokens, the graphs, the store namespaces, the memory page): ASCII
-# letters and digits, then also '_' and '-', 1 to 64 characters. It leaves out what the Store treats
-# specially ('.' joins namespace labels, '*' is a wildcard) and anything invisible or markup-like.
-USER_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
-USER_ID_RULE = "1-64 characters: ASCII letters, digits, '_' and '-', starting with a letter or digit"
-
-
-def check_user_id(user_id: str) -> str:
-    """Return ``user_id`` if it is in the safe alphabet (USER_ID_RULE), else raise ValueError."""
-    if not isinstance(user_id, str) or not USER_ID_PATTERN.fullmatch(user_id):
-        shown = repr(user_id[:40]) if isinstance(user_id, str) else type(user_id).__name__
-        raise ValueError(f"user_id must be {USER_ID_RULE} (got {shown})")
-    return user_id
 
 
 class Context(BaseModel):
@@ -51,12 +37,10 @@ class Context(BaseModel):
             "whatever is sent here."
         ),
     )
-    memory_type: MemoryType = Field(
-        default="semantic",
-        description=(
-            "Kind of long-term memory: 'semantic' (one free-text document of facts), "
-            "'profile' (one structured UserProfile document), or 'collection' (many small Memory items)."
-        ),
+    memory_type: str = Field(
+        default=MEMORY_TYPES[0],
+        description=f"Kind of long-term memory: {described()}.",
+        json_schema_extra={"enum": list(MEMORY_TYPES)},
     )
     model: str = Field(
         default=default_model(),
@@ -116,6 +100,12 @@ class Context(BaseModel):
     def _valid_user_id(cls, value: str) -> str:
         return check_user_id(value)
 
+    @field_validator("memory_type")
+    @classmethod
+    def _known_memory_type(cls, value: str) -> str:
+        memory_kind(value)
+        return value
+
     @field_validator("model")
     @classmethod
     def _valid_model(cls, value: str) -> str:
@@ -123,3 +113,21 @@ class Context(BaseModel):
         if not sep or not provider or not name:
             raise ValueError(f"model must look like 'provider:model' (got {value!r})")
         return value
+
+
+def context_of(runtime: Runtime[Context]) -> Context:
+    """The run's configuration; with auth on, ``user_id`` is the authenticated caller, whatever was sent."""
+    ctx = runtime.context if runtime.context is not None else Context()
+    configurable = get_config().get("configurable", {})
+    identity = configurable.get("langgraph_auth_user_id")
+    if identity and _is_authenticated(configurable.get("langgraph_auth_user")):
+        ctx = ctx.model_copy(update={"user_id": check_user_id(identity)})
+    return ctx
+
+
+def _is_authenticated(user: Any) -> bool:
+    if user is None:
+        return False
+    if isinstance(user, dict):
+        return bool(user.get("is_authenticated", True))
+    return bool(getattr(user, "is_authenticated", True))

@@ -6,7 +6,7 @@ Platform provide both (tests compile it with in-memory ones).
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from langchain_core.messages import AIMessage, RemoveMessage, SystemMessage
 from langchain_core.runnables import RunnableConfig
@@ -14,37 +14,15 @@ from langgraph.config import get_config
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
-from agent.context import Context, check_user_id
-from agent.memory.kinds import (
-    memory_kind,
-    message_problem,
-    messages_after,
-    recall_for_prompt,
-    remember,
-)
+from agent.chat_input import message_problem
+from agent.context import Context, context_of
+from agent.memory.api import messages_after, recall_for_prompt, remember
+from agent.memory.kinds import memory_kind
 from agent.memory.retrieval import query_from
 from agent.memory.write_lock import write_lock
 from agent.memory.write_queue import queue_write
 from agent.models.registry import load_chat_model
 from agent.state import ChatState
-
-
-def context_of(runtime: Runtime[Context]) -> Context:
-    """The run's configuration; with auth on, ``user_id`` is the authenticated caller, whatever was sent."""
-    ctx = runtime.context if runtime.context is not None else Context()
-    configurable = get_config().get("configurable", {})
-    identity = configurable.get("langgraph_auth_user_id")
-    if identity and _is_authenticated(configurable.get("langgraph_auth_user")):
-        ctx = ctx.model_copy(update={"user_id": check_user_id(identity)})
-    return ctx
-
-
-def _is_authenticated(user) -> bool:
-    if user is None:
-        return False
-    if isinstance(user, dict):
-        return bool(user.get("is_authenticated", True))
-    return bool(getattr(user, "is_authenticated", True))
 
 
 def check_message(state: ChatState) -> dict:
@@ -69,7 +47,7 @@ async def respond(state: ChatState, runtime: Runtime[Context]) -> dict:
     items = await recall_for_prompt(runtime.store, ctx.user_id, ctx.memory_type, query, ctx.memory_char_budget)
     memory = kind.render(items, ctx.memory_char_budget)
     system = ctx.system_prompt.replace("{memory}", memory).replace(
-        "{time}", datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M")
+        "{time}", datetime.now(UTC).strftime("%Y-%m-%d %H:%M")
     )
     reply = await load_chat_model(ctx.model).ainvoke([SystemMessage(system), *state["messages"]])
     return {"messages": [reply], "recalled_memory": memory}
@@ -87,7 +65,9 @@ async def write_memory(state: ChatState, runtime: Runtime[Context]) -> dict:
     configurable = config.get("configurable", {})
     new = messages_after(state["messages"], state.get("memory_cursor"))
     provenance = {
-        "source": "hot_path", "chat_thread_id": configurable.get("thread_id"), "run_id": configurable.get("run_id")
+        "source": "hot_path",
+        "chat_thread_id": configurable.get("thread_id"),
+        "run_id": configurable.get("run_id"),
     }
     async with write_lock(config, ctx.user_id, ctx.memory_type):
         await remember(
@@ -100,7 +80,11 @@ async def schedule_memory(state: ChatState, config: RunnableConfig, runtime: Run
     """Background: hand the messages memory has not seen to the user's memory-writer thread."""
     ctx = context_of(runtime)
     new = messages_after(state["messages"], state.get("memory_cursor"))
-    queued = await queue_write(ctx, new, config.get("configurable", {}).get("thread_id"))
+    writer_context = ctx.model_dump(include={"user_id", "memory_type", "model", "memory_top_k"})
+    chat_thread_id = config.get("configurable", {}).get("thread_id")
+    queued = await queue_write(
+        ctx.user_id, ctx.memory_type, new, writer_context, ctx.memory_delay_seconds, chat_thread_id
+    )
     return {"memory_cursor": state["messages"][-1].id, "memory_write": queued}
 
 

@@ -16,15 +16,11 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import REMOVE_ALL_MESSAGES
 from langgraph.runtime import Runtime
 
-from agent.context import Context
-from agent.graph import context_of
-from agent.memory.kinds import remember
+from agent.context import Context, context_of
+from agent.memory.api import remember
 from agent.memory.write_lock import lock_thread_id, write_lock
-from agent.memory.write_queue import (
-    MEMORY_GRAPH_ID,
-    later_write_queued,
-    writer_thread_id,
-)
+from agent.memory.write_queue import later_write_queued
+from agent.memory.writer_threads import MEMORY_GRAPH_ID, writer_thread_id
 from agent.models.registry import load_chat_model
 from agent.state import MemoryWriterState
 
@@ -57,8 +53,13 @@ async def extract(state: MemoryWriterState, config: RunnableConfig, runtime: Run
     try:
         async with write_lock(config, ctx.user_id, ctx.memory_type):
             await remember(
-                runtime.store, load_chat_model(ctx.model), ctx.user_id, ctx.memory_type, state["messages"],
-                ctx.memory_top_k, provenance,
+                runtime.store,
+                load_chat_model(ctx.model),
+                ctx.user_id,
+                ctx.memory_type,
+                state["messages"],
+                ctx.memory_top_k,
+                provenance,
             )
     except Exception as error:  # model, network or validation failure (after their own retries): nothing written
         failed_runs = state.get("failed_runs", 0) + 1

@@ -5,6 +5,12 @@ from __future__ import annotations
 from pydantic import BaseModel, Field, model_validator
 
 
+class SemanticDocument(BaseModel):
+    """The semantic memory: one free-text document of facts about the user, one fact per line."""
+
+    content: str = Field(description="The facts about the user, one per line.")
+
+
 class UserProfile(BaseModel):
     """The user's profile: who they are, where they live, what they do and like."""
 
@@ -15,18 +21,14 @@ class UserProfile(BaseModel):
         default_factory=list,
         description="People the user knows (family, friends, coworkers), e.g. 'sister: Ana'.",
     )
-    interests: list[str] = Field(
-        default_factory=list, description="The user's interests, hobbies and preferences."
-    )
+    interests: list[str] = Field(default_factory=list, description="The user's interests, hobbies and preferences.")
 
 
 class Memory(BaseModel):
     """One fact about the user worth remembering across conversations."""
 
     content: str = Field(description="The fact, as one short sentence about the user.")
-    context: str | None = Field(
-        default=None, description="When or why the fact came up, if it matters."
-    )
+    context: str | None = Field(default=None, description="When or why the fact came up, if it matters.")
 
     @model_validator(mode="after")
     def _context_adds_something(self) -> Memory:
@@ -35,6 +37,7 @@ class Memory(BaseModel):
         if self.context is not None and self.context.strip() in ("", self.content.strip()):
             self.context = None
         return self
+
 
 class NothingNew(BaseModel):
     """Call this when the conversation teaches nothing new about the user: no new fact, no correction and no

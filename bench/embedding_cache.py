@@ -35,7 +35,9 @@ class CachedEmbeddings(Embeddings):
                 self._index = {text: i for i, text in enumerate(texts)}
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        missing = [t for t in dict.fromkeys(texts) if t in self.uncached or (t not in self._index and t not in self._new)]
+        missing = [
+            t for t in dict.fromkeys(texts) if t in self.uncached or (t not in self._index and t not in self._new)
+        ]
         computed = dict(zip(missing, self.inner.embed_documents(missing), strict=True)) if missing else {}
         if self.recording:
             self._new.update((t, v) for t, v in computed.items() if t not in self.uncached)

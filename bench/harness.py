@@ -1,6 +1,6 @@
 """What the server benchmarks share: a scripted model, `langgraph dev` serving a config as shipped, tokens.
 
-The scripted OpenAI-compatible model (tests/scripted_openai.py) answers after a fixed latency, so the
+The scripted OpenAI-compatible model (devtools/scripted_openai.py) answers after a fixed latency, so the
 figures isolate the deployment from any real model. Where the config turns auth on, a fresh secret
 is set for the run and every client gets a token minted with it, as a real user would.
 """
@@ -10,26 +10,24 @@ from __future__ import annotations
 import contextlib
 import json
 import secrets
-import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from langgraph_sdk.client import LangGraphClient
 
-from langgraph_sdk.client import LangGraphClient  # noqa: E402
-
-from agent.client.sdk import connect  # noqa: E402
-from agent.models.registry import RETRIES_ENV  # noqa: E402
-from agent.server.dev_server import (  # noqa: E402
+from agent.client.sdk import connect
+from agent.models.registry import RETRIES_ENV
+from agent.secret import SECRET_ENV
+from agent.server.tokens import mint
+from devtools.dev_server import (
     JOBS_PER_WORKER,
     PROJECT_ROOT,
     DevServer,
     config_copy,
 )
-from agent.server.tokens import SECRET_ENV, mint  # noqa: E402
-from tests.scripted_openai import ScriptedOpenAI  # noqa: E402
+from devtools.scripted_openai import ScriptedOpenAI
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """Background against hot-path memory writes, side by side on one `langgraph dev --n-jobs-per-worker 10`.
 
-    .venv/bin/python bench/latency.py [--turns 5] [--growth-turns 20] [--config langgraph.json]
+    .venv/bin/python -m bench.latency [--turns 5] [--growth-turns 20] [--config langgraph.json]
 
 The model is the scripted OpenAI-compatible endpoint of the tests with a fixed latency per call
 (300 ms, then 1,500 ms), so the figures isolate the graph's structure from any real model.
@@ -16,16 +16,12 @@ import argparse
 import asyncio
 import json
 import statistics
-import sys
 import time
 import uuid
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from agent.client.sdk import ensure_assistant, wait_for_memory  # noqa: E402
-from bench import shutdown  # noqa: E402
-from bench.harness import served  # noqa: E402
+from agent.client.sdk import ensure_assistant, wait_for_memory
+from bench import shutdown
+from bench.harness import served
 
 MEMORY_TYPE = "profile"
 
@@ -85,8 +81,13 @@ async def burst(running, delay: float) -> int:
     thread = (await client.threads.create())["thread_id"]
     before = len(endpoint.extraction_requests())
     for i in range(5):
-        await client.runs.create(thread, assistant, input=_input(f"I like burst{i}."), context={"user_id": user},
-                                 multitask_strategy="enqueue")
+        await client.runs.create(
+            thread,
+            assistant,
+            input=_input(f"I like burst{i}."),
+            context={"user_id": user},
+            multitask_strategy="enqueue",
+        )
         await asyncio.sleep(0.15)
     await client.runs.join(thread, (await client.runs.list(thread, limit=1))[0]["run_id"])
     await wait_for_memory(client, thread)
@@ -113,7 +114,9 @@ async def main(turns: int, growth_turns: int, config: str) -> None:
             print(f"{label:<52} {sizes[2]:>7} {sizes[growth_turns]:>8} {sizes[growth_turns] / sizes[2]:>6.2f}")
         print()
         for delay in (0.0, 2.0):
-            print(f"burst of 5 messages, memory_delay_seconds={delay}: {await burst(running, delay)} extraction call(s)")
+            print(
+                f"burst of 5 messages, memory_delay_seconds={delay}: {await burst(running, delay)} extraction call(s)"
+            )
 
 
 if __name__ == "__main__":

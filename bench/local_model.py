@@ -1,6 +1,6 @@
 """Benchmark the embedded local model: tokens/s, time to first token, one full chat turn with memory write.
 
-    .venv/bin/python bench/local_model.py [--runs 3]
+    .venv/bin/python -m bench.local_model [--runs 3]
 
 Printed, not asserted. A full turn runs the chatbot graph in process (in-memory store and
 checkpointer, write_mode=hot_path): the reply, then the memory write of each memory type.
@@ -11,20 +11,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import sys
 import time
 import uuid
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from langchain_core.messages import HumanMessage
+from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.store.memory import InMemoryStore
 
-from langchain_core.messages import HumanMessage  # noqa: E402
-from langgraph.checkpoint.memory import InMemorySaver  # noqa: E402
-from langgraph.store.memory import InMemoryStore  # noqa: E402
-
-from agent.context import LOCAL_MODEL, MEMORY_TYPES  # noqa: E402
-from agent.graph import builder  # noqa: E402
-from agent.models.registry import load_chat_model  # noqa: E402
+from agent.context import LOCAL_MODEL
+from agent.graph import builder
+from agent.memory.kinds import MEMORY_TYPES
+from agent.models.registry import load_chat_model
 
 PROMPT = "Tell me about the history of the bicycle."
 TURN = "Hi, I'm Lance, I live in San Francisco and I like biking"

@@ -1,6 +1,6 @@
 """Retrieval recall on LoCoMo through the project's own write path and retrieval.
 
-    .venv/bin/python bench/locomo.py [--data ../shared/data/locomo10.json]
+    .venv/bin/python -m bench.locomo [--data ../shared/data/locomo10.json]
 
 For each of the 10 conversations, the `observation` facts of both speakers are stored as one user's
 collection memories through `agent.memory.kinds.save`, the function the memory writer stores with:
@@ -24,22 +24,21 @@ import argparse
 import asyncio
 import json
 import statistics
-import sys
 import time
 from collections import defaultdict
 from pathlib import Path
 
+from langgraph.store.memory import InMemoryStore
+
+from agent.memory.api import recall_for_prompt, save
+from agent.memory.kinds import memory_kind
+from agent.memory.namespaces import memory_namespace
+from agent.memory.retrieval import search_memories
+from agent.stores.embeddings import embed
+from bench.embedding_cache import Preembedded
+from bench.locomo_data import CATEGORIES, DEFAULT_DATA, load, sessions
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from langgraph.store.memory import InMemoryStore  # noqa: E402
-
-from agent.memory.embeddings import embed  # noqa: E402
-from agent.memory.kinds import memory_kind, recall_for_prompt, save  # noqa: E402
-from agent.memory.retrieval import search_memories  # noqa: E402
-from agent.memory.store import memory_namespace  # noqa: E402
-from bench.embedding_cache import Preembedded  # noqa: E402
-from bench.locomo_data import CATEGORIES, DEFAULT_DATA, load, sessions  # noqa: E402
 
 BUDGETS = (4000, 2000)
 
@@ -117,13 +116,20 @@ async def run(data: Path) -> None:
         embedder.add(qa["question"] for qa in asked)
         embedder.serving = True  # again, the store and the re-rank alone
         for qa in asked:
-            await _timed(latency["cosine, top 10, the question embedded beforehand"],
-                         store.asearch(namespace, query=qa["question"], limit=10))
-            await _timed(latency["project, top 10, the question embedded beforehand"],
-                         search_memories(store, namespace, qa["question"], k=10))
+            await _timed(
+                latency["cosine, top 10, the question embedded beforehand"],
+                store.asearch(namespace, query=qa["question"], limit=10),
+            )
+            await _timed(
+                latency["project, top 10, the question embedded beforehand"],
+                search_memories(store, namespace, qa["question"], k=10),
+            )
 
     questions = len(scores[("cosine", "all 1-4 @10")])
-    print(f"LoCoMo: {len(conversations)} conversations, {facts_total} observation facts, {questions} questions (categories 1-4)\n")
+    print(
+        f"LoCoMo: {len(conversations)} conversations, {facts_total} observation facts, "
+        f"{questions} questions (categories 1-4)\n"
+    )
     print(f"{'recall':<22}{'cosine (baseline)':>19}{'project (hybrid)':>18}{'ratio':>8}")
     for label in ["all 1-4 @5", "all 1-4 @10"] + [f"{c} @10" for c in CATEGORIES.values()]:
         base = 100 * statistics.mean(scores[("cosine", label)])

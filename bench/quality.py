@@ -1,6 +1,6 @@
 """LoCoMo question answering end to end through a running deployment, graded the way the papers grade it.
 
-    .venv/bin/python bench/quality.py --url http://127.0.0.1:2024 [--token TOKEN] \\
+    .venv/bin/python -m bench.quality --url http://127.0.0.1:2024 [--token TOKEN] \\
         [--conversations 10] [--questions M] [--sessions S] \\
         [--model openai:gpt-4o-mini] [--judge-model openai:gpt-4o-mini] [--judge-prompt FILE] [--out results.json]
 
@@ -41,18 +41,15 @@ import uuid
 from pathlib import Path
 from typing import Literal
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from langchain_core.messages import HumanMessage
+from pydantic import BaseModel
 
-from langchain_core.messages import HumanMessage  # noqa: E402
-from pydantic import BaseModel  # noqa: E402
-
-from agent.client.memory_admin import forget_user, stored_items  # noqa: E402
-from agent.client.sdk import DEFAULT_URL, RunFailed, connect, wait_for_memory  # noqa: E402
-from agent.models.registry import load_chat_model  # noqa: E402
-from agent.server import tokens  # noqa: E402
-from bench.answer_scores import bleu1, f1, judge_prompt, parse_verdict  # noqa: E402
-from bench.locomo_data import (  # noqa: E402
+from agent.client.sdk import DEFAULT_URL, RunFailed, connect, wait_for_memory
+from agent.memory.admin import forget_user, stored_items
+from agent.models.registry import load_chat_model
+from agent.server import tokens
+from bench.answer_scores import bleu1, f1, judge_prompt, parse_verdict
+from bench.locomo_data import (
     CATEGORIES,
     DEFAULT_DATA,
     Session,
@@ -60,12 +57,14 @@ from bench.locomo_data import (  # noqa: E402
     questions,
     sessions,
 )
-from bench.quality_prompts import (  # noqa: E402
+from bench.quality_prompts import (
     ANSWER_SYSTEM_PROMPT,
     INGEST_SYSTEM_PROMPT,
     JUDGE_PROMPT,
 )
-from bench.tokens import TOKENIZER, count_tokens  # noqa: E402
+from bench.tokens import TOKENIZER, count_tokens
+
+ROOT = Path(__file__).resolve().parent.parent
 
 GRAPH_ID = "chatbot"
 MEMORY_TYPE = "collection"
@@ -175,7 +174,8 @@ def chosen_questions(conversation: dict, count: int | None, ingested: list[Sessi
     """The first ``count`` questions of categories 1-4; when sessions are limited, only those answerable from them."""
     numbers = {f"D{s.number}" for s in ingested}
     picked = [
-        qa for qa in questions(conversation)
+        qa
+        for qa in questions(conversation)
         if not limited or (qa.get("evidence") and all(e.split(":")[0] in numbers for e in qa["evidence"]))
     ]
     return picked[:count] if count is not None else picked
@@ -216,8 +216,10 @@ def print_report(summary: dict[str, dict], header: str) -> None:
     for name in [*CATEGORIES.values(), "overall"]:
         if name in summary:
             s = summary[name]
-            print(f"{name:<13}{s['n']:>5}{s['J']:>7.1f}{s['F1']:>7.1f}{s['BLEU-1']:>8.1f}"
-                  f"{s['memory_tokens']:>15.0f}{s['latency_p50_s']:>8.2f}{s['latency_p95_s']:>8.2f}")
+            print(
+                f"{name:<13}{s['n']:>5}{s['J']:>7.1f}{s['F1']:>7.1f}{s['BLEU-1']:>8.1f}"
+                f"{s['memory_tokens']:>15.0f}{s['latency_p50_s']:>8.2f}{s['latency_p95_s']:>8.2f}"
+            )
     anchors = ", ".join(f"{name} {j}" for name, j in PUBLISHED_J)
     print(f"published J, LoCoMo categories 1-4, gpt-4o-mini: {anchors}")
     print(f"memory tokens: the memory section of the answering prompt, {TOKENIZER}")
@@ -245,10 +247,12 @@ async def run(args: argparse.Namespace) -> dict:
     summary = summarise(records)
     failed = sum(i["failed_writes"] for i in ingested)
     unanswered = sum(1 for r in records if r.get("error"))
-    header = (f"LoCoMo QA through {args.url}: {len(conversations)} conversation(s), "
-              f"{sum(i['sessions'] for i in ingested)} sessions ingested ({failed} failed memory writes), "
-              f"{len(records)} questions ({unanswered} failed runs, graded WRONG); "
-              f"model {args.model or '(the deployment default)'}, judge {args.judge_model}")
+    header = (
+        f"LoCoMo QA through {args.url}: {len(conversations)} conversation(s), "
+        f"{sum(i['sessions'] for i in ingested)} sessions ingested ({failed} failed memory writes), "
+        f"{len(records)} questions ({unanswered} failed runs, graded WRONG); "
+        f"model {args.model or '(the deployment default)'}, judge {args.judge_model}"
+    )
     print_report(summary, header)
     result = results(args, template, ingested, records, summary)
     if args.out:
@@ -276,7 +280,9 @@ async def run_conversation(args, deployment, index, conversation, judge_model, t
         if index:
             await forget_user(client, user)
         elif await stored_items(client, user, MEMORY_TYPE):
-            raise SystemExit(f"{user!r} already has {MEMORY_TYPE} memories: use a token of a user kept for the benchmark")
+            raise SystemExit(
+                f"{user!r} already has {MEMORY_TYPE} memories: use a token of a user kept for the benchmark"
+            )
     chosen = sessions(conversation)[: args.sessions]
     print(f"{conversation['sample_id']} as {user!r}: {len(chosen)} sessions")
     ingest_id = await create_assistant(client, args.model, INGEST_SYSTEM_PROMPT, 0)
@@ -303,8 +309,10 @@ async def answer_and_grade(client, assistant_id, user, qa, judge_model, template
         values, error = {"messages": [{"content": ""}]}, str(failure)
     seconds = time.perf_counter() - start
     last = values["messages"][-1]
-    answer = last["content"] if isinstance(last["content"], str) else "".join(
-        part.get("text", "") for part in last["content"] if isinstance(part, dict)
+    answer = (
+        last["content"]
+        if isinstance(last["content"], str)
+        else "".join(part.get("text", "") for part in last["content"] if isinstance(part, dict))
     )
     memory = values.get("recalled_memory") or ""
     if error:
@@ -334,9 +342,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--url", default=DEFAULT_URL, help=f"the deployment (default {DEFAULT_URL})")
     p.add_argument("--token", default=os.environ.get("MEMORY_CHATBOT_TOKEN"), help="bearer token (auth on)")
     p.add_argument("--conversations", type=int, default=10, help="the first N conversations (default all 10)")
-    p.add_argument("--questions", type=int, default=None, help="the first M questions of categories 1-4 per conversation")
+    p.add_argument(
+        "--questions", type=int, default=None, help="the first M questions of categories 1-4 per conversation"
+    )
     p.add_argument("--sessions", type=int, default=None, help="ingest only the first S sessions (smoke runs)")
-    p.add_argument("--model", default=None, help="'provider:model' answering and writing memory (default: the deployment's)")
+    p.add_argument(
+        "--model", default=None, help="'provider:model' answering and writing memory (default: the deployment's)"
+    )
     p.add_argument("--judge-model", default="openai:gpt-4o-mini", help="'provider:model' of the judge, run here")
     p.add_argument("--judge-prompt", type=Path, default=None, help="a file replacing the judge prompt")
     p.add_argument("--data", type=Path, default=DEFAULT_DATA)

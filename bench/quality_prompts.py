@@ -4,7 +4,8 @@ The judge prompt can be replaced with `--judge-prompt FILE`; it must contain {qu
 and {answer}, and ask for a JSON object with a "label" of CORRECT or WRONG.
 """
 
-ANSWER_SYSTEM_PROMPT = """You answer questions about earlier conversations between two people, from your memories of them.
+ANSWER_SYSTEM_PROMPT = """You answer questions about earlier conversations between two people, \
+from your memories of them.
 
 Your memories:
 {memory}

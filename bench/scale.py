@@ -1,10 +1,10 @@
 """Needle recall, prompt size and search latency as one user's collection grows, on either store.
 
-    .venv/bin/python bench/scale.py                          # in-memory store, 100 to 10,000 memories
-    .venv/bin/python bench/scale.py --store postgres         # Postgres + pgvector, 10k and 100k memories,
+    .venv/bin/python -m bench.scale                          # in-memory store, 100 to 10,000 memories
+    .venv/bin/python -m bench.scale --store postgres         # Postgres + pgvector, 10k and 100k memories,
                                                               # beside 1,000 other users x 100 memories
-    .venv/bin/python bench/scale.py --store postgres --explain   # and the plan of the store's search query
-    .venv/bin/python bench/scale.py --tiny [--store postgres]     # a smoke run at tiny sizes
+    .venv/bin/python -m bench.scale --store postgres --explain   # and the plan of the store's search query
+    .venv/bin/python -m bench.scale --tiny [--store postgres]     # a smoke run at tiny sizes
 
 One user holds N collection memories: 40 needle facts among same-domain distractors (ten topics, 224k
 distinct facts available). Each needle is asked about by a paraphrase that shares no content word with it.
@@ -30,22 +30,20 @@ import itertools
 import json
 import random
 import statistics
-import sys
 import time
 from pathlib import Path
 
+from langgraph.store.base import PutOp
+from langgraph.store.memory import InMemoryStore
+
+from agent.memory.kinds import MEMORY_KINDS
+from agent.memory.namespaces import memory_namespace
+from agent.memory.retrieval import search_memories, terms
+from agent.stores.embeddings import embed
+from bench import shutdown
+from bench.embedding_cache import CachedEmbeddings, Preembedded
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from langgraph.store.base import PutOp  # noqa: E402
-from langgraph.store.memory import InMemoryStore  # noqa: E402
-
-from agent.memory.embeddings import embed  # noqa: E402
-from agent.memory.kinds import MEMORY_KINDS  # noqa: E402
-from agent.memory.retrieval import search_memories, terms  # noqa: E402
-from agent.memory.store import memory_namespace  # noqa: E402
-from bench import shutdown  # noqa: E402
-from bench.embedding_cache import CachedEmbeddings, Preembedded  # noqa: E402
 
 USER = "scale-user"
 K = 10
@@ -95,62 +93,201 @@ NEEDLES = [
 QUESTIONS = frozenset([question for _, question in NEEDLES] + ["warm-up"])  # embedded every time, never cached
 # Ten topics, the needles' own; each fact: "The user's <person> <verb> <thing> <when>."
 TOPICS = {
-    "food": (["sister", "brother", "neighbour", "colleague", "cousin", "uncle", "aunt", "flatmate", "friend", "boss"],
-             ["cooked", "ordered", "recommended", "baked", "shared", "tasted", "reheated", "photographed"],
-             ["lasagna", "ramen", "tacos", "curry", "paella", "risotto", "falafel", "dumplings", "pancakes",
-              "goulash"]),
-    "family": (["aunt", "nephew", "niece", "grandmother", "godson", "stepbrother", "cousin", "sister-in-law",
-                "father-in-law", "half-sister"],
-               ["visited", "called", "wrote to", "met", "texted", "emailed", "phoned", "hugged"],
-               ["a friend in Porto", "an old classmate in Denver", "a pen pal in Osaka", "a neighbour in Quito",
-                "a colleague in Tallinn", "a tutor in Perth", "a landlord in Leeds", "a doctor in Haifa",
-                "a coach in Austin", "a cousin in Ghent"]),
-    "vehicles": (["friend", "landlord", "boss", "roommate", "coach", "dentist", "neighbour", "uncle", "barber",
-                  "plumber"],
-                 ["rented", "washed", "sold", "repaired", "test-drove", "parked", "painted", "insured"],
-                 ["a red scooter", "a blue pickup", "a grey minivan", "a white hatchback", "a black sedan",
-                  "a green coupe", "a yellow taxi", "a silver camper", "an orange tractor", "a brown jeep"]),
-    "music": (["partner", "flatmate", "classmate", "mentor", "teammate", "pal", "brother", "niece", "landlady",
-               "colleague"],
-              ["heard", "danced to", "streamed", "discussed", "hummed", "sang", "recorded", "reviewed"],
-              ["jazz", "techno", "opera", "reggae", "folk songs", "salsa", "punk", "gospel", "bluegrass",
-               "sea shanties"]),
-    "health": (["father", "mother", "neighbour", "grandfather", "cousin", "boss", "aunt", "coworker", "tenant",
-                "stepmother"],
-               ["caught", "recovered from", "complained about", "got treated for", "read about", "worried about",
-                "joked about", "researched"],
-               ["the flu", "a migraine", "a sprained ankle", "hay fever", "a sore throat", "back pain",
-                "an ear infection", "a broken toe", "insomnia", "a sunburn"]),
-    "work": (["colleague", "intern", "supervisor", "client", "assistant", "partner", "contractor", "mentor",
-              "recruiter", "teammate"],
-             ["presented", "cancelled", "scheduled", "finished", "postponed", "drafted", "approved", "reviewed"],
-             ["the budget report", "a sales pitch", "the quarterly review", "a hiring plan", "the team offsite",
-              "a product demo", "the audit", "a training session", "the client workshop", "a press release"]),
-    "travel": (["sister", "father", "godmother", "cousin", "neighbour", "boss", "nephew", "friend", "grandson",
-                "classmate"],
-               ["booked", "cancelled", "planned", "returned from", "photographed", "recommended", "described",
-                "blogged about"],
-               ["a trip to Rome", "a cruise to Alaska", "a weekend in Prague", "a hike in Patagonia",
-                "a tour of Vietnam", "a flight to Sydney", "a road trip to Utah", "a stay in Marrakesh",
-                "a ferry to Crete", "a train ride to Vienna"]),
-    "pets": (["neighbour", "cousin", "colleague", "landlord", "niece", "brother", "vet", "friend", "aunt",
-              "roommate"],
-             ["adopted", "walked", "fed", "groomed", "lost", "found", "trained", "photographed"],
-             ["a beagle", "a tabby kitten", "a hamster", "a goldfish", "a rabbit", "a poodle", "a tortoise",
-              "a ferret", "a cockatiel", "a labrador"]),
-    "sports": (["nephew", "coworker", "brother", "coach", "neighbour", "daughter-in-law", "cousin", "friend",
-                "boss", "son-in-law"],
-               ["watched", "joined", "trained with", "cheered for", "quit", "coached", "refereed", "played against"],
-               ["the hockey team", "a tennis club", "the cricket team", "a climbing gym", "the rowing crew",
-                "a chess club", "the volleyball team", "a cycling club", "the bowling league", "a yoga class"]),
-    "study": (["niece", "stepson", "roommate", "cousin", "neighbour", "nephew", "sister", "colleague", "tutor",
-               "godson"],
-              ["started studying", "passed", "failed", "signed up for", "dropped", "taught", "graded", "revised"],
-              ["chemistry", "accounting", "French", "statistics", "art history", "economics", "geology",
-               "philosophy", "nursing", "architecture"]),
+    "food": (
+        ["sister", "brother", "neighbour", "colleague", "cousin", "uncle", "aunt", "flatmate", "friend", "boss"],
+        ["cooked", "ordered", "recommended", "baked", "shared", "tasted", "reheated", "photographed"],
+        ["lasagna", "ramen", "tacos", "curry", "paella", "risotto", "falafel", "dumplings", "pancakes", "goulash"],
+    ),
+    "family": (
+        [
+            "aunt",
+            "nephew",
+            "niece",
+            "grandmother",
+            "godson",
+            "stepbrother",
+            "cousin",
+            "sister-in-law",
+            "father-in-law",
+            "half-sister",
+        ],
+        ["visited", "called", "wrote to", "met", "texted", "emailed", "phoned", "hugged"],
+        [
+            "a friend in Porto",
+            "an old classmate in Denver",
+            "a pen pal in Osaka",
+            "a neighbour in Quito",
+            "a colleague in Tallinn",
+            "a tutor in Perth",
+            "a landlord in Leeds",
+            "a doctor in Haifa",
+            "a coach in Austin",
+            "a cousin in Ghent",
+        ],
+    ),
+    "vehicles": (
+        ["friend", "landlord", "boss", "roommate", "coach", "dentist", "neighbour", "uncle", "barber", "plumber"],
+        ["rented", "washed", "sold", "repaired", "test-drove", "parked", "painted", "insured"],
+        [
+            "a red scooter",
+            "a blue pickup",
+            "a grey minivan",
+            "a white hatchback",
+            "a black sedan",
+            "a green coupe",
+            "a yellow taxi",
+            "a silver camper",
+            "an orange tractor",
+            "a brown jeep",
+        ],
+    ),
+    "music": (
+        ["partner", "flatmate", "classmate", "mentor", "teammate", "pal", "brother", "niece", "landlady", "colleague"],
+        ["heard", "danced to", "streamed", "discussed", "hummed", "sang", "recorded", "reviewed"],
+        ["jazz", "techno", "opera", "reggae", "folk songs", "salsa", "punk", "gospel", "bluegrass", "sea shanties"],
+    ),
+    "health": (
+        ["father", "mother", "neighbour", "grandfather", "cousin", "boss", "aunt", "coworker", "tenant", "stepmother"],
+        [
+            "caught",
+            "recovered from",
+            "complained about",
+            "got treated for",
+            "read about",
+            "worried about",
+            "joked about",
+            "researched",
+        ],
+        [
+            "the flu",
+            "a migraine",
+            "a sprained ankle",
+            "hay fever",
+            "a sore throat",
+            "back pain",
+            "an ear infection",
+            "a broken toe",
+            "insomnia",
+            "a sunburn",
+        ],
+    ),
+    "work": (
+        [
+            "colleague",
+            "intern",
+            "supervisor",
+            "client",
+            "assistant",
+            "partner",
+            "contractor",
+            "mentor",
+            "recruiter",
+            "teammate",
+        ],
+        ["presented", "cancelled", "scheduled", "finished", "postponed", "drafted", "approved", "reviewed"],
+        [
+            "the budget report",
+            "a sales pitch",
+            "the quarterly review",
+            "a hiring plan",
+            "the team offsite",
+            "a product demo",
+            "the audit",
+            "a training session",
+            "the client workshop",
+            "a press release",
+        ],
+    ),
+    "travel": (
+        ["sister", "father", "godmother", "cousin", "neighbour", "boss", "nephew", "friend", "grandson", "classmate"],
+        [
+            "booked",
+            "cancelled",
+            "planned",
+            "returned from",
+            "photographed",
+            "recommended",
+            "described",
+            "blogged about",
+        ],
+        [
+            "a trip to Rome",
+            "a cruise to Alaska",
+            "a weekend in Prague",
+            "a hike in Patagonia",
+            "a tour of Vietnam",
+            "a flight to Sydney",
+            "a road trip to Utah",
+            "a stay in Marrakesh",
+            "a ferry to Crete",
+            "a train ride to Vienna",
+        ],
+    ),
+    "pets": (
+        ["neighbour", "cousin", "colleague", "landlord", "niece", "brother", "vet", "friend", "aunt", "roommate"],
+        ["adopted", "walked", "fed", "groomed", "lost", "found", "trained", "photographed"],
+        [
+            "a beagle",
+            "a tabby kitten",
+            "a hamster",
+            "a goldfish",
+            "a rabbit",
+            "a poodle",
+            "a tortoise",
+            "a ferret",
+            "a cockatiel",
+            "a labrador",
+        ],
+    ),
+    "sports": (
+        [
+            "nephew",
+            "coworker",
+            "brother",
+            "coach",
+            "neighbour",
+            "daughter-in-law",
+            "cousin",
+            "friend",
+            "boss",
+            "son-in-law",
+        ],
+        ["watched", "joined", "trained with", "cheered for", "quit", "coached", "refereed", "played against"],
+        [
+            "the hockey team",
+            "a tennis club",
+            "the cricket team",
+            "a climbing gym",
+            "the rowing crew",
+            "a chess club",
+            "the volleyball team",
+            "a cycling club",
+            "the bowling league",
+            "a yoga class",
+        ],
+    ),
+    "study": (
+        ["niece", "stepson", "roommate", "cousin", "neighbour", "nephew", "sister", "colleague", "tutor", "godson"],
+        ["started studying", "passed", "failed", "signed up for", "dropped", "taught", "graded", "revised"],
+        [
+            "chemistry",
+            "accounting",
+            "French",
+            "statistics",
+            "art history",
+            "economics",
+            "geology",
+            "philosophy",
+            "nursing",
+            "architecture",
+        ],
+    ),
 }
-WHEN = [f"on {day} {part}" for day in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-        for part in ("morning", "afternoon", "evening", "night")]
+WHEN = [
+    f"on {day} {part}"
+    for day in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+    for part in ("morning", "afternoon", "evening", "night")
+]
 
 
 def all_distractors() -> list[str]:
@@ -193,15 +330,23 @@ def user_facts(n: int, spread: int = 10_000) -> list[str]:
     return facts[:n]
 
 
-async def put_facts(store, namespace: tuple[str, ...], facts: list[str], start: int, chunk: int = 500,
-                    cache: CachedEmbeddings | None = None) -> None:
+async def put_facts(
+    store,
+    namespace: tuple[str, ...],
+    facts: list[str],
+    start: int,
+    chunk: int = 500,
+    cache: CachedEmbeddings | None = None,
+) -> None:
     for offset in range(0, len(facts), chunk):
         if cache is not None and offset % 10_000 == 0:
             cache.save()
-        await store.abatch([
-            PutOp(namespace, f"m{start + offset + i:06d}", {"content": fact, "context": None})
-            for i, fact in enumerate(facts[offset : offset + chunk])
-        ])
+        await store.abatch(
+            [
+                PutOp(namespace, f"m{start + offset + i:06d}", {"content": fact, "context": None})
+                for i, fact in enumerate(facts[offset : offset + chunk])
+            ]
+        )
 
 
 async def load_others(store, users: int, per_user: int, cache: CachedEmbeddings) -> None:
@@ -219,8 +364,9 @@ def percentiles(seconds: list[float]) -> tuple[float, float]:
     return statistics.median(seconds) * 1000, statistics.quantiles(seconds, n=20)[-1] * 1000
 
 
-async def measure(store, exact_store, namespace, n: int, rounds: int,
-                  only: tuple[str, ...] | None = None) -> dict[str, dict]:
+async def measure(
+    store, exact_store, namespace, n: int, rounds: int, only: tuple[str, ...] | None = None
+) -> dict[str, dict]:
     """Per approach (all, or those named in ``only``): needles in the top K (of those stored), latency p50/p95,
     prompt characters."""
     kind = MEMORY_KINDS["collection"]
@@ -246,8 +392,12 @@ async def measure(store, exact_store, namespace, n: int, rounds: int,
                 if round_ == 0 and items is not None:
                     found += needle in [item.value["content"] for item in items[:K]]
                     chars.append(len(kind.render(items, 4000)))
-        results[name] = {"found": found if chars else None, "of": len(needles), "latency": percentiles(seconds),
-                         "chars": statistics.mean(chars) if chars else None}
+        results[name] = {
+            "found": found if chars else None,
+            "of": len(needles),
+            "latency": percentiles(seconds),
+            "chars": statistics.mean(chars) if chars else None,
+        }
     return results
 
 
@@ -288,18 +438,19 @@ async def _count(store, condition: str, value: str) -> int:
         return (await cursor.fetchone())["n"]
 
 
-async def run_postgres(sizes: list[int], others: tuple[int, int], rounds: int, show_plan: bool, data_dir,
-                       probes_sweep: list[int] | None) -> None:
-    from agent.memory.postgres_index import PROBES, rebuild_index
-    from agent.memory.postgres_store import (
+async def run_postgres(
+    sizes: list[int], others: tuple[int, int], rounds: int, show_plan: bool, data_dir, probes_sweep: list[int] | None
+) -> None:
+    from agent.stores.postgres import (
         EXACT_SEARCH,
         INDEX,
         SEARCH_SETTINGS,
         postgres_store,
         search_settings,
     )
-    from agent.memory.search_plan import explain_search
-    from agent.server.pg_cluster import FAST_UNSAFE, PostgresCluster
+    from agent.stores.postgres_index import PROBES, rebuild_index
+    from bench.search_plan import explain_search
+    from devtools.pg_cluster import FAST_UNSAFE, PostgresCluster
 
     cached = CachedEmbeddings(embed, uncached=QUESTIONS)
     index = {**INDEX, "embed": cached}
@@ -318,8 +469,10 @@ async def run_postgres(sizes: list[int], others: tuple[int, int], rounds: int, s
             cached.recording = True
             if others[0] and await _count(store, "prefix LIKE %s", "memory.other-%") != others[0] * others[1]:
                 await load_others(store, *others, cached)
-            print(f"loaded {others[0] * others[1]} memories of {others[0]} other users "
-                  f"in {time.perf_counter() - started:.0f} s; search settings: {SEARCH_SETTINGS}")
+            print(
+                f"loaded {others[0] * others[1]} memories of {others[0]} other users "
+                f"in {time.perf_counter() - started:.0f} s; search settings: {SEARCH_SETTINGS}"
+            )
             header()
             stored = await _count(store, "prefix = %s", ".".join(namespace))
             for n in sizes:
@@ -334,26 +487,37 @@ async def run_postgres(sizes: list[int], others: tuple[int, int], rounds: int, s
                 print(f"{'':>7} (loaded {n} memories of the user in {time.perf_counter() - started:.0f} s)")
                 started = time.perf_counter()
                 before, after = await rebuild_index(uri)  # as an operator does after an import
-                print(f"{'':>7} (index: {after.vectors} rows, {before.lists} -> {after.lists} lists, "
-                      f"relearned in {time.perf_counter() - started:.0f} s: python -m agent.memory.postgres_index)")
+                print(
+                    f"{'':>7} (index: {after.vectors} rows, {before.lists} -> {after.lists} lists, "
+                    f"relearned in {time.perf_counter() - started:.0f} s: python -m agent.stores.postgres_index)"
+                )
                 report(n, label, await measure(store, exact_store, namespace, n, rounds))
                 default = await measure(default_store, exact_store, namespace, n, 1)
                 for name in ("search_memories", "asearch"):
                     r = default[name]
                     print(f"{'':>7} {'':>9} {name:>16} {r['found']:>5}/{r['of']:<3}   with pgvector's default settings")
                 for probes in probes_sweep or sorted({60, 80, PROBES}):
-                    async with postgres_store(uri, index={**INDEX, "embed": preembedded},
-                                              settings=search_settings(probes), setup=False) as swept:
-                        swept_results = await measure(swept, exact_store, namespace, n, rounds,
-                                                      only=("search_memories", "asearch"))
-                    print(f"{'':>7} probes {probes:>3}, the question embedded beforehand: " + "; ".join(
-                        f"{name} {r['found']}/{r['of']} p50 {r['latency'][0]:.1f} p95 {r['latency'][1]:.1f} ms"
-                        for name, r in swept_results.items()))
+                    async with postgres_store(
+                        uri, index={**INDEX, "embed": preembedded}, settings=search_settings(probes), setup=False
+                    ) as swept:
+                        swept_results = await measure(
+                            swept, exact_store, namespace, n, rounds, only=("search_memories", "asearch")
+                        )
+                    print(
+                        f"{'':>7} probes {probes:>3}, the question embedded beforehand: "
+                        + "; ".join(
+                            f"{name} {r['found']}/{r['of']} p50 {r['latency'][0]:.1f} p95 {r['latency'][1]:.1f} ms"
+                            for name, r in swept_results.items()
+                        )
+                    )
                 if show_plan:
                     question = NEEDLES[0][1]
                     for title, s in (("default settings", default_store), ("configured pool", store)):
-                        print(f"\nEXPLAIN ANALYZE of the store's search ({title}), N={n}:\n"
-                              + await explain_search(s, namespace, question) + "\n")
+                        print(
+                            f"\nEXPLAIN ANALYZE of the store's search ({title}), N={n}:\n"
+                            + await explain_search(s, namespace, question)
+                            + "\n"
+                        )
             cached.recording = False
 
 
@@ -371,9 +535,13 @@ def main() -> None:
     parser.add_argument("--explain", action="store_true", help="print the plan of the store's search query")
     parser.add_argument("--data-dir", type=Path, help="keep the cluster here and reuse its data (default: throwaway)")
     parser.add_argument("--tiny", action="store_true", help="smoke run: 200 memories, 20 other users x 20")
-    parser.add_argument("--probes", type=int, nargs="+",
-                        help="postgres: also time search at these ivfflat.probes, the question embedded beforehand "
-                             "(default: 60, 80 and the shipped value)")
+    parser.add_argument(
+        "--probes",
+        type=int,
+        nargs="+",
+        help="postgres: also time search at these ivfflat.probes, the question embedded beforehand "
+        "(default: 60, 80 and the shipped value)",
+    )
     args = parser.parse_args()
     check_needles()
     postgres = args.store == "postgres"

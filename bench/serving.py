@@ -1,6 +1,6 @@
 """How `langgraph dev` serves a chat: behind a running memory write, and on the first turn after a start.
 
-    .venv/bin/python bench/serving.py [--latency 1.0] [--turns 3] [--config langgraph.json]
+    .venv/bin/python -m bench.serving [--latency 1.0] [--turns 3] [--config langgraph.json]
 
 1. A chat turn sent 2.5 s after the previous reply, while that reply's memory write runs (the write
    waits `memory_delay_seconds`, 2 s, then makes one model call), beside an isolated turn, on a server
@@ -17,17 +17,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import sys
 import time
 import uuid
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from agent.client.sdk import ensure_assistant, wait_for_memory  # noqa: E402
-from agent.server.dev_server import JOBS_PER_WORKER  # noqa: E402
-from bench import shutdown  # noqa: E402
-from bench.harness import served  # noqa: E402
+from agent.client.sdk import ensure_assistant, wait_for_memory
+from bench import shutdown
+from bench.harness import served
+from devtools.dev_server import JOBS_PER_WORKER
 
 GAP_SECONDS = 2.5
 
@@ -91,7 +87,7 @@ async def first_turn(config: str, latency: float) -> tuple[float, float]:
 
 
 def embedder_load_seconds() -> float:
-    from agent.memory.embeddings import LocalEmbeddings
+    from agent.stores.embeddings import LocalEmbeddings
 
     start = time.perf_counter()
     LocalEmbeddings().embed_query("warm up")
@@ -99,7 +95,10 @@ def embedder_load_seconds() -> float:
 
 
 async def main(latency: float, turns: int, config: str) -> None:
-    print(f"model latency {latency * 1000:.0f} ms per call; memory_delay_seconds 2 s; next turn {GAP_SECONDS} s after a reply")
+    print(
+        f"model latency {latency * 1000:.0f} ms per call; memory_delay_seconds 2 s; "
+        f"next turn {GAP_SECONDS} s after a reply"
+    )
     print(f"{'jobs per worker':>16} {'isolated (s)':>13} {'during write (s)':>17} {'ratio':>6} {'overlapped':>11}")
     for jobs in (1, JOBS_PER_WORKER):
         isolated, during, overlaps = await overlapped_turns(config, latency, jobs, turns)

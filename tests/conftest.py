@@ -12,14 +12,15 @@ from langgraph.store.memory import InMemoryStore
 
 from agent.client import sdk as client_module
 from agent.graph import builder
-from agent.memory.embeddings import embed
-from agent.memory.postgres_store import postgres_store
 from agent.models.registry import RETRIES_ENV, TIMEOUT_ENV, register_provider
-from agent.server.dev_server import PROJECT_ROOT
-from agent.server.pg_cluster import FAST_UNSAFE, PostgresCluster
-from agent.server.tokens import SECRET_ENV, mint
-from tests.scripted_brain import ScriptedChatModel
-from tests.scripted_openai import ScriptedOpenAI
+from agent.secret import SECRET_ENV
+from agent.server.tokens import mint
+from agent.stores.embeddings import embed
+from agent.stores.postgres import postgres_store
+from devtools.dev_server import PROJECT_ROOT
+from devtools.pg_cluster import FAST_UNSAFE, PostgresCluster
+from devtools.scripted_brain import ScriptedChatModel
+from devtools.scripted_openai import ScriptedOpenAI
 from tests.server import dev_server
 
 
@@ -106,8 +107,11 @@ AUTH_SECRET = "test-secret-" + uuid.uuid4().hex
 def server(endpoint, tmp_path_factory):
     """One real `langgraph dev` (10 jobs per worker, as in production) serving langgraph.json, auth on."""
     env = {
-        "OPENAI_BASE_URL": endpoint.base_url, "OPENAI_API_KEY": "scripted-test-key", SECRET_ENV: AUTH_SECRET,
-        TIMEOUT_ENV: "2", RETRIES_ENV: "0",  # so that a stalled model fails within a test
+        "OPENAI_BASE_URL": endpoint.base_url,
+        "OPENAI_API_KEY": "scripted-test-key",
+        SECRET_ENV: AUTH_SECRET,
+        TIMEOUT_ENV: "2",
+        RETRIES_ENV: "0",  # so that a stalled model fails within a test
     }
     with dev_server(tmp_path_factory.mktemp("langgraph-dev"), env) as running:
         yield running

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
-from agent.server.dev_server import JOBS_PER_WORKER, DevServer, config_copy
+from devtools.dev_server import JOBS_PER_WORKER, DevServer, config_copy
 
 
 @contextlib.contextmanager

@@ -19,13 +19,13 @@ import uuid
 import httpx
 import pytest
 
-from agent.client import memory_admin
 from agent.client.sdk import ensure_assistant, memories, send, wait_for_memory
-from agent.context import MEMORY_TYPES
+from agent.memory import admin
+from agent.memory.kinds import MEMORY_TYPES
 from agent.memory.write_lock import lock_thread_id
 from agent.memory.write_queue import writer_thread_id
 from agent.server import tokens
-from agent.server.dev_server import PROJECT_ROOT
+from devtools.dev_server import PROJECT_ROOT
 from tests.conftest import AUTH_SECRET
 from tests.refusals import refused
 
@@ -56,6 +56,7 @@ async def _profile(client, user) -> dict | None:
 
 # -- 1. memory-writer threads -------------------------------------------------------------------
 
+
 async def test_writer_thread_ids_need_the_server_secret(client, user, server_secret):
     assistant = await ensure_assistant(client, "profile", **FAST)
     thread = (await client.threads.create())["thread_id"]
@@ -75,17 +76,19 @@ async def test_no_one_can_squat_or_poison_a_victims_writer_thread(connect, user,
         first = (await victim.threads.create())["thread_id"]
         await send(victim, assistant, first, user, "I'm Vic and I live in Oslo.")
         await wait_for_memory(victim, first)
-        await memory_admin.forget_user(victim, user)
+        await admin.forget_user(victim, user)
     target = writer_thread_id(user, "profile")
     evil = await ensure_assistant(mallory, "profile", **FAST)
     attempts = {
         "create it": mallory.threads.create(thread_id=target),
         "create it if absent": mallory.threads.create(thread_id=target, if_exists="do_nothing"),
         "run the writer on it": mallory.runs.wait(
-            target, "memory_writer", input=HELLO, context={"memory_type": "profile"}, if_not_exists="create"),
+            target, "memory_writer", input=HELLO, context={"memory_type": "profile"}, if_not_exists="create"
+        ),
         "run the chatbot on it": mallory.runs.wait(target, evil, input=HELLO, if_not_exists="create"),
         "leave an interrupted run": mallory.runs.create(
-            target, "memory_writer", input=HELLO, interrupt_before=["extract"], if_not_exists="create"),
+            target, "memory_writer", input=HELLO, interrupt_before=["extract"], if_not_exists="create"
+        ),
         "start the writer threadless": mallory.runs.wait(None, "memory_writer", input=HELLO),
         "make a writer assistant": mallory.assistants.create(graph_id="memory_writer"),
     }
@@ -124,6 +127,7 @@ async def test_the_owner_reads_joins_cancels_and_deletes_but_never_writes_their_
 
 # -- 2. ownership is the server's to set ------------------------------------------------------
 
+
 async def test_every_creation_route_stamps_the_caller_as_owner(connect, user):
     a, b = connect(user), connect(f"{user}-b")
     assistant = await ensure_assistant(a, "collection", **FAST)
@@ -133,8 +137,9 @@ async def test_every_creation_route_stamps_the_caller_as_owner(connect, user):
         (await a.threads.copy((await a.threads.create())["thread_id"]))["thread_id"],
     ]
     new_id = str(uuid.uuid4())
-    result = await a.runs.wait(new_id, assistant, input=HELLO, if_not_exists="create", metadata=planted,
-                               config={"metadata": planted})
+    result = await a.runs.wait(
+        new_id, assistant, input=HELLO, if_not_exists="create", metadata=planted, config={"metadata": planted}
+    )
     assert result["messages"][-1]["type"] == "ai", "the run replies with its result"
     created.append(new_id)
     for thread_id in created:
@@ -162,6 +167,7 @@ async def test_no_client_can_hand_a_thread_or_assistant_to_another_user(connect,
 
 # -- 3. CSRF and the page's session ---------------------------------------------------------------
 
+
 async def test_no_cookie_signs_anyone_in_and_the_page_cannot_be_framed(server, client, user):
     """The page keeps its token in the tab (sessionStorage): nothing ambient for another page to use."""
     await client.store.put_item(["memory", user, "collection"], "k", {"content": "The user likes tea."})
@@ -171,12 +177,19 @@ async def test_no_cookie_signs_anyone_in_and_the_page_cannot_be_framed(server, c
     cookies = {"memory_chatbot_session": token, "session": token, "token": token}
     async with _http(server, Origin=elsewhere) as http:
         http.cookies.update(cookies)
-        simple = await http.post("/runs/wait", content=json.dumps({"assistant_id": assistant, "input": HELLO}),
-                                 headers={"Content-Type": "text/plain"})
+        simple = await http.post(
+            "/runs/wait",
+            content=json.dumps({"assistant_id": assistant, "input": HELLO}),
+            headers={"Content-Type": "text/plain"},
+        )
         assert simple.status_code == 401
-        for method, path in (("POST", "/threads/search"), ("POST", "/memories/api/forget"),
-                             ("GET", "/memories/api/items"), ("POST", "/memories/api/revoke-tokens"),
-                             ("DELETE", "/memories/api/items/collection/k")):
+        for method, path in (
+            ("POST", "/threads/search"),
+            ("POST", "/memories/api/forget"),
+            ("GET", "/memories/api/items"),
+            ("POST", "/memories/api/revoke-tokens"),
+            ("DELETE", "/memories/api/items/collection/k"),
+        ):
             assert (await http.request(method, path)).status_code == 401, path
         page = await http.get("/memories")
         assert page.status_code == 200 and "set-cookie" not in page.headers
@@ -187,6 +200,7 @@ async def test_no_cookie_signs_anyone_in_and_the_page_cannot_be_framed(server, c
 
 
 # -- 4. the page acts as the user -----------------------------------------------------------------
+
 
 async def test_the_page_can_do_nothing_the_users_token_could_not(server, connect, user):
     alice, carol = connect(f"{user}-alice"), connect(f"{user}-carol")
@@ -202,6 +216,7 @@ async def test_the_page_can_do_nothing_the_users_token_could_not(server, connect
 
 
 # -- 5. the dev server's unguarded routes -------------------------------------------------------
+
 
 async def test_dev_server_routes_outside_auth_are_closed(server, client, user):
     thread = (await client.threads.create())["thread_id"]
@@ -229,8 +244,10 @@ async def test_dev_server_routes_outside_auth_are_closed(server, client, user):
         assert "token" in (await anonymous.get("/memories")).text  # the sign-in page
     async with _http(server, _token(user)) as signed_in:
         assert (await signed_in.post("/internal/truncate", json={"threads": True})).status_code == 404
-        for path, body in ((f"/threads/{thread}/stream/events", {"channels": ["values"]}),
-                           (f"/threads/{thread}/commands", {"id": 1, "method": "run.start", "params": {}})):
+        for path, body in (
+            (f"/threads/{thread}/stream/events", {"channels": ["values"]}),
+            (f"/threads/{thread}/commands", {"id": 1, "method": "run.start", "params": {}}),
+        ):
             response = await signed_in.post(path, json=body)
             assert response.status_code == 404, f"{path}: the v2 protocol (its websocket outlived its token) is off"
     assert (await client.threads.get(thread))["thread_id"] == thread
@@ -257,16 +274,24 @@ def _forge(claims: dict, secret: str = AUTH_SECRET) -> str:
 
 async def test_signed_tokens_with_bad_claims_are_401_never_500(server):
     cases = [{"sub": bad, "exp": 4102444800} for bad in BAD_USER_IDS] + [
-        {"sub": "bob", "exp": "tomorrow"}, {"sub": "bob", "exp": None}, {"sub": "bob"}, {"sub": "bob", "exp": True},
-        {"sub": "bob", "exp": 4102444800, "iat": "now"}, ["bob"], "bob",
-        {"sub": "bob", "exp": float("inf")}, {"sub": "bob", "exp": float("nan")},
+        {"sub": "bob", "exp": "tomorrow"},
+        {"sub": "bob", "exp": None},
+        {"sub": "bob"},
+        {"sub": "bob", "exp": True},
+        {"sub": "bob", "exp": 4102444800, "iat": "now"},
+        ["bob"],
+        "bob",
+        {"sub": "bob", "exp": float("inf")},
+        {"sub": "bob", "exp": float("nan")},
         {"sub": "bob", "exp": 4102444800, "iat": float("nan")},
     ]
     async with _http(server) as http:
         for claims in cases:
             for path, params in (("/store/namespaces", None), ("/memories/api/items", None)):
                 response = await http.request(
-                    "POST" if path == "/store/namespaces" else "GET", path, params=params,
+                    "POST" if path == "/store/namespaces" else "GET",
+                    path,
+                    params=params,
                     json={} if path == "/store/namespaces" else None,
                     headers={"Authorization": f"Bearer {_forge(claims)}"},
                 )
@@ -289,9 +314,16 @@ async def test_a_revoked_token_is_refused_and_a_new_one_works(server, user):
 
 async def test_the_operator_revokes_a_users_tokens_from_the_command_line(server, user):
     old = _token(user)
-    command = [sys.executable, "-m", "agent.server.tokens", "revoke", user, "--url", server.url]
-    done = await asyncio.to_thread(subprocess.run, command, cwd=PROJECT_ROOT, capture_output=True, text=True,
-                                   timeout=60, env={**os.environ, tokens.SECRET_ENV: AUTH_SECRET})
+    command = [sys.executable, "-m", "agent.client.tokens", "revoke", user, "--url", server.url]
+    done = await asyncio.to_thread(
+        subprocess.run,
+        command,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, tokens.SECRET_ENV: AUTH_SECRET},
+    )
     assert done.returncode == 0, done.stderr
     async with _http(server, old) as http:
         assert (await http.post("/threads/search", json={})).status_code == 401
@@ -314,6 +346,7 @@ def test_secret_rotation_accepts_the_previous_secret_until_it_is_dropped(monkeyp
 
 # -- 7. threadless and if_not_exists runs reply ----------------------------------------------------
 
+
 async def test_threadless_and_created_thread_runs_reply_in_the_body(client, user):
     assistant = await ensure_assistant(client, "collection", **FAST)
     said = {"messages": [{"role": "user", "content": "I like rowing."}]}
@@ -330,6 +363,7 @@ async def test_threadless_and_created_thread_runs_reply_in_the_body(client, user
 
 # -- 8. forget everything ------------------------------------------------------------------------
 
+
 async def test_forget_deletes_every_thread_and_frees_every_id(connect, user, server_secret):
     client = connect(user)
     assistant = await ensure_assistant(client, "collection", **FAST)
@@ -338,17 +372,23 @@ async def test_forget_deletes_every_thread_and_frees_every_id(connect, user, ser
     await send(client, assistant, chat, user, "I like judo.")
     await wait_for_memory(client, chat)
     created = str(uuid.uuid4())
-    await client.runs.wait(created, assistant, input={"messages": [{"role": "user", "content": "I like tea."}]},
-                           if_not_exists="create")
+    await client.runs.wait(
+        created, assistant, input={"messages": [{"role": "user", "content": "I like tea."}]}, if_not_exists="create"
+    )
     pending = (await client.threads.create())["thread_id"]
     await send(client, slow, pending, user, "I live in Oslo.")  # its write waits 30 s
-    used = [chat, created, pending, *(writer_thread_id(user, t) for t in ("collection", "profile")),
-            lock_thread_id(user, "collection")]  # the lease thread of the collection write that ran
+    used = [
+        chat,
+        created,
+        pending,
+        *(writer_thread_id(user, t) for t in ("collection", "profile")),
+        lock_thread_id(user, "collection"),
+    ]  # the lease thread of the collection write that ran
 
-    counts = await memory_admin.forget_user(client, user)
+    counts = await admin.forget_user(client, user)
 
     assert counts["threads"] == len(used)
-    assert await memory_admin.list_memories(client, user) == {t: [] for t in MEMORY_TYPES}
+    assert await admin.list_memories(client, user) == {t: [] for t in MEMORY_TYPES}
     other = connect(f"{user}-other")
     for thread_id in used[:3]:
         await refused(client.threads.get(thread_id))
@@ -357,19 +397,23 @@ async def test_forget_deletes_every_thread_and_frees_every_id(connect, user, ser
 
 # -- 9. a collection item whose context repeats its content ------------------------------------------
 
+
 async def test_an_item_whose_context_equals_its_content_can_be_edited(server, client, user):
     namespace = ["memory", user, "collection"]
     await client.store.put_item(namespace, "k", {"content": "The user likes tea."})
     same = {"content": "The user likes green tea.", "context": "The user likes green tea."}
-    assert (await memory_admin.update_memory(client, user, "collection", "k", same))["context"] is None
+    assert (await admin.update_memory(client, user, "collection", "k", same))["context"] is None
     async with _http(server, _token(user)) as page:
         edited = await page.put("/memories/api/items/collection/k", json={"value": same})
         assert edited.status_code == 200, edited.text
-    assert (await client.store.get_item(namespace, "k"))["value"] == {"content": "The user likes green tea.",
-                                                                        "context": None}
+    assert (await client.store.get_item(namespace, "k"))["value"] == {
+        "content": "The user likes green tea.",
+        "context": None,
+    }
 
 
 # -- found by the outside attacker after the first round ---------------------------------------------
+
 
 async def test_a_user_cannot_stall_the_store_or_spend_on_other_models(server, client, user):
     namespace = ["memory", user, "collection"]
@@ -380,9 +424,9 @@ async def test_a_user_cannot_stall_the_store_or_spend_on_other_models(server, cl
         "a huge page": client.store.search_items(namespace, limit=10**9),
         "an unlisted model": client.assistants.create(graph_id="chatbot", context={"model": "openai:o1-pro"}),
         "bad settings in config.configurable": client.assistants.create(
-            graph_id="chatbot", config={"configurable": {"memory_top_k": "lots", "model": "nonsense"}}),
-        "a run far in the future": client.runs.create(
-            None, "chatbot", input=HELLO, after_seconds=10**9),
+            graph_id="chatbot", config={"configurable": {"memory_top_k": "lots", "model": "nonsense"}}
+        ),
+        "a run far in the future": client.runs.create(None, "chatbot", input=HELLO, after_seconds=10**9),
         "a run's unlisted model": client.runs.wait(None, "chatbot", input=HELLO, context={"model": "openai:o1-pro"}),
     }.items():
         assert await refused(call), name
@@ -398,14 +442,22 @@ async def test_an_anonymous_caller_learns_nothing_about_writer_thread_ids(server
 def test_the_route_guard_closes_the_v2_protocol_whatever_the_transport():
     from agent.server.route_guard import closed
 
-    for path in ("/threads/abc/stream/events", "/threads/abc/commands", "/runs/abc/protocol", "/internal/truncate",
-                 "/deploy", "/deploy/x/stream", "/ui/chatbot"):
+    for path in (
+        "/threads/abc/stream/events",
+        "/threads/abc/commands",
+        "/runs/abc/protocol",
+        "/internal/truncate",
+        "/deploy",
+        "/deploy/x/stream",
+        "/ui/chatbot",
+    ):
         assert closed(path), path
     for path in ("/threads/abc/runs/stream", "/threads/abc/stream", "/threads/search", "/memories", "/ok"):
         assert not closed(path), path
 
 
 # -- found by the outside attacker, second round ---------------------------------------------------------
+
 
 async def test_one_users_bad_store_calls_fail_no_other_users_calls(connect, user):
     """The store batches calls that arrive together: one caller's failing call must fail alone.
@@ -446,8 +498,10 @@ async def test_two_users_saving_the_same_text_at_once_both_succeed(connect, user
     a, b = connect(user), connect(f"{user}-b")
     for trial in range(6):
         fact = {"content": f"The user likes chess ({trial})."}
-        await asyncio.gather(a.store.put_item(["memory", user, "collection"], f"k{trial}", fact),
-                             b.store.put_item(["memory", f"{user}-b", "collection"], f"k{trial}", fact))
+        await asyncio.gather(
+            a.store.put_item(["memory", user, "collection"], f"k{trial}", fact),
+            b.store.put_item(["memory", f"{user}-b", "collection"], f"k{trial}", fact),
+        )
     assert len(await memories(a, user, "collection")) == len(await memories(b, f"{user}-b", "collection")) == 6
 
 
@@ -456,11 +510,14 @@ async def test_store_requests_that_would_fail_or_stall_a_batch_are_refused(clien
     await client.store.put_item(namespace, "kept", {"content": "The user likes tea."})
     for name, call in {
         "a NUL in a value (Postgres refuses it, failing the batch)": client.store.put_item(
-            namespace, "k", {"content": "a\x00b"}),
+            namespace, "k", {"content": "a\x00b"}
+        ),
         "a client's own index paths (thousands of embeddings)": client.store.put_item(
-            namespace, "k", {"t": [str(i) for i in range(5000)]}, index=["t[*]"]),
+            namespace, "k", {"t": [str(i) for i in range(5000)]}, index=["t[*]"]
+        ),
         "a filter operator (a comparison on text fails the batch)": client.store.search_items(
-            namespace, filter={"content": {"$gt": 1}}),
+            namespace, filter={"content": {"$gt": 1}}
+        ),
         "a 20 KB namespace label": client.store.put_item([*namespace, "x" * 20_000], "k", {"content": "x"}),
         "200 namespace labels": client.store.put_item([*namespace, *["x"] * 200], "k", {"content": "x"}),
         "an empty key": client.store.put_item(namespace, "", {"content": "x"}),
@@ -472,8 +529,18 @@ async def test_store_requests_that_would_fail_or_stall_a_batch_are_refused(clien
 
 # -- found by the outside attacker, third round -----------------------------------------------------------
 
+
 async def test_a_client_cannot_make_a_thread_of_the_memory_writer_graph(client, user):
-    assert await refused(client.threads.create(graph_id="memory_writer", supersteps=[
-        {"updates": [{"values": {"messages": [{"role": "user", "content": "I'm Mallory."}]}, "as_node": "__start__"}]}
-    ]))
+    assert await refused(
+        client.threads.create(
+            graph_id="memory_writer",
+            supersteps=[
+                {
+                    "updates": [
+                        {"values": {"messages": [{"role": "user", "content": "I'm Mallory."}]}, "as_node": "__start__"}
+                    ]
+                }
+            ],
+        )
+    )
     assert (await client.threads.create(graph_id="chatbot"))["metadata"]["graph_id"] == "chatbot"

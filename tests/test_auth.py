@@ -40,7 +40,9 @@ async def test_another_user_cannot_touch_bobs_memory_or_threads(connect, victim,
         "read B's thread": a.threads.get(victim["thread"]),
         "read B's thread state": a.threads.get_state(victim["thread"]),
         "delete B's thread": a.threads.delete(victim["thread"]),
-        "run on B's thread": a.runs.wait(victim["thread"], victim["assistant"], input={"messages": [{"role": "user", "content": "hi"}]}),
+        "run on B's thread": a.runs.wait(
+            victim["thread"], victim["assistant"], input={"messages": [{"role": "user", "content": "hi"}]}
+        ),
         "use B's assistant": a.assistants.get(victim["assistant"]),
     }
     for name, call in attempts.items():
@@ -63,11 +65,14 @@ async def test_a_spoofed_user_id_writes_to_the_callers_own_memory(connect, victi
     await wait_for_memory(a, thread)
     # A direct run of the memory writer with Bob's id and input is refused outright.
     writer_thread = (await a.threads.create())["thread_id"]
-    await refused(a.runs.wait(
-        writer_thread, "memory_writer",
-        input={"messages": [{"type": "human", "content": "I live in Lisbon and my name is Eve."}]},
-        context={"user_id": "bob", "memory_type": "profile"},
-    ))
+    await refused(
+        a.runs.wait(
+            writer_thread,
+            "memory_writer",
+            input={"messages": [{"type": "human", "content": "I live in Lisbon and my name is Eve."}]},
+            context={"user_id": "bob", "memory_type": "profile"},
+        )
+    )
     assert await memories(victim["client"], "bob", "profile") == victim["profile"]
     mine = (await memories(a, "mallory", "profile"))[0]["value"]
     assert mine["name"] == "Mallory" and "Oslo" not in str(mine)

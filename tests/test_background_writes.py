@@ -14,28 +14,43 @@ from agent.client.sdk import (
     send,
     wait_for_memory,
 )
+from agent.memory.kinds import MEMORY_TYPES
 
-ALL_TYPES = ["semantic", "profile", "collection"]
 HOBBIES = [
-    "archery", "baking", "chess", "diving", "fencing", "gardening", "hiking", "juggling",
-    "knitting", "painting", "rowing", "sailing", "skiing", "surfing", "tennis", "yoga",
+    "archery",
+    "baking",
+    "chess",
+    "diving",
+    "fencing",
+    "gardening",
+    "hiking",
+    "juggling",
+    "knitting",
+    "painting",
+    "rowing",
+    "sailing",
+    "skiing",
+    "surfing",
+    "tennis",
+    "yoga",
 ]
-
 
 
 def _message(text: str) -> dict:
     return {"messages": [{"role": "user", "content": text}]}
 
 
-@pytest.mark.parametrize("memory_type", ALL_TYPES)
+@pytest.mark.parametrize("memory_type", MEMORY_TYPES)
 async def test_sixteen_threads_of_one_user_lose_no_fact(client, user, memory_type):
     assistant = await ensure_assistant(client, memory_type, memory_delay_seconds=0.5)
     threads = [(await client.threads.create())["thread_id"] for _ in HOBBIES]
 
-    await asyncio.gather(*(
-        client.runs.wait(thread, assistant, input=_message(f"I like {hobby}."), context={"user_id": user})
-        for thread, hobby in zip(threads, HOBBIES, strict=False)
-    ))
+    await asyncio.gather(
+        *(
+            client.runs.wait(thread, assistant, input=_message(f"I like {hobby}."), context={"user_id": user})
+            for thread, hobby in zip(threads, HOBBIES, strict=False)
+        )
+    )
     for thread in threads:
         await wait_for_memory(client, thread)
 

@@ -15,18 +15,20 @@ import threading
 
 import pytest
 
-from agent.server.dev_server import PROJECT_ROOT
+from devtools.dev_server import PROJECT_ROOT
 
 MINI_LOCOMO = str(PROJECT_ROOT / "tests" / "data" / "mini_locomo.json")
 
 BENCHMARKS = {
-    "latency": (["bench/latency.py", "--turns", "1", "--growth-turns", "2"], "extraction call"),
-    "serving": (["bench/serving.py", "--turns", "1", "--latency", "0.2"], "first collection turn"),
-    "scale": (["bench/scale.py", "--sizes", "10", "40"], "needles@10"),
-    "scale-postgres": (["bench/scale.py", "--store", "postgres", "--tiny", "--explain", "--probes", "7"],
-                       ("Index Scan", "probes   7, the question embedded beforehand: search_memories")),
-    "locomo": (["bench/locomo.py", "--data", MINI_LOCOMO], "recall"),
-    "local_model": (["bench/local_model.py", "--runs", "1"], "tokens per second"),
+    "latency": (["-m", "bench.latency", "--turns", "1", "--growth-turns", "2"], "extraction call"),
+    "serving": (["-m", "bench.serving", "--turns", "1", "--latency", "0.2"], "first collection turn"),
+    "scale": (["-m", "bench.scale", "--sizes", "10", "40"], "needles@10"),
+    "scale-postgres": (
+        ["-m", "bench.scale", "--store", "postgres", "--tiny", "--explain", "--probes", "7"],
+        ("Index Scan", "probes   7, the question embedded beforehand: search_memories"),
+    ),
+    "locomo": (["-m", "bench.locomo", "--data", MINI_LOCOMO], "recall"),
+    "local_model": (["-m", "bench.local_model", "--runs", "1"], "tokens per second"),
 }
 
 
@@ -44,8 +46,12 @@ def test_a_benchmark_told_to_stop_stops_the_cluster_it_started(tmp_path):
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     benchmark = subprocess.Popen(
-        [sys.executable, "bench/scale.py", "--store", "postgres", "--tiny"], cwd=PROJECT_ROOT,
-        env={**os.environ, "TMPDIR": str(scratch)}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [sys.executable, "-m", "bench.scale", "--store", "postgres", "--tiny"],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "TMPDIR": str(scratch)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     deadline = threading.Timer(600, benchmark.kill)  # a hung benchmark fails the test instead of hanging it
     deadline.start()

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from agent.server.dev_server import JOBS_PER_WORKER, PROJECT_ROOT
-from agent.server.processes import free_port
-from agent.server.tokens import SECRET_ENV
+from agent.secret import SECRET_ENV
+from devtools.dev_server import JOBS_PER_WORKER, PROJECT_ROOT
+from devtools.processes import free_port
 
 CONFIGS = ["langgraph.json", "langgraph.local.json", "langgraph.openai.json"]
 LANGGRAPH = str(Path(os.environ.get("VIRTUAL_ENV", PROJECT_ROOT / ".venv")) / "bin" / "langgraph")
@@ -26,8 +26,10 @@ def _cli() -> str:
 
 @pytest.mark.parametrize("config", CONFIGS)
 def test_every_config_validates_and_generates_a_dockerfile(config, tmp_path):
-    for command in ([_cli(), "validate", "--config", config],
-                    [_cli(), "dockerfile", "-c", config, str(tmp_path / "Dockerfile")]):
+    for command in (
+        [_cli(), "validate", "--config", config],
+        [_cli(), "dockerfile", "-c", config, str(tmp_path / "Dockerfile")],
+    ):
         done = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, f"{' '.join(command)}:\n{done.stdout}\n{done.stderr}"
     dockerfile = (tmp_path / "Dockerfile").read_text()
@@ -35,9 +37,10 @@ def test_every_config_validates_and_generates_a_dockerfile(config, tmp_path):
     embeds_locally = "sentence-transformers" in json.dumps(json.loads((PROJECT_ROOT / config).read_text()))
     if embeds_locally:
         torch = dockerfile.index("download.pytorch.org/whl/cpu")
-        assert "torch==" in dockerfile[:torch + 60]
-        assert torch < dockerfile.index("sentence-transformers") < dockerfile.index("ADD . /deps/"), \
+        assert "torch==" in dockerfile[: torch + 60]
+        assert torch < dockerfile.index("sentence-transformers") < dockerfile.index("ADD . /deps/"), (
             "a CPU-only torch is installed before anything that would pull a CUDA build"
+        )
     else:
         assert "torch" not in dockerfile
 
@@ -70,13 +73,25 @@ def test_make_serve_leaves_chats_free_slots(tmp_path):
     port = free_port()
     env = {**os.environ, "MAKEFLAGS": ""}
     env.pop(SECRET_ENV, None)
-    refused = subprocess.run(["make", "-s", "serve", f"PORT={port}", "CONFIG=langgraph.json"], cwd=PROJECT_ROOT,
-                             capture_output=True, text=True, timeout=300, env=env)
+    refused = subprocess.run(
+        ["make", "-s", "serve", f"PORT={port}", "CONFIG=langgraph.json"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
     assert refused.returncode != 0 and SECRET_ENV in refused.stderr, "auth on and no secret: a clear refusal"
 
-    serving = subprocess.Popen(["make", "-s", "serve", f"PORT={port}", "CONFIG=langgraph.local.json"], cwd=PROJECT_ROOT,
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               start_new_session=True)
+    serving = subprocess.Popen(
+        ["make", "-s", "serve", f"PORT={port}", "CONFIG=langgraph.local.json"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     try:
         _wait_for(f"http://127.0.0.1:{port}/ok", serving)
         commands = " ".join(_descendant_commands(serving.pid))

@@ -10,11 +10,12 @@ import sys
 import httpx
 import pytest
 
-from agent.client import memory_admin
 from agent.client.sdk import ensure_assistant, memories, send, wait_for_memory
+from agent.memory import admin
 from agent.memory.history import MAX_VERSIONS, with_version
-from agent.server.dev_server import PROJECT_ROOT
+from agent.memory.kinds import MEMORY_TYPES
 from agent.server.tokens import mint
+from devtools.dev_server import PROJECT_ROOT
 from tests.conftest import AUTH_SECRET
 
 FAST = {"memory_delay_seconds": 0}
@@ -33,7 +34,7 @@ async def test_background_writes_record_each_version_with_its_chat_thread_and_ru
     first, first_run = await _say(client, user, "profile", "I'm Dana and I live in Boston.")
     second, second_run = await _say(client, user, "profile", "I moved to Paris.")
 
-    versions = await memory_admin.memory_history(client, user, "profile", "profile")
+    versions = await admin.memory_history(client, user, "profile", "profile")
     assert [v["value"]["location"] for v in versions] == ["Boston", "Paris"]
     for version, thread, run in ((versions[0], first, first_run), (versions[1], second, second_run)):
         assert version["source"] == "memory_writer"
@@ -42,11 +43,12 @@ async def test_background_writes_record_each_version_with_its_chat_thread_and_ru
     assert versions[0]["valid_until"] == versions[1]["valid_from"] and versions[1]["valid_until"] is None
 
     # Out of the answering path: not a memory type anywhere, and the old value never reaches a prompt.
-    assert set(await memory_admin.list_memories(client, user)) == {"semantic", "profile", "collection"}
+    assert set(await admin.list_memories(client, user)) == set(MEMORY_TYPES)
     sent = len(endpoint.requests)
     assistant = await ensure_assistant(client, "profile", **FAST)
-    reply = await send(client, assistant, (await client.threads.create())["thread_id"], user, "Where do I live?",
-                       out=io.StringIO())
+    reply = await send(
+        client, assistant, (await client.threads.create())["thread_id"], user, "Where do I live?", out=io.StringIO()
+    )
     assert "Paris" in reply and "Boston" not in "\n".join(endpoint.prompts()[sent:])
 
 
@@ -54,7 +56,7 @@ async def test_collection_history_stays_out_of_search_and_hot_path_writes_name_t
     thread, result = await _say(client, user, "collection", "I live in Boston.", write_mode="hot_path")
     await _say(client, user, "collection", "I moved to Paris.", write_mode="hot_path")
     [item] = await memories(client, user, "collection")
-    versions = await memory_admin.memory_history(client, user, "collection", item["key"])
+    versions = await admin.memory_history(client, user, "collection", item["key"])
     assert [v["value"]["content"] for v in versions] == ["The user lives in Boston.", "The user lives in Paris."]
     assert versions[0]["source"] == "hot_path" and versions[0]["chat_thread_id"] == thread
     runs = await client.runs.list(thread)
@@ -72,10 +74,10 @@ async def test_history_is_bounded_and_a_deleted_memory_can_be_restored_from_the_
     [item] = await memories(client, user, "collection")
     key = item["key"]
     for i in range(MAX_VERSIONS + 3):
-        await memory_admin.update_memory(client, user, "collection", key, {"content": f"The user likes judo, level {i}."})
-    await memory_admin.delete_memory(client, user, "collection", key)
+        await admin.update_memory(client, user, "collection", key, {"content": f"The user likes judo, level {i}."})
+    await admin.delete_memory(client, user, "collection", key)
 
-    versions = await memory_admin.memory_history(client, user, "collection", key)
+    versions = await admin.memory_history(client, user, "collection", key)
     assert len(versions) == MAX_VERSIONS
     assert [v["version"] for v in versions] == list(range(6, 26)), "v1 (the chat) to v25 (the deletion), the last 20"
     assert versions[-1]["value"] is None and versions[-1]["source"] == "cli"
@@ -95,7 +97,7 @@ async def test_history_is_bounded_and_a_deleted_memory_can_be_restored_from_the_
     assert [i["value"]["content"] for i in await memories(client, user, "collection")] == [
         f"The user likes judo, level {MAX_VERSIONS + 2}."
     ]
-    newest = (await memory_admin.memory_history(client, user, "collection", key))[-1]
+    newest = (await admin.memory_history(client, user, "collection", key))[-1]
     assert newest["restored_from"] == version and newest["source"] == "cli"
 
     refused = await asyncio.to_thread(cli, "restore", "collection", key, "1")  # trimmed away
@@ -105,14 +107,14 @@ async def test_history_is_bounded_and_a_deleted_memory_can_be_restored_from_the_
 async def test_forget_everything_deletes_the_history_too(client, user):
     await _say(client, user, "profile", "I'm Dana and I live in Boston.")
     await _say(client, user, "profile", "I moved to Paris.")
-    assert await memory_admin.remembered_keys(client, user, "profile")
+    assert await admin.remembered_keys(client, user, "profile")
 
-    counts = await memory_admin.forget_user(client, user)
+    counts = await admin.forget_user(client, user)
 
     assert counts["histories"] == 1
     assert (await client.store.search_items(["memory", user], limit=100))["items"] == []
-    with pytest.raises(memory_admin.BadMemoryRequest):
-        await memory_admin.memory_history(client, user, "profile", "profile")
+    with pytest.raises(admin.BadMemoryRequest):
+        await admin.memory_history(client, user, "profile", "profile")
 
 
 def test_versions_close_the_previous_one_record_unrecorded_values_and_stay_bounded():
@@ -123,7 +125,9 @@ def test_versions_close_the_previous_one_record_unrecorded_values_and_stay_bound
     # Changed around the history (straight through the store API): that value becomes a version of its own.
     history = with_version(history, "k", {"content": "c"}, current={"content": "b"}, at="t2", source="cli")
     assert [(v["version"], v["value"]["content"], v["source"]) for v in history["versions"]] == [
-        (1, "a", "page"), (2, "b", "unknown"), (3, "c", "cli")
+        (1, "a", "page"),
+        (2, "b", "unknown"),
+        (3, "c", "cli"),
     ]
     assert history["versions"][1]["valid_until"] == "t2"
     for i in range(30):
@@ -141,7 +145,7 @@ async def test_large_memories_keep_fewer_versions_and_every_page_edit_and_restor
         for letter in "BCD":
             edited = await page.put("/memories/api/items/collection/big", json={"value": {"content": letter * 30_000}})
             assert edited.status_code == 200, edited.text
-        versions = await memory_admin.memory_history(client, user, "collection", "big")
+        versions = await admin.memory_history(client, user, "collection", "big")
         assert versions[-1]["value"]["content"][0] == "D" and len(versions) >= 1
         restored = await page.post("/memories/api/restore/collection/big", json={"version": versions[0]["version"]})
         assert restored.status_code == 200, restored.text
@@ -149,7 +153,7 @@ async def test_large_memories_keep_fewer_versions_and_every_page_edit_and_restor
         assert too_big.status_code in (400, 413), too_big.text
     stored = (await client.store.get_item(namespace, "big"))["value"]["content"]
     assert stored == versions[0]["value"]["content"], "restored, and the refused edit changed nothing"
-    versions = await memory_admin.memory_history(client, user, "collection", "big")
+    versions = await admin.memory_history(client, user, "collection", "big")
     assert versions[-1]["value"]["content"] == stored and versions[-1]["source"] == "page"
 
 
@@ -165,7 +169,9 @@ async def test_a_history_item_a_client_wrote_in_any_shape_breaks_neither_the_pag
     headers = {"Authorization": f"Bearer {mint(user, secret=AUTH_SECRET)}"}
     async with httpx.AsyncClient(base_url=server.url, headers=headers, timeout=30) as page:
         for key in shapes:
-            edited = await page.put(f"/memories/api/items/collection/{key}", json={"value": {"content": f"Kite {key}."}})
+            edited = await page.put(
+                f"/memories/api/items/collection/{key}", json={"value": {"content": f"Kite {key}."}}
+            )
             assert edited.status_code == 200, edited.text
             assert (await page.get(f"/memories/api/history/collection/{key}")).status_code == 200
             restored = await page.post(f"/memories/api/restore/collection/{key}", json={"version": 1})

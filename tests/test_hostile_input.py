@@ -14,6 +14,7 @@ from agent.client.sdk import (
     send,
     wait_for_memory,
 )
+from agent.memory.kinds import MEMORY_TYPES
 
 FAST = {"memory_delay_seconds": 0}
 
@@ -31,7 +32,7 @@ async def known(client, user):
 
 
 async def _snapshot(client, user) -> dict:
-    return {t: await memories(client, user, t) for t in ("semantic", "profile", "collection")}
+    return {t: await memories(client, user, t) for t in MEMORY_TYPES}
 
 
 @pytest.mark.parametrize(
@@ -75,22 +76,36 @@ async def test_namespaces_and_keys_with_path_tricks_are_refused(client, user, kn
     token = client.http.client.headers["Authorization"]
     async with httpx.AsyncClient(base_url=server.url, headers={"Authorization": token}) as http:
         # Straight to the HTTP API (the SDK would refuse these before sending).
-        for namespace in (["memory", user, "collection", ".."], ["memory", f"{user}/../bob", "collection"],
-                          ["memory", "..", user], ["memory", f"{user}.bob", "profile"]):
-            response = await http.put("/store/items", json={"namespace": namespace, "key": "k", "value": {"content": "x"}})
+        for namespace in (
+            ["memory", user, "collection", ".."],
+            ["memory", f"{user}/../bob", "collection"],
+            ["memory", "..", user],
+            ["memory", f"{user}.bob", "profile"],
+        ):
+            response = await http.put(
+                "/store/items", json={"namespace": namespace, "key": "k", "value": {"content": "x"}}
+            )
             assert 400 <= response.status_code < 500, (namespace, response.status_code)
         # A key with path characters is just a key: it reaches nothing else.
         assert await client.store.get_item(["memory", user, "profile"], "../../bob/profile") is None
         # The memory page's API validates memory types and keys.
-        for path in ["/memories/api/items/collection/..%2F..%2Fbob", "/memories/api/items/episodic/k",
-                     "/memories/api/items/profile/not-the-profile-key"]:
+        for path in [
+            "/memories/api/items/collection/..%2F..%2Fbob",
+            "/memories/api/items/episodic/k",
+            "/memories/api/items/profile/not-the-profile-key",
+        ]:
             response = await http.put(path, json={"value": {"content": "x"}})
             assert response.status_code in (400, 404), (path, response.status_code)
         # Restoring takes a kept version number of an existing history, nothing else.
         profile = "/memories/api/restore/profile/profile"
-        for path, body in [(profile, {"version": "1"}), (profile, {"version": True}), (profile, {"version": 999}),
-                           (profile, [1]), ("/memories/api/restore/episodic/k", {"version": 1}),
-                           ("/memories/api/restore/collection/..%2Fx", {"version": 1})]:
+        for path, body in [
+            (profile, {"version": "1"}),
+            (profile, {"version": True}),
+            (profile, {"version": 999}),
+            (profile, [1]),
+            ("/memories/api/restore/episodic/k", {"version": 1}),
+            ("/memories/api/restore/collection/..%2Fx", {"version": 1}),
+        ]:
             response = await http.post(path, json=body)
             assert response.status_code in (400, 404), (path, body, response.status_code)
     assert await _snapshot(client, user) == before

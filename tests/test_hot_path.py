@@ -8,27 +8,44 @@ import pytest
 from langgraph_sdk.errors import PermissionDeniedError
 
 from agent.client.sdk import connect, ensure_assistant, memories, wait_for_memory
+from agent.memory.kinds import MEMORY_TYPES
 from agent.memory.write_lock import lock_thread_id
-from agent.server.tokens import SECRET_ENV, mint
+from agent.secret import SECRET_ENV
+from agent.server.tokens import mint
 from tests.conftest import AUTH_SECRET
 from tests.server import dev_server
 
-ALL_TYPES = ["semantic", "profile", "collection"]
 HOBBIES = [
-    "archery", "baking", "chess", "diving", "fencing", "gardening", "hiking", "juggling",
-    "knitting", "painting", "rowing", "sailing", "skiing", "surfing", "tennis", "yoga",
+    "archery",
+    "baking",
+    "chess",
+    "diving",
+    "fencing",
+    "gardening",
+    "hiking",
+    "juggling",
+    "knitting",
+    "painting",
+    "rowing",
+    "sailing",
+    "skiing",
+    "surfing",
+    "tennis",
+    "yoga",
 ]
 
 
-@pytest.mark.parametrize("memory_type", ALL_TYPES)
+@pytest.mark.parametrize("memory_type", MEMORY_TYPES)
 async def test_sixteen_concurrent_hot_path_writers_of_one_user_lose_no_fact(client, user, memory_type):
     assistant = await ensure_assistant(client, memory_type, write_mode="hot_path")
     threads = [(await client.threads.create())["thread_id"] for _ in HOBBIES]
 
-    results = await asyncio.gather(*(
-        client.runs.wait(thread, assistant, input={"messages": [{"role": "user", "content": f"I like {hobby}."}]})
-        for thread, hobby in zip(threads, HOBBIES, strict=True)
-    ))
+    results = await asyncio.gather(
+        *(
+            client.runs.wait(thread, assistant, input={"messages": [{"role": "user", "content": f"I like {hobby}."}]})
+            for thread, hobby in zip(threads, HOBBIES, strict=True)
+        )
+    )
 
     assert [r for r in results if "__error__" in r] == []
     stored = str(await memories(client, user, memory_type))
@@ -39,7 +56,9 @@ async def test_the_write_lease_is_taken_on_the_platform_released_and_not_a_clien
     monkeypatch.setenv(SECRET_ENV, AUTH_SECRET)  # to compute the server's MAC'd lock-thread id
     assistant = await ensure_assistant(client, "profile", write_mode="hot_path")
     thread = (await client.threads.create())["thread_id"]
-    result = await client.runs.wait(thread, assistant, input={"messages": [{"role": "user", "content": "I like chess."}]})
+    result = await client.runs.wait(
+        thread, assistant, input={"messages": [{"role": "user", "content": "I like chess."}]}
+    )
     assert "__error__" not in result
 
     lock = lock_thread_id(user, "profile")
@@ -47,7 +66,9 @@ async def test_the_write_lease_is_taken_on_the_platform_released_and_not_a_clien
     leases = await client.runs.list(lock)
     assert leases and {run["status"] for run in leases} == {"interrupted"}, "every lease was released"
     with pytest.raises(PermissionDeniedError):  # a client holding it could stall the user's writes
-        await client.runs.create(lock, "chatbot", input={"messages": []}, multitask_strategy="reject", after_seconds=600)
+        await client.runs.create(
+            lock, "chatbot", input={"messages": []}, multitask_strategy="reject", after_seconds=600
+        )
 
 
 async def test_one_job_per_worker_runs_hot_path_and_background_writes_without_deadlock(endpoint, user, tmp_path):
@@ -59,10 +80,15 @@ async def test_one_job_per_worker_runs_hot_path_and_background_writes_without_de
         background = await ensure_assistant(client, "profile", memory_delay_seconds=0)
         threads = [(await client.threads.create())["thread_id"] for _ in range(3)]
         said = [(hot, "I like chess."), (hot, "I like go."), (background, "I like tea.")]
-        results = await asyncio.wait_for(asyncio.gather(*(
-            client.runs.wait(thread, assistant, input={"messages": [{"role": "user", "content": text}]})
-            for thread, (assistant, text) in zip(threads, said, strict=True)
-        )), timeout=120)
+        results = await asyncio.wait_for(
+            asyncio.gather(
+                *(
+                    client.runs.wait(thread, assistant, input={"messages": [{"role": "user", "content": text}]})
+                    for thread, (assistant, text) in zip(threads, said, strict=True)
+                )
+            ),
+            timeout=120,
+        )
         assert [r for r in results if "__error__" in r] == []
         await asyncio.wait_for(wait_for_memory(client, threads[2]), timeout=60)
         assert sorted((await memories(client, user, "profile"))[0]["value"]["interests"]) == ["chess", "go", "tea"]

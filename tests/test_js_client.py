@@ -28,8 +28,10 @@ def _node_env(server_url: str) -> dict[str, str]:
     return {
         **os.environ,
         "LANGGRAPH_URL": server_url,
-        "USER_A": alice, "TOKEN_A": mint(alice, secret=AUTH_SECRET),
-        "USER_B": bob, "TOKEN_B": mint(bob, secret=AUTH_SECRET),
+        "USER_A": alice,
+        "TOKEN_A": mint(alice, secret=AUTH_SECRET),
+        "USER_B": bob,
+        "TOKEN_B": mint(bob, secret=AUTH_SECRET),
         "FORGED_TOKEN": mint(alice, secret="not-" + AUTH_SECRET),
     }
 

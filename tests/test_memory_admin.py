@@ -10,10 +10,10 @@ import sys
 import pytest
 from langgraph_sdk.errors import NotFoundError
 
-from agent.client import memory_admin
 from agent.client.sdk import ensure_assistant, memories, send, wait_for_memory
-from agent.server.dev_server import PROJECT_ROOT
+from agent.memory import admin
 from agent.server.tokens import mint
+from devtools.dev_server import PROJECT_ROOT
 from tests.conftest import AUTH_SECRET
 
 
@@ -27,18 +27,25 @@ async def _teach(client, user, memory_type, text, delay=0.0) -> str:
 async def test_edit_checks_the_schema_and_delete_removes_one(client, user):
     await wait_for_memory(client, await _teach(client, user, "profile", "I'm Zoe and I live in Kyoto."))
     await wait_for_memory(client, await _teach(client, user, "collection", "I'm Zoe and I like judo."))
-    before = await memory_admin.list_memories(client, user)
+    before = await admin.list_memories(client, user)
 
-    for bad in [("profile", "profile", {"interests": "not a list"}), ("profile", "other-key", {"name": "Z"}),
-                ("episodic", "x", {}), ("collection", "no-such-key", {"content": "x"}), ("collection", "../x", {})]:
-        with pytest.raises(memory_admin.BadMemoryRequest):
-            await memory_admin.update_memory(client, user, *bad)
-    assert await memory_admin.list_memories(client, user) == before
+    for bad in [
+        ("profile", "profile", {"interests": "not a list"}),
+        ("profile", "other-key", {"name": "Z"}),
+        ("episodic", "x", {}),
+        ("collection", "no-such-key", {"content": "x"}),
+        ("collection", "../x", {}),
+    ]:
+        with pytest.raises(admin.BadMemoryRequest):
+            await admin.update_memory(client, user, *bad)
+    assert await admin.list_memories(client, user) == before
 
-    await memory_admin.update_memory(client, user, "profile", "profile", {**before["profile"][0]["value"], "location": "Osaka"})
+    await admin.update_memory(
+        client, user, "profile", "profile", {**before["profile"][0]["value"], "location": "Osaka"}
+    )
     assert (await memories(client, user, "profile"))[0]["value"]["location"] == "Osaka"
     key = before["collection"][0]["key"]
-    await memory_admin.delete_memory(client, user, "collection", key)
+    await admin.delete_memory(client, user, "collection", key)
     assert key not in [i["key"] for i in await memories(client, user, "collection")]
 
 
@@ -46,11 +53,11 @@ async def test_forget_me_deletes_everything_and_cancels_pending_writes(client, u
     await wait_for_memory(client, await _teach(client, user, "profile", "I'm Zoe and I live in Kyoto."))
     pending_thread = await _teach(client, user, "collection", "I like origami.", delay=4)  # write still queued
 
-    counts = await memory_admin.forget_user(client, user)
+    counts = await admin.forget_user(client, user)
 
     assert counts["memories"] >= 1 and counts["threads"] >= 3
     await asyncio.sleep(6)  # past the cancelled write's start time
-    assert await memory_admin.list_memories(client, user) == {"semantic": [], "profile": [], "collection": []}
+    assert await admin.list_memories(client, user) == {"semantic": [], "profile": [], "collection": []}
     with pytest.raises(NotFoundError):
         await client.threads.get(pending_thread)
 
@@ -58,7 +65,17 @@ async def test_forget_me_deletes_everything_and_cancels_pending_writes(client, u
 async def test_command_line_lists_edits_and_deletes(client, user, server):
     await wait_for_memory(client, await _teach(client, user, "collection", "I'm Zoe and I like judo."))
     key = next(i["key"] for i in await memories(client, user, "collection") if "judo" in i["value"]["content"])
-    base = [sys.executable, "-m", "agent.client", "--url", server.url, "--token", mint(user, secret=AUTH_SECRET), "--user", user]
+    base = [
+        sys.executable,
+        "-m",
+        "agent.client",
+        "--url",
+        server.url,
+        "--token",
+        mint(user, secret=AUTH_SECRET),
+        "--user",
+        user,
+    ]
 
     def cli(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run([*base, *args], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60)

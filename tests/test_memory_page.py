@@ -1,4 +1,5 @@
-"""The memory page in headless Chromium: sign in, see, edit and delete memories, forget everything (after asking), sign out."""
+"""The memory page in headless Chromium: sign in, see, edit and delete memories, forget everything (after asking),
+sign out."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
-from agent.client import memory_admin
+from agent.memory import admin
 from agent.server.tokens import mint
 from tests.conftest import AUTH_SECRET
 
@@ -24,9 +25,18 @@ def browser(tmp_path):
     assert CHROMIUM and DRIVER, "Debian's chromium and chromium-driver are needed (make test installs them)"
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 f"--user-data-dir={tmp_path / 'chromium'}"):
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'chromium'}",
+    ):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(DRIVER), options=options)
     driver.set_page_load_timeout(30)
@@ -78,9 +88,7 @@ async def test_page_lists_deletes_and_forgets_behind_a_login(browser, server, co
 
     # Edit one memory in place.
     edited = '{"content": "The user lives in Milan.", "context": null}'
-    browser.execute_script(
-        "document.querySelector('.item[data-key=city] textarea').value = arguments[0]", edited
-    )
+    browser.execute_script("document.querySelector('.item[data-key=city] textarea').value = arguments[0]", edited)
     await run(lambda: browser.find_element(By.CSS_SELECTOR, ".item[data-key=city] .save").click())
     await run(lambda: wait.until(lambda d: d.find_element(By.ID, "status").text == "Saved."))
     assert (await client.store.get_item(namespace, "city"))["value"]["content"] == "The user lives in Milan."
@@ -96,10 +104,14 @@ async def test_page_lists_deletes_and_forgets_behind_a_login(browser, server, co
     await run(lambda: wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".item[data-key=city] .version")) == 2))
     newest = browser.find_element(By.CSS_SELECTOR, ".item[data-key=city] .version").text
     assert "Milan" in newest and "page" in newest
-    await run(lambda: browser.find_element(By.CSS_SELECTOR, ".item[data-key=city] .version[data-version='1'] .restore").click())
+    await run(
+        lambda: browser.find_element(
+            By.CSS_SELECTOR, ".item[data-key=city] .version[data-version='1'] .restore"
+        ).click()
+    )
     await run(lambda: wait.until(lambda d: d.find_element(By.ID, "status").text == "Restored version 1."))
     assert (await client.store.get_item(namespace, "city"))["value"]["content"] == "The user lives in Turin."
-    versions = await memory_admin.memory_history(client, user, "collection", "city")
+    versions = await admin.memory_history(client, user, "collection", "city")
     assert [(v["source"], v.get("restored_from")) for v in versions] == [("unknown", None), ("page", None), ("page", 1)]
 
     # "Forget everything" asks first; cancelling keeps everything.

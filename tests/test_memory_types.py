@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from agent.memory.store import memory_namespace
-from tests.scripted_brain import SENTENCES
-
-ALL_TYPES = ["semantic", "profile", "collection"]
+from agent.memory.kinds import MEMORY_TYPES
+from agent.memory.namespaces import memory_namespace
+from devtools.scripted_brain import SENTENCES
 
 
 def _stored_text(store, user: str, memory_type: str) -> str:
@@ -15,7 +14,7 @@ def _stored_text(store, user: str, memory_type: str) -> str:
     return "\n".join(str(item.value) for item in items)
 
 
-@pytest.mark.parametrize("memory_type", ALL_TYPES)
+@pytest.mark.parametrize("memory_type", MEMORY_TYPES)
 async def test_fact_from_one_thread_reaches_the_next_threads_prompt(chat, store, scripted_model, memory_type):
     await chat("Hi, I'm Lance. I live in San Francisco and I like biking.", user="lance", memory_type=memory_type)
 
@@ -30,7 +29,7 @@ async def test_fact_from_one_thread_reaches_the_next_threads_prompt(chat, store,
     assert "Lance" in reply and "San Francisco" in reply
 
 
-@pytest.mark.parametrize("memory_type", ALL_TYPES)
+@pytest.mark.parametrize("memory_type", MEMORY_TYPES)
 async def test_users_do_not_share_memory(chat, store, scripted_model, memory_type):
     await chat("Hi, I'm Lance and I live in Paris.", user="lance", memory_type=memory_type)
     scripted_model.prompts.clear()
@@ -40,7 +39,7 @@ async def test_users_do_not_share_memory(chat, store, scripted_model, memory_typ
     assert store.search(memory_namespace("ana", memory_type)) == []
 
 
-@pytest.mark.parametrize("memory_type", ALL_TYPES)
+@pytest.mark.parametrize("memory_type", MEMORY_TYPES)
 async def test_correction_replaces_the_old_fact(chat, store, memory_type):
     await chat("Hi, I'm Lance and I live in San Francisco.", user="lance", memory_type=memory_type)
     await chat("I moved to Boston.", user="lance", memory_type=memory_type)
@@ -84,8 +83,12 @@ async def test_collection_prompt_fills_the_char_budget_with_the_most_relevant_it
         store.put(namespace, f"fact-{i:02d}", {"content": f"The user once read book number {i:02d}."})
     store.put(namespace, "pet", {"content": "The user has a cat called Miso."})
     scripted_model.prompts.clear()
-    await chat("Do you remember my cat?", user="lance", memory_type="collection", memory_top_k=4, memory_char_budget=300)
-    memory = scripted_model.prompt_texts()[0].split("What you remember about the user:\n")[1].split("\n\nCurrent time")[0]
+    await chat(
+        "Do you remember my cat?", user="lance", memory_type="collection", memory_top_k=4, memory_char_budget=300
+    )
+    memory = (
+        scripted_model.prompt_texts()[0].split("What you remember about the user:\n")[1].split("\n\nCurrent time")[0]
+    )
     lines = memory.splitlines()
     assert lines[0] == "The user has a cat called Miso.", "the most relevant memory comes first"
     assert len(memory) <= 300
@@ -100,8 +103,13 @@ def test_a_memory_too_long_for_what_is_left_is_passed_over_for_shorter_ones():
     from agent.memory.kinds import memory_kind
 
     def item(key, content):
-        return Item(value={"content": content}, key=key, namespace=("memory", "lance", "collection"),
-                    created_at="2026-01-01T00:00:00+00:00", updated_at="2026-01-01T00:00:00+00:00")
+        return Item(
+            value={"content": content},
+            key=key,
+            namespace=("memory", "lance", "collection"),
+            created_at="2026-01-01T00:00:00+00:00",
+            updated_at="2026-01-01T00:00:00+00:00",
+        )
 
     ranked = [item("a", "A" * 40), item("long", "L" * 80), item("b", "B" * 40), item("c", "C" * 40)]
     shown = memory_kind("collection").fit(ranked, 100)
@@ -116,7 +124,11 @@ async def test_single_document_memory_is_cut_to_the_char_budget(chat, store, scr
     namespace = memory_namespace("lance", memory_type)
     key = memory_type
     long_text = "Name: Lance\n" + "\n".join(f"Likes: pastime {i}" for i in range(400))
-    value = {"content": long_text} if memory_type == "semantic" else {"name": "Lance", "interests": [f"pastime {i}" for i in range(400)]}
+    value = (
+        {"content": long_text}
+        if memory_type == "semantic"
+        else {"name": "Lance", "interests": [f"pastime {i}" for i in range(400)]}
+    )
     store.put(namespace, key, value, index=False)
     scripted_model.prompts.clear()
     await chat("Hello", user="lance", memory_type=memory_type, memory_char_budget=300)

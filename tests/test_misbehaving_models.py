@@ -2,7 +2,7 @@
 corrupted, every refusal is reported (the memory-writer run fails and `wait_for_memory` raises), and beside
 each guard a positive control shows that honest updates still go through.
 
-The scripted endpoint's ``mode`` (tests/scripted_brain.py ``MODES``) picks the misbehaviour.
+The scripted endpoint's ``mode`` (devtools/scripted_brain.py ``MODES``) picks the misbehaviour.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from agent.client.sdk import (
     send,
     wait_for_memory,
 )
-from tests.scripted_brain import normalize_tool_choice
+from agent.memory.kinds import MEMORY_TYPES
+from devtools.scripted_brain import normalize_tool_choice
 
-ALL_TYPES = ["semantic", "profile", "collection"]
 FAST = {"memory_delay_seconds": 0}
 
 
@@ -50,6 +50,7 @@ async def _values(client, user, memory_type) -> list[dict]:
 
 # -- 1. a forgetful rewrite of the semantic document ------------------------------------------------
 
+
 async def test_forgetful_rewrite_is_refused_and_the_name_kept(client, user, endpoint):
     await _written(client, user, "semantic", "Hi, I'm Lance.")
     endpoint.mode = "forgetful"  # returns only the newest conversation's facts
@@ -74,6 +75,7 @@ async def test_forgetful_profile_patch_is_refused(client, user, endpoint):
 
 
 # -- 2. "nothing new" must be a choice, and a reply must make one -----------------------------------
+
 
 async def test_a_reply_that_calls_no_tool_is_reported_on_both_collection_paths(client, user, endpoint):
     endpoint.mode = "text_only"
@@ -104,6 +106,7 @@ async def test_nothing_new_is_offered_and_a_choice_is_forced_on_both_collection_
 
 # -- 3. duplicates ----------------------------------------------------------------------------------
 
+
 async def test_a_model_that_reinserts_stored_facts_leaves_one_item_per_fact(client, user, endpoint):
     endpoint.mode = "duplicating"  # inserts every fact it reads, stored or not; never says "nothing new"
     for _ in range(3):
@@ -117,6 +120,7 @@ async def test_a_model_that_reinserts_stored_facts_leaves_one_item_per_fact(clie
 
 
 # -- 4. bad and destructive patches -----------------------------------------------------------------
+
 
 @pytest.mark.parametrize("memory_type", ["profile", "collection"])
 @pytest.mark.parametrize(
@@ -147,7 +151,7 @@ async def test_overwriting_an_unrelated_collection_item_is_refused(client, user,
     assert [v["content"] for v in await _values(client, user, "collection")] == ["The user lives in Boston."]
 
 
-@pytest.mark.parametrize("memory_type", ALL_TYPES)
+@pytest.mark.parametrize("memory_type", MEMORY_TYPES)
 async def test_a_move_still_replaces_and_a_retraction_still_removes(client, user, memory_type):
     await _written(client, user, memory_type, "I'm Dana. I live in Boston. I like chess and I like tennis.")
     await _written(client, user, memory_type, "I moved from Boston to Paris.")

@@ -19,8 +19,8 @@ import psycopg
 import pytest
 
 from agent.client.sdk import connect, ensure_assistant, memories, send, wait_for_memory
-from agent.server.pg_cluster import FAST_UNSAFE
-from agent.server.pg_stack import PG_VENV, PgStack
+from devtools.pg_cluster import FAST_UNSAFE
+from devtools.pg_stack import PG_VENV, PgStack
 from tests.test_background_writes import HOBBIES
 
 HEARTBEAT_SECONDS = 4  # a dead replica's run is handed over after ~2 heartbeats. With 2 s, a memory-writer run
@@ -32,8 +32,13 @@ def stack(endpoint, tmp_path_factory):
     if not (PG_VENV / "bin" / "langhost").exists():
         raise RuntimeError(f"{PG_VENV} is missing: `make venv-pg` builds it (`make test` does)")
     env = {"OPENAI_BASE_URL": endpoint.base_url, "OPENAI_API_KEY": "scripted-test-key"}
-    with PgStack(tmp_path_factory.mktemp("pg-stack"), env, replicas=2, heartbeat_seconds=HEARTBEAT_SECONDS,
-                 postgres_settings=FAST_UNSAFE) as running:
+    with PgStack(
+        tmp_path_factory.mktemp("pg-stack"),
+        env,
+        replicas=2,
+        heartbeat_seconds=HEARTBEAT_SECONDS,
+        postgres_settings=FAST_UNSAFE,
+    ) as running:
         yield running
 
 
@@ -53,7 +58,8 @@ async def _attempts(stack: PgStack, thread_id: str) -> dict[str, tuple[str, int]
     async with await psycopg.AsyncConnection.connect(stack.postgres.uri) as connection:
         cursor = await connection.execute(
             "SELECT r.run_id::text, r.status, coalesce(c.count, 0) FROM runs r "
-            "LEFT JOIN retry_counters c ON c.run_id = r.run_id WHERE r.thread_id = %s", (thread_id,)
+            "LEFT JOIN retry_counters c ON c.run_id = r.run_id WHERE r.thread_id = %s",
+            (thread_id,),
         )
         return {run_id: (status, attempts) for run_id, status, attempts in await cursor.fetchall()}
 
@@ -62,9 +68,12 @@ def _started_on(stack: PgStack, run_id: str) -> list[str]:
     """The replicas whose log says they started ``run_id``."""
     ansi = re.compile(r"\x1b\[[0-9;]*m")
     return [
-        replica.name for replica in stack.replicas
-        if any("Starting background run" in line and run_id in line
-               for line in ansi.sub("", replica.log_path.read_text(errors="replace")).splitlines())
+        replica.name
+        for replica in stack.replicas
+        if any(
+            "Starting background run" in line and run_id in line
+            for line in ansi.sub("", replica.log_path.read_text(errors="replace")).splitlines()
+        )
     ]
 
 
@@ -74,11 +83,17 @@ async def test_sixteen_writers_of_one_user_across_replicas_keep_every_fact_once(
     assistant = await ensure_assistant(clients[0], "profile", memory_delay_seconds=0.5)
     threads = [(await clients[i % 2].threads.create())["thread_id"] for i in range(len(HOBBIES))]
 
-    await asyncio.gather(*(
-        clients[i % 2].runs.wait(thread, assistant, input={"messages": [{"role": "user", "content": f"I like {hobby}."}]},
-                                 context={"user_id": user})
-        for i, (thread, hobby) in enumerate(zip(threads, HOBBIES, strict=True))
-    ))
+    await asyncio.gather(
+        *(
+            clients[i % 2].runs.wait(
+                thread,
+                assistant,
+                input={"messages": [{"role": "user", "content": f"I like {hobby}."}]},
+                context={"user_id": user},
+            )
+            for i, (thread, hobby) in enumerate(zip(threads, HOBBIES, strict=True))
+        )
+    )
     for i, thread in enumerate(threads):
         await wait_for_memory(clients[i % 2], thread)
 
@@ -100,11 +115,17 @@ async def test_sixteen_hot_path_writers_across_replicas_take_turns_and_keep_ever
     assistant = await ensure_assistant(clients[0], "profile", write_mode="hot_path")
     threads = [(await clients[i % 2].threads.create())["thread_id"] for i in range(len(HOBBIES))]
 
-    results = await asyncio.gather(*(
-        clients[i % 2].runs.wait(thread, assistant, input={"messages": [{"role": "user", "content": f"I like {hobby}."}]},
-                                 context={"user_id": user})
-        for i, (thread, hobby) in enumerate(zip(threads, HOBBIES, strict=True))
-    ))
+    results = await asyncio.gather(
+        *(
+            clients[i % 2].runs.wait(
+                thread,
+                assistant,
+                input={"messages": [{"role": "user", "content": f"I like {hobby}."}]},
+                context={"user_id": user},
+            )
+            for i, (thread, hobby) in enumerate(zip(threads, HOBBIES, strict=True))
+        )
+    )
 
     assert [r for r in results if "__error__" in r] == []
     [profile] = await memories(clients[1], user, "profile")

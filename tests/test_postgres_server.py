@@ -13,11 +13,12 @@ import httpx
 import psycopg
 import pytest
 
-from agent.client import memory_admin
 from agent.client.sdk import connect, ensure_assistant, send, wait_for_memory
+from agent.memory import admin
 from agent.models.registry import RETRIES_ENV, TIMEOUT_ENV
-from agent.server.dev_server import PROJECT_ROOT, DevServer, config_copy
-from agent.server.tokens import SECRET_ENV, mint
+from agent.secret import SECRET_ENV
+from agent.server.tokens import mint
+from devtools.dev_server import PROJECT_ROOT, DevServer, config_copy
 from tests.conftest import AUTH_SECRET
 from tests.refusals import refused
 
@@ -32,8 +33,12 @@ def database(postgres) -> str:
 @pytest.fixture(scope="module")
 def pg_dev_server(endpoint, database, tmp_path_factory):
     env = {
-        "OPENAI_BASE_URL": endpoint.base_url, "OPENAI_API_KEY": "scripted-test-key", SECRET_ENV: AUTH_SECRET,
-        TIMEOUT_ENV: "5", RETRIES_ENV: "0", "STORE_DATABASE_URI": database,
+        "OPENAI_BASE_URL": endpoint.base_url,
+        "OPENAI_API_KEY": "scripted-test-key",
+        SECRET_ENV: AUTH_SECRET,
+        TIMEOUT_ENV: "5",
+        RETRIES_ENV: "0",
+        "STORE_DATABASE_URI": database,
     }
     workdir = tmp_path_factory.mktemp("langgraph-dev-postgres")
     path = config_copy(workdir, env)
@@ -67,17 +72,17 @@ async def test_memory_admin_pages_past_one_hundred_and_forget_empties_postgres(p
     for i in range(130):
         await client.store.put_item(namespace, f"fact-{i:03d}", {"content": f"The user owns book {i}."}, index=False)
 
-    listed = await memory_admin.list_memories(client, user)
+    listed = await admin.list_memories(client, user)
     assert sorted(item["key"] for item in listed["collection"]) == [f"fact-{i:03d}" for i in range(130)]
 
-    counts = await memory_admin.forget_user(client, user)
+    counts = await admin.forget_user(client, user)
     assert counts["memories"] == 130
-    assert await memory_admin.list_memories(client, user) == {"semantic": [], "profile": [], "collection": []}
+    assert await admin.list_memories(client, user) == {"semantic": [], "profile": [], "collection": []}
     assert await _rows(database, "store", user) == 0
 
 
 async def _put_raw(url: str, user: str, namespace: list[str], value_json: str) -> None:
-    body = '{"namespace": %s, "key": "k", "value": %s}' % (json.dumps(namespace), value_json)
+    body = f'{{"namespace": {json.dumps(namespace)}, "key": "k", "value": {value_json}}}'
     headers = {"Authorization": f"Bearer {mint(user, secret=AUTH_SECRET)}", "Content-Type": "application/json"}
     async with httpx.AsyncClient(base_url=url, headers=headers, timeout=30) as http:
         (await http.put("/store/items", content=body)).raise_for_status()
@@ -91,14 +96,18 @@ async def test_store_calls_postgres_would_refuse_are_refused_and_fail_no_one_els
 
     def poisons():
         return {
-            "a ttl Postgres cannot read as an interval": mallory.store.put_item(theirs, "k", {"content": "x"}, ttl=1e300),
+            "a ttl Postgres cannot read as an interval": mallory.store.put_item(
+                theirs, "k", {"content": "x"}, ttl=1e300
+            ),
             "a ttl past an INT of minutes": mallory.store.put_item(theirs, "k", {"content": "x"}, ttl=3e9),
             "a NUL in a filter's field": mallory.store.search_items(theirs, filter={"a\x00b": 1}),
             "33,000 filter fields (past Postgres's 65,535 parameters)": mallory.store.search_items(
-                theirs, filter={f"k{i}": 1 for i in range(33_000)}),
+                theirs, filter={f"k{i}": 1 for i in range(33_000)}
+            ),
             "max_depth 0": mallory.store.list_namespaces(prefix=theirs[:2], max_depth=0),
             "an integer beyond 64 bits (the SDK cannot even send one)": _put_raw(
-                pg_dev_server.url, f"{user}-m", theirs, '{"content": "x", "n": %d}' % 10**30),
+                pg_dev_server.url, f"{user}-m", theirs, f'{{"content": "x", "n": {10**30}}}'
+            ),
             "a NUL in a value": mallory.store.put_item(theirs, "k", {"content": "a\x00b"}),
         }
 
@@ -106,7 +115,11 @@ async def test_store_calls_postgres_would_refuse_are_refused_and_fail_no_one_els
         assert await refused(call), name
     for i in range(6):
         calls = list(poisons().values())
-        results = await asyncio.gather(alice.store.put_item(mine, f"k{i}", {"content": f"The user owns {i} kites."}),
-                                       alice.store.get_item(mine, "k0"), *calls, return_exceptions=True)
+        results = await asyncio.gather(
+            alice.store.put_item(mine, f"k{i}", {"content": f"The user owns {i} kites."}),
+            alice.store.get_item(mine, "k0"),
+            *calls,
+            return_exceptions=True,
+        )
         assert not isinstance(results[0], Exception) and not isinstance(results[1], Exception), results[:2]
     assert len((await alice.store.search_items(mine, limit=100))["items"]) == 6

@@ -10,8 +10,18 @@ import sys
 import pytest
 from langgraph.store.base import PutOp
 
-from agent.memory import index_embed, postgres_index
-from agent.memory.postgres_index import (
+from agent.memory.kinds import MEMORY_TYPES
+from agent.memory.namespaces import list_all, memory_namespace
+from agent.memory.retrieval import search_memories
+from agent.stores import index_embed, postgres_index
+from agent.stores.postgres import (
+    INDEX,
+    PROBES_ENV,
+    SEARCH_SETTINGS,
+    postgres_store,
+    server_store,
+)
+from agent.stores.postgres_index import (
     INDEX_NAME,
     SETUP_LISTS,
     IndexState,
@@ -19,23 +29,13 @@ from agent.memory.postgres_index import (
     lists_for,
     rebuild_index,
 )
-from agent.memory.postgres_store import (
-    INDEX,
-    PROBES_ENV,
-    SEARCH_SETTINGS,
-    postgres_store,
-    server_store,
-)
-from agent.memory.retrieval import search_memories
-from agent.memory.search_plan import explain_search
-from agent.memory.store import list_all, memory_namespace
-from agent.memory.unbatched import OneCallOneBatch
-from agent.server.dev_server import PROJECT_ROOT
+from agent.stores.unbatched import OneCallOneBatch
+from bench.search_plan import explain_search
+from devtools.dev_server import PROJECT_ROOT
+from devtools.scripted_brain import SENTENCES
 from tests.conftest import chat_over
 from tests.distractors import NEEDLE, QUESTION, food_distractors
-from tests.scripted_brain import SENTENCES
 
-ALL_TYPES = ["semantic", "profile", "collection"]
 # At scale the planner scans the vector index and filters by namespace after it (bench/scale.py --explain shows
 # it at 10k memories). On a small table it would sort the user's few rows exactly instead; with sorts priced
 # out it takes the same index plan, so a small test reproduces the large case.
@@ -45,11 +45,11 @@ INDEX_PLAN = {"enable_sort": "off"}
 def test_index_is_the_one_langgraph_json_declares():
     declared = json.loads((PROJECT_ROOT / "langgraph.json").read_text())["store"]["index"]
     assert (INDEX["dims"], INDEX["fields"]) == (declared["dims"], declared["fields"])
-    assert declared["embed"] == "./agent/memory/index_embed.py:embed" and INDEX["embed"] is index_embed.embed
+    assert declared["embed"] == "./agent/stores/index_embed.py:embed" and INDEX["embed"] is index_embed.embed
     assert INDEX["ann_index_config"]["kind"] == "ivfflat" and INDEX["distance_type"] == "cosine"
 
 
-@pytest.mark.parametrize("memory_type", ALL_TYPES)
+@pytest.mark.parametrize("memory_type", MEMORY_TYPES)
 async def test_remembered_fact_is_recalled_in_the_next_thread(pg_store, scripted_model, memory_type):
     chat = chat_over(pg_store)
     await chat("Hi, I'm Lance. I live in San Francisco and I like biking.", user="lance", memory_type=memory_type)
@@ -65,8 +65,10 @@ async def test_remembered_fact_is_recalled_in_the_next_thread(pg_store, scripted
 async def test_update_past_the_first_ten_items_patches_the_found_item(pg_store, scripted_model):
     namespace = memory_namespace("lance", "collection")
     await pg_store.abatch(
-        [PutOp(namespace, f"hobby-{i:02d}", {"content": SENTENCES["interests"].format(f"hobby number {i}")})
-         for i in range(11)]
+        [
+            PutOp(namespace, f"hobby-{i:02d}", {"content": SENTENCES["interests"].format(f"hobby number {i}")})
+            for i in range(11)
+        ]
         + [PutOp(namespace, "where", {"content": SENTENCES["location"].format("San Francisco")})]
     )
     assert "where" not in [item.key for item in await pg_store.asearch(namespace)]  # the store's default page
@@ -117,8 +119,9 @@ async def test_other_users_nearer_rows_do_not_starve_one_users_search(pg_databas
         configured_plan = await explain_search(configured, namespace, QUESTION)
         found = await search_memories(configured, namespace, QUESTION, k=5)
         async with configured.conn.connection() as connection:  # pgvector loaded: invalid values would be reset
-            effective = {name: (await (await connection.execute(f"SHOW {name}")).fetchone())[name]
-                         for name in SEARCH_SETTINGS}
+            effective = {
+                name: (await (await connection.execute(f"SHOW {name}")).fetchone())[name] for name in SEARCH_SETTINGS
+            }
 
     assert before == after == IndexState(vectors=131, kind="ivfflat", lists=SETUP_LISTS)
     assert f"Index Scan using {INDEX_NAME}" in plan and f"Index Scan using {INDEX_NAME}" in configured_plan
@@ -142,7 +145,9 @@ async def test_the_servers_start_reads_the_planners_row_count_instead_of_countin
     async with pg_store.conn.connection() as connection:
         never_analysed = await index_state(connection, estimate=True)
         await connection.execute("ANALYZE store_vectors")
-        await pg_store.abatch([PutOp(namespace, f"e{i}", {"content": text}) for i, text in enumerate(food_distractors(2))])
+        await pg_store.abatch(
+            [PutOp(namespace, f"e{i}", {"content": text}) for i, text in enumerate(food_distractors(2))]
+        )
         estimated, counted = await index_state(connection, estimate=True), await index_state(connection)
 
     assert never_analysed.vectors == 3, "a table never analysed has no estimate: it is counted"
@@ -150,14 +155,20 @@ async def test_the_servers_start_reads_the_planners_row_count_instead_of_countin
     assert estimated.kind == counted.kind == "ivfflat" and estimated.lists == counted.lists == SETUP_LISTS
 
 
-@pytest.mark.parametrize("set_up_with", [INDEX["ann_index_config"], {"kind": "hnsw", "m": 32, "ef_construction": 128}],
-                         ids=["ivfflat", "hnsw-of-an-earlier-version"])
-async def test_a_rebuild_learns_the_lists_from_the_rows_and_search_still_finds_everything(pg_database, monkeypatch,
-                                                                                          set_up_with):
+@pytest.mark.parametrize(
+    "set_up_with",
+    [INDEX["ann_index_config"], {"kind": "hnsw", "m": 32, "ef_construction": 128}],
+    ids=["ivfflat", "hnsw-of-an-earlier-version"],
+)
+async def test_a_rebuild_learns_the_lists_from_the_rows_and_search_still_finds_everything(
+    pg_database, monkeypatch, set_up_with
+):
     namespace = memory_namespace("lance", "collection")
     async with postgres_store(pg_database, index={**INDEX, "ann_index_config": set_up_with}) as store:
-        await store.abatch([PutOp(namespace, f"d{i:02d}", {"content": text}) for i, text in enumerate(food_distractors(48))]
-                           + [PutOp(namespace, "needle", {"content": NEEDLE})])
+        await store.abatch(
+            [PutOp(namespace, f"d{i:02d}", {"content": text}) for i, text in enumerate(food_distractors(48))]
+            + [PutOp(namespace, "needle", {"content": NEEDLE})]
+        )
     monkeypatch.setattr(postgres_index, "SETUP_LISTS", 2)  # so that the lists follow the rows: √49
 
     before, after = await rebuild_index(pg_database)
@@ -170,8 +181,14 @@ async def test_a_rebuild_learns_the_lists_from_the_rows_and_search_still_finds_e
 
 async def test_the_operator_relearns_the_lists_from_the_command_line(pg_store, pg_database):
     await pg_store.aput(memory_namespace("lance", "collection"), "k", {"content": NEEDLE})
-    done = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "agent.memory.postgres_index", "--uri", pg_database],
-                                   cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
+    done = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "agent.stores.postgres_index", "--uri", pg_database],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert f"{INDEX_NAME}: 1 rows, ivfflat {SETUP_LISTS} -> ivfflat {SETUP_LISTS} lists" in done.stdout
 
@@ -183,7 +200,7 @@ async def test_the_server_warns_at_start_when_the_index_is_due_a_rebuild(pg_data
         assert "postgres_index" not in caplog.text
     monkeypatch.setattr(postgres_index, "REBUILD_FACTOR", 0.01)  # 100 lists now count as too few for 1 row
     async with server_store():
-        assert "run `python -m agent.memory.postgres_index`" in caplog.text
+        assert "run `python -m agent.stores.postgres_index`" in caplog.text
 
 
 async def test_the_operator_sets_the_servers_probes_and_a_bad_value_stops_the_start(pg_database, pg_store, monkeypatch):
@@ -191,8 +208,9 @@ async def test_the_operator_sets_the_servers_probes_and_a_bad_value_stops_the_st
     monkeypatch.setenv(PROBES_ENV, " 60 ")
     async with server_store() as store:
         async with store.store.conn.connection() as connection:
-            shown = {name: (await (await connection.execute(f"SHOW {name}")).fetchone())[name]
-                     for name in SEARCH_SETTINGS}
+            shown = {
+                name: (await (await connection.execute(f"SHOW {name}")).fetchone())[name] for name in SEARCH_SETTINGS
+            }
     assert shown == {**SEARCH_SETTINGS, "ivfflat.probes": "60"}
     for bad in ("0", "many", "-5", "7.5", "40000", "²"):
         monkeypatch.setenv(PROBES_ENV, bad)
@@ -205,12 +223,18 @@ async def test_the_server_stores_calls_fail_alone(pg_store):
     """langgraph's store runs calls that arrive together as one batch: a call Postgres refuses (here a NUL)
     fails them all. The server's store (`server_store`) makes each call a batch of its own."""
     bad, good = memory_namespace("mallory", "collection"), memory_namespace("alice", "collection")
-    batched = await asyncio.gather(pg_store.aput(bad, "k", {"content": "a\x00b"}),
-                                   pg_store.aput(good, "k1", {"content": "The user likes tea."}), return_exceptions=True)
+    batched = await asyncio.gather(
+        pg_store.aput(bad, "k", {"content": "a\x00b"}),
+        pg_store.aput(good, "k1", {"content": "The user likes tea."}),
+        return_exceptions=True,
+    )
     assert all(isinstance(result, Exception) for result in batched), "why the wrapper exists: the batch fails whole"
     store = OneCallOneBatch(pg_store)
-    alone = await asyncio.gather(store.aput(bad, "k", {"content": "a\x00b"}),
-                                 store.aput(good, "k2", {"content": "The user likes tea."}),
-                                 store.aget(good, "k2"), return_exceptions=True)
+    alone = await asyncio.gather(
+        store.aput(bad, "k", {"content": "a\x00b"}),
+        store.aput(good, "k2", {"content": "The user likes tea."}),
+        store.aget(good, "k2"),
+        return_exceptions=True,
+    )
     assert isinstance(alone[0], Exception) and alone[1] is None
     assert [item.key for item in await store.asearch(good)] == ["k2"]

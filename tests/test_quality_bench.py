@@ -11,8 +11,9 @@ import json
 import pytest
 
 from agent.client.sdk import connect
-from agent.server.ownership import WRITER_OF
-from agent.server.tokens import SECRET_ENV, mint
+from agent.memory.writer_threads import WRITER_OF
+from agent.secret import SECRET_ENV
+from agent.server.tokens import mint
 from bench.locomo_data import DEFAULT_DATA
 from bench.quality import parser, run
 from tests.conftest import AUTH_SECRET
@@ -32,8 +33,12 @@ TWO_SESSIONS = {
         ],
         "session_2_date_time": "7:10 pm on 20 May, 2023",
         "session_2": [
-            {"speaker": "Lance", "dia_id": "D2:1", "text": "I work as a teacher now.",
-             "blip_caption": "a photo of a classroom"},
+            {
+                "speaker": "Lance",
+                "dia_id": "D2:1",
+                "text": "I work as a teacher now.",
+                "blip_caption": "a photo of a classroom",
+            },
             {"speaker": "Ana", "dia_id": "D2:2", "text": "I was in Paris last week."},
         ],
     },
@@ -59,10 +64,22 @@ async def test_quality_bench_ingests_answers_grades_and_writes_out(server, user,
     data, out = tmp_path / "locomo.json", tmp_path / "results.json"
     data.write_text(json.dumps([TWO_SESSIONS]))
     token = mint(user, secret=AUTH_SECRET)
-    args = parser().parse_args([
-        "--url", server.url, "--token", token, "--data", str(data), "--conversations", "1",
-        "--judge-model", judge_on_scripted_endpoint, "--out", str(out),
-    ])
+    args = parser().parse_args(
+        [
+            "--url",
+            server.url,
+            "--token",
+            token,
+            "--data",
+            str(data),
+            "--conversations",
+            "1",
+            "--judge-model",
+            judge_on_scripted_endpoint,
+            "--out",
+            str(out),
+        ]
+    )
     result = await run(args)
 
     assert result["ingested"] == [{"conversation": "smoke-1", "sessions": 2, "failed_writes": 0}]
@@ -91,21 +108,43 @@ async def test_quality_bench_refuses_a_user_with_memories(server, client, user, 
     await client.store.put_item(["memory", user, "collection"], "old", {"content": "The user likes tea."})
     data = tmp_path / "locomo.json"
     data.write_text(json.dumps([TWO_SESSIONS]))
-    args = parser().parse_args([
-        "--url", server.url, "--token", mint(user, secret=AUTH_SECRET), "--data", str(data),
-        "--judge-model", judge_on_scripted_endpoint,
-    ])
+    args = parser().parse_args(
+        [
+            "--url",
+            server.url,
+            "--token",
+            mint(user, secret=AUTH_SECRET),
+            "--data",
+            str(data),
+            "--judge-model",
+            judge_on_scripted_endpoint,
+        ]
+    )
     with pytest.raises(SystemExit, match="already has collection memories"):
         await run(args)
 
 
 @pytest.mark.skipif(not DEFAULT_DATA.exists(), reason="../shared/data/locomo10.json is not beside the repository")
-async def test_quality_bench_on_locomo_mints_a_user_per_conversation(server, judge_on_scripted_endpoint, monkeypatch, tmp_path):
+async def test_quality_bench_on_locomo_mints_a_user_per_conversation(
+    server, judge_on_scripted_endpoint, monkeypatch, tmp_path
+):
     monkeypatch.setenv(SECRET_ENV, AUTH_SECRET)
-    args = parser().parse_args([
-        "--url", server.url, "--conversations", "1", "--sessions", "2", "--questions", "2",
-        "--judge-model", judge_on_scripted_endpoint, "--out", str(tmp_path / "results.json"),
-    ])
+    args = parser().parse_args(
+        [
+            "--url",
+            server.url,
+            "--conversations",
+            "1",
+            "--sessions",
+            "2",
+            "--questions",
+            "2",
+            "--judge-model",
+            judge_on_scripted_endpoint,
+            "--out",
+            str(tmp_path / "results.json"),
+        ]
+    )
     result = await run(args)
     assert result["ingested"][0]["sessions"] == 2 and result["ingested"][0]["failed_writes"] == 0
     assert len(result["questions"]) == 2

@@ -1,7 +1,7 @@
 """State survives a crash of `langgraph dev --no-reload` once its persistence flush (every 10 s) has run.
 
 The dev server's runtime (langgraph-runtime-inmem 0.36.7) forgets any store that is still empty at
-its first flush, and never saves checkpoint history: `agent.server.dev_persistence` works around both.
+its first flush, and never saves checkpoint history: `agent.dev_runtime.persistence` works around both.
 So this test writes only after that first flush, and checks the history and a "forget" too.
 """
 
@@ -11,10 +11,11 @@ import asyncio
 import signal
 import time
 
-from agent.client import memory_admin
 from agent.client.sdk import connect, ensure_assistant, memories, send, wait_for_memory
-from agent.server.dev_server import DevServer, config_copy
-from agent.server.tokens import SECRET_ENV, mint
+from agent.memory import admin
+from agent.secret import SECRET_ENV
+from agent.server.tokens import mint
+from devtools.dev_server import DevServer, config_copy
 
 FLUSH_SECONDS = 10  # the dev server writes its in-memory state to .langgraph_api/ this often
 SECRET = "restart-test-secret"
@@ -23,9 +24,14 @@ SECRET = "restart-test-secret"
 def _wait_for_flush(workdir, since: float, timeout: float = 90) -> None:
     """Until the dev server has written its store, threads and checkpoints to disk after ``since``."""
     state = workdir / ".langgraph_api"
-    files = [state / "store.pckl", state / "store.vectors.pckl", state / ".langgraph_ops.pckl",
-             # the checkpoints and their blobs, which a thread's state and history are read from
-             state / ".langgraph_checkpoint.1.pckl", state / ".langgraph_checkpoint.3.pckl"]
+    files = [
+        state / "store.pckl",
+        state / "store.vectors.pckl",
+        state / ".langgraph_ops.pckl",
+        # the checkpoints and their blobs, which a thread's state and history are read from
+        state / ".langgraph_checkpoint.1.pckl",
+        state / ".langgraph_checkpoint.3.pckl",
+    ]
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if all(f.exists() and f.stat().st_mtime > since for f in files):
@@ -71,16 +77,18 @@ async def test_memories_history_and_forgetting_survive_sigkill(endpoint, tmp_pat
         assert [m["type"] for m in (await client.threads.get_state(thread))["values"]["messages"]] == ["human", "ai"]
         assert await client.threads.get_history(thread, limit=10), "the checkpoint history is kept"
         # The restarted server still finds the memory by meaning (its vectors were kept too).
-        reply = await send(client, assistant, (await client.threads.create())["thread_id"], "rita", "Which city is home?")
+        reply = await send(
+            client, assistant, (await client.threads.create())["thread_id"], "rita", "Which city is home?"
+        )
         assert "Vienna" in reply
-        await memory_admin.forget_user(client, "rita")
+        await admin.forget_user(client, "rita")
     finally:
         _crash(second, tmp_path, since=time.time())
 
     third = DevServer(config, workdir=tmp_path, env=env).start()
     try:
         client = connect(third.url, token)
-        assert await memory_admin.list_memories(client, "rita") == {"semantic": [], "profile": [], "collection": []}
+        assert await admin.list_memories(client, "rita") == {"semantic": [], "profile": [], "collection": []}
         assert await client.threads.search(limit=10) == [], "forgotten threads stay forgotten"
     finally:
         third.stop()

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from langgraph.store.base import SearchItem
 
+from agent.memory.namespaces import memory_namespace
 from agent.memory.retrieval import lexical_scores, rerank, search_memories
-from agent.memory.store import memory_namespace
 from tests.conftest import project_store
 from tests.distractors import NEEDLE, QUESTION, food_distractors
 
@@ -44,7 +44,7 @@ def test_lexical_scores_reward_rare_shared_words():
 
 
 def _scored(key: str, content: str, score: float) -> SearchItem:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     return SearchItem(("memory", "lance", "collection"), key, {"content": content}, now, now, score=score)
 
 

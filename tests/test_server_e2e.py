@@ -6,9 +6,9 @@ import pytest
 from langgraph_sdk.errors import UnprocessableEntityError
 
 from agent.client.sdk import ensure_assistant, memories, send, wait_for_memory
+from agent.memory.kinds import MEMORY_TYPES
 from tests.distractors import NEEDLE, QUESTION, food_distractors
 
-ALL_TYPES = ["semantic", "profile", "collection"]
 FAST = {"memory_delay_seconds": 0.5}
 
 
@@ -22,8 +22,7 @@ async def _all_memories(client, user) -> list[tuple]:
     return sorted((tuple(i["namespace"]), i["key"], str(i["value"])) for i in found["items"])
 
 
-
-@pytest.mark.parametrize("memory_type", ALL_TYPES)
+@pytest.mark.parametrize("memory_type", MEMORY_TYPES)
 async def test_new_thread_recalls_name_and_city(client, user, endpoint, memory_type):
     assistant = await ensure_assistant(client, memory_type, **FAST)
     first = (await client.threads.create())["thread_id"]
@@ -44,7 +43,7 @@ async def test_new_thread_recalls_name_and_city(client, user, endpoint, memory_t
     assert [m["type"] for m in state["values"]["messages"]] == ["human", "ai"], "a new thread starts empty"
 
 
-@pytest.mark.parametrize("memory_type", ALL_TYPES)
+@pytest.mark.parametrize("memory_type", MEMORY_TYPES)
 async def test_another_user_sees_none_of_it(connect, memory_type):
     alice, bob = f"alice-{memory_type}", f"bob-{memory_type}"
     as_alice, as_bob = connect(alice), connect(bob)
@@ -78,7 +77,9 @@ async def test_bad_configuration_is_a_clear_error_and_changes_nothing(client, us
 
     with pytest.raises(Exception, match=f"422(.|\n)*{field}"):  # refused before a run exists
         await client.runs.wait(
-            thread, assistant, input={"messages": [{"role": "user", "content": "I'm Mallory and I live in Rome."}]},
+            thread,
+            assistant,
+            input={"messages": [{"role": "user", "content": "I'm Mallory and I live in Rome."}]},
             context={"user_id": user, **context},
         )
     with pytest.raises(UnprocessableEntityError, match=field):
@@ -94,7 +95,7 @@ async def test_studio_schema_exposes_the_configuration(client):
     properties = schemas["context_schema"]["properties"]
     for field in ("user_id", "memory_type", "model", "write_mode", "memory_delay_seconds", "system_prompt"):
         assert properties[field]["description"], field
-    assert properties["memory_type"]["enum"] == ALL_TYPES
+    assert properties["memory_type"]["enum"] == list(MEMORY_TYPES)
     assert properties["model"]["default"] == "openai:gpt-4o-mini"
 
 

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from langgraph.store.base import SearchItem
 
-from agent.memory.kinds import save
+from agent.memory.api import save
+from agent.memory.namespaces import memory_namespace
 from agent.memory.retrieval import rerank
-from agent.memory.store import memory_namespace
 from agent.memory.timeline import RECORDED_AT, periods, recorded_within, stamp
 
 
 def _item(key: str, content: str, score: float, recorded_at: str | None = None) -> SearchItem:
     value = {"content": content, **({RECORDED_AT: recorded_at} if recorded_at else {})}
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     return SearchItem(("memory", "u", "collection"), key, value, now, now, score=score)
 
 
@@ -47,8 +47,10 @@ def test_recorded_within_a_named_day_or_a_few_days_after():
 
 
 def test_a_named_date_lifts_what_was_recorded_then():
-    items = [_item("may", "The user went to a concert.", 0.50, "2023-05-20T09:00:00+00:00"),
-             _item("june", "The user went to a concert.", 0.52, "2023-06-20T09:00:00+00:00")]
+    items = [
+        _item("may", "The user went to a concert.", 0.50, "2023-05-20T09:00:00+00:00"),
+        _item("june", "The user went to a concert.", 0.52, "2023-06-20T09:00:00+00:00"),
+    ]
     assert [i.key for i in rerank("Which concert did I go to?", items)] == ["june", "may"]
     assert [i.key for i in rerank("Which concert did I go to in May 2023?", items)] == ["may", "june"]
 
@@ -71,7 +73,7 @@ def test_a_relevant_item_lifts_the_items_stored_by_the_same_write():
 
 
 async def test_save_stamps_collection_items_not_documents(store):
-    when = datetime(2023, 5, 8, 13, 56, tzinfo=timezone.utc)
+    when = datetime(2023, 5, 8, 13, 56, tzinfo=UTC)
     await save(store, "lance", "collection", [("a", {"content": "The user likes tea."})], recorded_at=when)
     await save(store, "lance", "profile", [("profile", {"name": "Lance"})], recorded_at=when)
     item = await store.aget(memory_namespace("lance", "collection"), "a")
@@ -85,4 +87,4 @@ async def test_the_memory_writer_stamps_what_it_stores(chat, store):
     items = store.search(memory_namespace("lance", "collection"), limit=100)
     assert items and all(RECORDED_AT in item.value for item in items)
     recorded = datetime.fromisoformat(items[0].value[RECORDED_AT])
-    assert abs((datetime.now(timezone.utc) - recorded).total_seconds()) < 120
+    assert abs((datetime.now(UTC) - recorded).total_seconds()) < 120

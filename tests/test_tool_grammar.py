@@ -24,20 +24,30 @@ def test_bounded_schema_caps_every_string_and_array():
 
 def test_existing_documents_are_read_from_trustcalls_prompt():
     assert tool_grammar.existing_documents(TRUSTCALL_PROMPT) == [
-        ("profile", {"name": "Lance", "location": "San Francisco", "job": None, "connections": [], "interests": ["biking"]})
+        (
+            "profile",
+            {"name": "Lance", "location": "San Francisco", "job": None, "connections": [], "interests": ["biking"]},
+        )
     ]
 
 
 def test_invented_values_are_dropped_and_lists_deduplicated():
     said = "I moved to Boston and I like sailing"
-    model_wrote = {"name": "Mike", "location": "Boston", "job": "Marketing Manager", "interests": ["sailing", "sailing", "Fashion"]}
+    model_wrote = {
+        "name": "Mike",
+        "location": "Boston",
+        "job": "Marketing Manager",
+        "interests": ["sailing", "sailing", "Fashion"],
+    }
     assert tool_grammar.grounded(model_wrote, said) == {"location": "Boston", "interests": ["sailing"]}
     assert tool_grammar.grounded("The user lives in Boston. The fact is a fact.", said) == "The user lives in Boston."
 
 
 def test_patches_only_touch_existing_fields_and_append_new_items():
     document = tool_grammar.existing_documents(TRUSTCALL_PROMPT)[0][1]
-    patches = tool_grammar.merge_patches(document, {"location": "Boston", "interests": ["biking", "sailing"], "age": "40"})
+    patches = tool_grammar.merge_patches(
+        document, {"location": "Boston", "interests": ["biking", "sailing"], "age": "40"}
+    )
     assert patches == [
         {"op": "replace", "path": "/location", "value": "Boston"},
         {"op": "add", "path": "/interests/-", "value": "sailing"},

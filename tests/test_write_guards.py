@@ -48,7 +48,8 @@ def test_profile_guard_refuses_removed_or_nulled_fields_and_list_entries():
     assert lost({"location": "Boston", "interests": ["chess", "tennis"]}, "I like chess.") == ["name: Dana"]
     assert lost({"name": None, "location": "Boston", "interests": ["chess", "tennis"]}, "hi") == ["name: Dana"]
     assert lost({"name": "Dana", "location": "Boston", "interests": ["golf"]}, "I like golf.") == [
-        "interests: chess", "interests: tennis"
+        "interests: chess",
+        "interests: tennis",
     ]
     # positive controls
     assert lost({"name": "Dana", "location": "Paris", "interests": ["chess", "tennis"]}, "I moved to Paris.") == []

@@ -1,4 +1,4 @@
-"""The command line: drive the chatbot on a LangGraph server with langgraph-sdk: assistants, threads, runs and the store.
+"""The command line: drive the chatbot on a LangGraph server with langgraph-sdk (assistants, threads, runs, store).
 
     python -m agent.client demo   --url http://127.0.0.1:2024 --token $TOKEN --memory-type all
     python -m agent.client chat   --token $TOKEN --memory-type profile
@@ -10,7 +10,7 @@
     python -m agent.client forget --token $TOKEN                      # asks first; --yes to skip
 
 With auth on (the default langgraph.json) the server knows the user from the token: pass --token
-or set MEMORY_CHATBOT_TOKEN (mint one with `python -m agent.server.auth mint <user>`); where the auth
+or set MEMORY_CHATBOT_TOKEN (mint one with `python -m agent.client.tokens mint <user>`); where the auth
 secret is set locally, a token for --user is minted on the spot. Against a server without auth
 (langgraph.local.json), --user names the user.
 """
@@ -25,7 +25,6 @@ import sys
 
 from langgraph_sdk.client import LangGraphClient
 
-from agent.client import memory_admin
 from agent.client.demo import demo
 from agent.client.sdk import (
     DEFAULT_URL,
@@ -37,7 +36,9 @@ from agent.client.sdk import (
     send,
     wait_for_memory,
 )
-from agent.context import MEMORY_TYPES
+from agent.memory import admin
+from agent.memory.kinds import MEMORY_TYPES
+from agent.secret import SECRET_ENV
 from agent.server import tokens
 
 
@@ -69,9 +70,13 @@ async def chat(client: LangGraphClient, user: str, memory_type: str, model: str 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("mode", nargs="?", default="demo", choices=["demo", "chat", "memories", "edit", "delete", "restore", "forget"])
     parser.add_argument(
-        "rest", nargs="*", help="edit: TYPE KEY JSON; delete: TYPE KEY; memories history TYPE [KEY]; restore: TYPE KEY VERSION"
+        "mode", nargs="?", default="demo", choices=["demo", "chat", "memories", "edit", "delete", "restore", "forget"]
+    )
+    parser.add_argument(
+        "rest",
+        nargs="*",
+        help="edit: TYPE KEY JSON; delete: TYPE KEY; memories history TYPE [KEY]; restore: TYPE KEY VERSION",
     )
     parser.add_argument("--yes", action="store_true", help="forget: do not ask for confirmation")
     parser.add_argument("--url", default=DEFAULT_URL, help=f"LangGraph server (default {DEFAULT_URL})")
@@ -85,7 +90,7 @@ def _parser() -> argparse.ArgumentParser:
 async def main(argv: list[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     token = args.token
-    if not token and os.environ.get(tokens.SECRET_ENV):
+    if not token and os.environ.get(SECRET_ENV):
         token = tokens.mint(args.user)
     if token:
         args.user = tokens.claimed_user(token)  # with auth on, the token decides who we are
@@ -94,7 +99,7 @@ async def main(argv: list[str] | None = None) -> None:
     if args.mode == "demo":
         await demo(client, args.user, types, args.model)
     elif args.mode == "chat":
-        await chat(client, args.user, types[0] if len(types) == 1 else "semantic", args.model)
+        await chat(client, args.user, types[0], args.model)
     else:
         await manage(client, args)
 
@@ -105,27 +110,27 @@ async def manage(client: LangGraphClient, args: argparse.Namespace) -> None:
         if args.mode == "memories" and args.rest[:1] == ["history"]:
             await print_history(client, args.user, *_need(args.rest[1:], (1, 2), "memories history TYPE [KEY]"))
         elif args.mode == "memories":
-            for memory_type, items in (await memory_admin.list_memories(client, args.user)).items():
+            for memory_type, items in (await admin.list_memories(client, args.user)).items():
                 if args.memory_type in ("all", memory_type):
                     print_memories(items, memory_type)
         elif args.mode == "edit":
             memory_type, key, value = _need(args.rest, 3, "edit TYPE KEY JSON")
-            print(await memory_admin.update_memory(client, args.user, memory_type, key, json.loads(value)))
+            print(await admin.update_memory(client, args.user, memory_type, key, json.loads(value)))
         elif args.mode == "delete":
             memory_type, key = _need(args.rest, 2, "delete TYPE KEY")
-            await memory_admin.delete_memory(client, args.user, memory_type, key)
+            await admin.delete_memory(client, args.user, memory_type, key)
             print(f"deleted {memory_type} memory {key}")
         elif args.mode == "restore":
             memory_type, key, version = _need(args.rest, 3, "restore TYPE KEY VERSION")
-            restored = await memory_admin.restore_memory(client, args.user, memory_type, key, _version(version))
+            restored = await admin.restore_memory(client, args.user, memory_type, key, _version(version))
             print(f"restored {memory_type} memory {key} to version {version}: {restored}")
         elif args.mode == "forget":
             prompt = f"Delete every memory and thread of {args.user!r}? Type 'yes': "
             if args.yes or (await asyncio.to_thread(input, prompt)).strip().lower() == "yes":
-                print(await memory_admin.forget_user(client, args.user))
+                print(await admin.forget_user(client, args.user))
             else:
                 print("nothing deleted")
-    except (memory_admin.BadMemoryRequest, json.JSONDecodeError) as error:
+    except (admin.BadMemoryRequest, json.JSONDecodeError) as error:
         sys.exit(f"error: {error}")
 
 
@@ -137,19 +142,23 @@ def _need(rest: list[str], count: int | tuple[int, ...], usage: str) -> list[str
 
 def _version(text: str) -> int:
     if not text.isdigit():
-        raise memory_admin.BadMemoryRequest(f"a version is a number (got {text!r})")
+        raise admin.BadMemoryRequest(f"a version is a number (got {text!r})")
     return int(text)
 
 
 async def print_history(client: LangGraphClient, user: str, memory_type: str, key: str | None = None) -> None:
     """A memory's versions, oldest first; without a key, every memory of the type that has a history."""
     if key is None:
-        for remembered in await memory_admin.remembered_keys(client, user, memory_type):
+        for remembered in await admin.remembered_keys(client, user, memory_type):
             state = "deleted" if remembered["current"] is None else json.dumps(remembered["current"])
             print(f"  [{remembered['key']}] {remembered['versions']} version(s); now: {state}")
         return
-    for version in await memory_admin.memory_history(client, user, memory_type, key):
-        origin = ", ".join(f"{name} {version[name]}" for name in ("source", "chat_thread_id", "run_id", "restored_from") if version.get(name))
+    for version in await admin.memory_history(client, user, memory_type, key):
+        origin = ", ".join(
+            f"{name} {version[name]}"
+            for name in ("source", "chat_thread_id", "run_id", "restored_from")
+            if version.get(name)
+        )
         value = "(deleted)" if version["value"] is None else json.dumps(version["value"])
         print(f"  v{version['version']}  {version.get('valid_from') or 'before history'}  {origin}\n      {value}")
 

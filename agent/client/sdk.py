@@ -12,10 +12,11 @@ from typing import TextIO
 from langgraph_sdk import get_client
 from langgraph_sdk.client import LangGraphClient
 
-from agent.client import memory_admin
+from agent.memory import admin
 
 GRAPH_ID = "chatbot"
 DEFAULT_URL = "http://127.0.0.1:2024"
+
 
 class RunFailed(RuntimeError):
     """A run on the server ended in an error."""
@@ -55,9 +56,7 @@ async def wait_for_memory(client: LangGraphClient, chat_thread_id: str) -> None:
             raise RunFailed(f"memory write {run['run_id']} ended with status {run['status']!r}: {reason}")
 
 
-async def ensure_assistant(
-    client: LangGraphClient, memory_type: str, model: str | None = None, **settings
-) -> str:
+async def ensure_assistant(client: LangGraphClient, memory_type: str, model: str | None = None, **settings) -> str:
     """The id of this project's assistant for ``memory_type`` with ``model`` and other context settings.
 
     Created on first use and found again by name afterwards.
@@ -108,7 +107,7 @@ async def send(
 
 async def memories(client: LangGraphClient, user: str, memory_type: str) -> list[dict]:
     """Every stored memory of ``user`` of ``memory_type``, read through the store API."""
-    return await memory_admin.stored_items(client, user, memory_type)
+    return await admin.stored_items(client, user, memory_type)
 
 
 def print_memories(items: list[dict], memory_type: str, out: TextIO = sys.stdout) -> None:

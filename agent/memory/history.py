@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from langgraph.store.base import BaseStore, GetOp, PutOp
 
-from agent.context import check_user_id
-from agent.memory.store import MAX_VALUE_CHARS, ROOT, memory_namespace, without_nul
+from agent.memory.namespaces import MAX_VALUE_CHARS, ROOT, memory_namespace, without_nul
+from agent.users import check_user_id
 
 HISTORY = "history"
 MAX_VERSIONS = 20
@@ -35,7 +35,7 @@ def history_namespace(user_id: str, memory_type: str) -> tuple[str, str, str, st
 
 
 def now() -> str:
-    return datetime.now(timezone.utc).isoformat()
+    return datetime.now(UTC).isoformat()
 
 
 def versions_of(history) -> list[dict]:
@@ -44,7 +44,8 @@ def versions_of(history) -> list[dict]:
     is not one, and does not break the page, the writers or "forget"."""
     found = history.get("versions") if isinstance(history, dict) else None
     return [
-        dict(v) for v in (found if isinstance(found, list) else [])
+        dict(v)
+        for v in (found if isinstance(found, list) else [])
         if isinstance(v, dict) and type(v.get("version")) is int and isinstance(v.get("value"), (dict, type(None)))
     ]
 
@@ -55,12 +56,16 @@ def _next_number(history, versions: list[dict]) -> int:
     return max(stated, after_kept) if type(stated) is int else after_kept
 
 
-def with_version(history: dict | None, key: str, value: dict | None, *, current: dict | None, at: str, **provenance) -> dict:
+def with_version(
+    history: dict | None, key: str, value: dict | None, *, current: dict | None, at: str, **provenance
+) -> dict:
     """``history`` (a history item's value, or None) after ``value`` replaced ``current`` at ``at``."""
     versions = versions_of(history)
     number = _next_number(history, versions)
     if current != (versions[-1]["value"] if versions else None):  # written around the history
-        versions.append({"version": number, "value": current, "valid_from": None, "valid_until": None, "source": "unknown"})
+        versions.append(
+            {"version": number, "value": current, "valid_from": None, "valid_until": None, "source": "unknown"}
+        )
         number += 1
     if versions and versions[-1].get("valid_until") is None:
         versions[-1]["valid_until"] = at
@@ -103,7 +108,8 @@ async def save_with_history(
     histories = found[len(keys) :]
     if read is not None and (changed := [k for k, now_ in zip(keys, stored, strict=True) if now_ != read.get(k)]):
         raise MemoryChanged(
-            f"memory {', '.join(map(repr, changed))} changed while the model was writing (an edit?); nothing was written"
+            f"memory {', '.join(map(repr, changed))} changed while the model was writing (an edit?); "
+            "nothing was written"
         )
     at, ops = now(), []
     for (key, value), current, history in zip(writes, stored, histories, strict=True):

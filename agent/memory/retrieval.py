@@ -19,7 +19,7 @@ from functools import lru_cache
 from langchain_core.messages import AnyMessage
 from langgraph.store.base import BaseStore, Item
 
-from agent.memory.store import list_all
+from agent.memory.namespaces import list_all
 from agent.memory.timeline import batch_of, recorded_within
 
 POOL_PER_RESULT = 5
@@ -115,7 +115,8 @@ def rerank(query: str, items: Sequence[Item]) -> list[Item]:
         if (batch := batch_of(item)) is not None:
             best_of_batch[batch] = max(score, best_of_batch.get(batch, score))
     combined = [
-        score + BATCH_WEIGHT * best_of_batch.get(batch_of(item), score) for item, score in zip(items, scores, strict=True)
+        score + BATCH_WEIGHT * best_of_batch.get(batch_of(item), score)
+        for item, score in zip(items, scores, strict=True)
     ]
     order = sorted(range(len(items)), key=lambda i: combined[i], reverse=True)
     return [items[i] for i in order]

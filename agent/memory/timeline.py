@@ -12,7 +12,7 @@ time). Retrieval reads it twice:
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from langgraph.store.base import Item
 
@@ -30,10 +30,10 @@ _ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 
 def stamp(value: dict, recorded_at: datetime | None = None) -> dict:
     """``value`` with ``recorded_at`` set to ``recorded_at`` (default: now), as ISO 8601 in UTC."""
-    when = recorded_at or datetime.now(timezone.utc)
+    when = recorded_at or datetime.now(UTC)
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return {**value, RECORDED_AT: when.astimezone(timezone.utc).isoformat(timespec="seconds")}
+        when = when.replace(tzinfo=UTC)
+    return {**value, RECORDED_AT: when.astimezone(UTC).isoformat(timespec="seconds")}
 
 
 def unstamped(value: dict) -> dict:

@@ -34,7 +34,7 @@ from langgraph_sdk import get_client
 from langgraph_sdk.client import LangGraphClient
 from langgraph_sdk.errors import ConflictError, NotFoundError
 
-from agent.memory.write_queue import MEMORY_GRAPH_ID, as_graph, writer_thread_id
+from agent.memory.writer_threads import MEMORY_GRAPH_ID, as_graph, writer_thread_id
 
 LEASE_SECONDS = 600  # longer than any write: a model call, trustcall's repairs and their retries
 WAIT_SECONDS = 300
@@ -72,8 +72,12 @@ async def platform_lock(
         try:
             with as_graph():
                 lease = await client.runs.create(
-                    thread_id, MEMORY_GRAPH_ID, input={"messages": []}, metadata={"holder": holder},
-                    multitask_strategy="reject", after_seconds=LEASE_SECONDS,
+                    thread_id,
+                    MEMORY_GRAPH_ID,
+                    input={"messages": []},
+                    metadata={"holder": holder},
+                    multitask_strategy="reject",
+                    after_seconds=LEASE_SECONDS,
                 )
             break
         except ConflictError:
@@ -102,7 +106,10 @@ async def _cancel_if_abandoned(client: LangGraphClient, thread_id: str, me: dict
             holder = (lease.get("metadata") or {}).get("holder") or {}
             if holder.get("run_id") and holder["run_id"] != me.get("run_id"):
                 try:
-                    if (await client.runs.get(holder["thread_id"], holder["run_id"]))["status"] in ("pending", "running"):
+                    if (await client.runs.get(holder["thread_id"], holder["run_id"]))["status"] in (
+                        "pending",
+                        "running",
+                    ):
                         continue  # alive (or handed over to another worker, which will find it is its own)
                 except NotFoundError:
                     pass  # its thread is gone

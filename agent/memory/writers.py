@@ -36,9 +36,7 @@ class ExtractionFailed(RuntimeError):
 class Writer(Protocol):
     """Extracts what to store from a transcript, given the memories that already exist."""
 
-    async def extract(
-        self, model: BaseChatModel, transcript: str, existing: list[Item]
-    ) -> list[Write]: ...
+    async def extract(self, model: BaseChatModel, transcript: str, existing: list[Item]) -> list[Write]: ...
 
 
 @dataclass(frozen=True)
@@ -53,9 +51,7 @@ class DocumentWriter:
     instructions: str
     request: str
 
-    async def extract(
-        self, model: BaseChatModel, transcript: str, existing: list[Item]
-    ) -> list[Write]:
+    async def extract(self, model: BaseChatModel, transcript: str, existing: list[Item]) -> list[Write]:
         current = existing[0].value.get("content", "") if existing else ""
         request = self.request.replace("{document}", current or prompts.EMPTY_DOCUMENT)
         reply = await model.ainvoke([SystemMessage(self.instructions), HumanMessage(f"{transcript}\n\n{request}")])
@@ -147,9 +143,7 @@ class SchemaWriter:
     instructions: str
     key: str | None = None
 
-    async def extract(
-        self, model: BaseChatModel, transcript: str, existing: list[Item]
-    ) -> list[Write]:
+    async def extract(self, model: BaseChatModel, transcript: str, existing: list[Item]) -> list[Write]:
         name = self.schema.__name__
         many = self.key is None
         tools = (self.schema, NothingNew, *([ForgetMemory] if existing else [])) if many else (self.schema,)
@@ -167,7 +161,9 @@ class SchemaWriter:
         if reply is None or not reply.tool_calls:
             said = f": {reply.text[:200]!r}" if reply is not None and reply.text else ""
             choices = f"{name}, PatchDoc, ForgetMemory or NothingNew" if many else f"{name} or PatchDoc"
-            raise ExtractionFailed(f"the model called no tool (one of {choices} was required){said}; nothing was written")
+            raise ExtractionFailed(
+                f"the model called no tool (one of {choices} was required){said}; nothing was written"
+            )
         known = {item.key: item.value for item in existing}
         _check_patches(reply, {meta["id"] for meta in result["response_metadata"]}, known)
         calls = [call for message in result["messages"] for call in message.tool_calls]

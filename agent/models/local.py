@@ -55,8 +55,11 @@ def shared_llama(name: str = "smollm2", n_threads: int = 1, n_ctx: int = 8192):
             from llama_cpp import Llama
 
             _loaded[name] = Llama(
-                model_path=str(model_path(name)), n_ctx=n_ctx, n_threads=n_threads,
-                n_threads_batch=n_threads, verbose=False,
+                model_path=str(model_path(name)),
+                n_ctx=n_ctx,
+                n_threads=n_threads,
+                n_threads_batch=n_threads,
+                verbose=False,
             )
         return _loaded[name]
 
@@ -143,7 +146,10 @@ class LocalChatModel(BaseChatModel):
 
     def _complete(self, messages: list[dict], stream: bool, grammar=None, max_tokens: int | None = None):
         return self._llama().create_chat_completion(
-            messages=messages, stream=stream, grammar=grammar, temperature=self.temperature,
+            messages=messages,
+            stream=stream,
+            grammar=grammar,
+            temperature=self.temperature,
             max_tokens=max_tokens or self.max_tokens,
             repeat_penalty=1.0 if grammar is not None else self.repeat_penalty,
         )
@@ -174,7 +180,8 @@ class LocalChatModel(BaseChatModel):
         named = {t["function"]["name"]: t for t in self.tools}
         schemas = {
             name: tool_grammar.bounded(tool["function"].get("parameters") or {"type": "object", "properties": {}})
-            for name, tool in named.items() if name not in tool_grammar.NOT_GENERATED
+            for name, tool in named.items()
+            if name not in tool_grammar.NOT_GENERATED
         }
         updating = tool_grammar.PATCH_TOOL in named and bool(documents)
         if updating and not schemas:
@@ -193,11 +200,17 @@ class LocalChatModel(BaseChatModel):
             return [{"name": name, "args": tool_grammar.grounded(args, said) or {}}]
 
         # 'any'/'required'/'auto': one grammar over the union of the bound tools.
-        union = {"anyOf": [
-            {"type": "object", "properties": {"name": {"const": n}, "arguments": s},
-             "required": ["name", "arguments"], "additionalProperties": False}
-            for n, s in schemas.items()
-        ]}
+        union = {
+            "anyOf": [
+                {
+                    "type": "object",
+                    "properties": {"name": {"const": n}, "arguments": s},
+                    "required": ["name", "arguments"],
+                    "additionalProperties": False,
+                }
+                for n, s in schemas.items()
+            ]
+        }
         wanted = self.tool_choice == "required" and not updating
         raw = self._extract(said, tool_grammar.list_of(union, at_least_one=wanted), _describe(list(named.values())))
         calls: list[dict] = []
@@ -228,12 +241,16 @@ class LocalChatModel(BaseChatModel):
         try:
             calls = self._call_tools(messages)
         except ValueError as error:
-            return AIMessage(content="", invalid_tool_calls=[
-                {"name": None, "args": None, "id": None, "error": str(error), "type": "invalid_tool_call"}
-            ])
-        return AIMessage(content="", tool_calls=[
-            {**call, "id": f"call_{uuid.uuid4().hex[:12]}", "type": "tool_call"} for call in calls
-        ])
+            return AIMessage(
+                content="",
+                invalid_tool_calls=[
+                    {"name": None, "args": None, "id": None, "error": str(error), "type": "invalid_tool_call"}
+                ],
+            )
+        return AIMessage(
+            content="",
+            tool_calls=[{**call, "id": f"call_{uuid.uuid4().hex[:12]}", "type": "tool_call"} for call in calls],
+        )
 
     def _generate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
         if self.tools and self.tool_choice != "none":
@@ -244,7 +261,9 @@ class LocalChatModel(BaseChatModel):
             message = AIMessage(content=out["choices"][0]["message"]["content"] or "")
         return ChatResult(generations=[ChatGeneration(message=message)])
 
-    def _stream(self, messages, stop=None, run_manager=None, cancelled: threading.Event | None = None, **kwargs) -> Iterator[ChatGenerationChunk]:
+    def _stream(
+        self, messages, stop=None, run_manager=None, cancelled: threading.Event | None = None, **kwargs
+    ) -> Iterator[ChatGenerationChunk]:
         if self.tools and self.tool_choice != "none":
             message = self._generate(messages).generations[0].message
             chunks = [

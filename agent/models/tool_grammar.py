@@ -41,6 +41,7 @@ _STOPWORDS = set(
 
 # -- grammars -----------------------------------------------------------------------------
 
+
 def _resolve(schema: Any, defs: dict) -> Any:
     """Inline local $refs and drop keys the grammar does not need."""
     if isinstance(schema, list):
@@ -89,7 +90,11 @@ def document_shape(documents: list[dict]) -> dict:
     for document in documents:
         for key, value in document.items():
             if isinstance(value, list):
-                properties[key] = {"type": "array", "items": {"type": "string", "maxLength": MAX_STRING}, "maxItems": MAX_ITEMS}
+                properties[key] = {
+                    "type": "array",
+                    "items": {"type": "string", "maxLength": MAX_STRING},
+                    "maxItems": MAX_ITEMS,
+                }
             elif not isinstance(value, dict):
                 properties.setdefault(key, {"anyOf": [{"type": "null"}, {"type": "string", "maxLength": MAX_STRING}]})
     return {"type": "object", "properties": properties, "required": list(properties), "additionalProperties": False}
@@ -100,6 +105,7 @@ def list_of(schema: dict, at_least_one: bool) -> dict:
 
 
 # -- reading trustcall's prompt -------------------------------------------------------------
+
 
 def existing_documents(prompt: str) -> list[tuple[str, dict]]:
     """The (json_doc_id, document) pairs that trustcall lists in its update prompt."""
@@ -179,6 +185,7 @@ def merge_patches(document: dict, facts: dict) -> list[dict]:
 
 def same_topic(documents: list[tuple[str, dict]], item: dict) -> str | None:
     """The id of the existing document ``item`` most likely restates, if any shares enough words."""
+
     def text(document: dict) -> str:
         return " ".join(str(v) for v in document.values() if v not in (None, "", []))
 
@@ -194,4 +201,7 @@ def same_topic(documents: list[tuple[str, dict]], item: dict) -> str | None:
 
 
 def patch_call(doc_id: str, patches: list[dict]) -> dict:
-    return {"name": PATCH_TOOL, "args": {"json_doc_id": doc_id, "planned_edits": "apply the new facts", "patches": patches}}
+    return {
+        "name": PATCH_TOOL,
+        "args": {"json_doc_id": doc_id, "planned_edits": "apply the new facts", "patches": patches},
+    }

@@ -7,7 +7,8 @@ Ownership lives in metadata that only the server writes:
 - ``owner``: threads and assistants a user created, by any route (create, copy, a run that
   creates its thread). A client's own ``owner`` or ``writer_of`` is overwritten or refused.
 - ``writer_of``: the user's memory-writer threads. Only the graph's own in-process call
-  (`agent.memory.write_queue.queue_write`, marked by a ContextVar no external request can set)
+  (`agent.memory.write_queue.queue_write`, marked by a ContextVar no external request can set:
+  `agent.memory.writer_threads`)
   creates them and starts runs on them. Their owner may read, list, join, cancel and delete them,
   never create, update, copy or run on them; the `memory_writer` graph is never a client's to run.
 The store API reaches ("memory", <caller>, ...) and nothing else.
@@ -23,10 +24,16 @@ from langgraph_sdk import Auth
 from pydantic import ValidationError
 
 from agent.context import LOCAL_MODEL, OPENAI_MODEL, Context, default_model
-from agent.memory.store import MAX_VALUE_CHARS, ROOT
-from agent.memory.write_queue import MEMORY_GRAPH_ID, in_graph_call, is_writer_thread_id
+from agent.memory.namespaces import MAX_VALUE_CHARS, ROOT
+from agent.memory.writer_threads import (
+    MEMORY_GRAPH_ID,
+    OWNER,
+    RESERVED_METADATA,
+    WRITER_OF,
+    in_graph_call,
+    is_writer_thread_id,
+)
 from agent.server import revocation, tokens
-from agent.server.ownership import OWNER, RESERVED_METADATA, WRITER_OF
 
 CLIENT_GRAPHS = frozenset({"chatbot"})
 MODELS_ENV = "MEMORY_CHATBOT_MODELS"
@@ -125,8 +132,11 @@ def check_context(context: dict | None, config: dict | None = None) -> None:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
         raise _refuse(422, f"invalid configuration: {problems}") from None
     if "model" in settings and checked.model not in allowed_models():
-        raise _refuse(422, f"invalid configuration: model {checked.model!r} is not allowed here; "
-                           f"allowed: {', '.join(sorted(allowed_models()))} ({MODELS_ENV} adds more)")
+        raise _refuse(
+            422,
+            f"invalid configuration: model {checked.model!r} is not allowed here; "
+            f"allowed: {', '.join(sorted(allowed_models()))} ({MODELS_ENV} adds more)",
+        )
 
 
 def allowed_models() -> set[str]:
@@ -136,6 +146,7 @@ def allowed_models() -> set[str]:
 
 
 # -- threads --------------------------------------------------------------------------------
+
 
 @auth.on.threads.create
 async def on_thread_create(ctx: Auth.types.AuthContext, value: dict) -> dict:
@@ -198,6 +209,7 @@ async def on_thread_access(ctx: Auth.types.AuthContext, value: dict) -> dict:
 
 # -- assistants -----------------------------------------------------------------------------
 
+
 def _check_graph(graph_id: str | None, what: str = "assistants") -> None:
     if graph_id is not None and graph_id not in CLIENT_GRAPHS:
         raise _refuse(403, f"{what} can only be made of the graphs {', '.join(sorted(CLIENT_GRAPHS))}")
@@ -239,6 +251,7 @@ async def no_crons(ctx: Auth.types.AuthContext, value: dict) -> bool:
 
 # -- store ----------------------------------------------------------------------------------
 
+
 @auth.on.store
 async def only_own_namespace(ctx: Auth.types.AuthContext, value: dict) -> None:
     """The store API reaches ("memory", <caller>, ...) and nothing else, with well-formed requests only."""
@@ -266,7 +279,9 @@ def _check_store_request(value: dict) -> None:
     for part in ("namespace", "suffix"):
         labels = value.get(part) or ()
         if len(labels) > MAX_LABELS or not all(_is_label(label) for label in labels):
-            raise _refuse(422, f"a {part} is at most {MAX_LABELS} labels of 1 to {MAX_LABEL_CHARS} printable characters")
+            raise _refuse(
+                422, f"a {part} is at most {MAX_LABELS} labels of 1 to {MAX_LABEL_CHARS} printable characters"
+            )
     if value.get("value") is not None:
         if len(json.dumps(value["value"], default=str)) > MAX_VALUE_CHARS:
             raise _refuse(413, f"a stored value is at most {MAX_VALUE_CHARS:,} characters of JSON")
@@ -289,7 +304,9 @@ def _check_store_request(value: dict) -> None:
         raise _refuse(422, f"a search query is at most {MAX_QUERY_CHARS:,} characters")
     for name, least, most in (("limit", 0, 1000), ("offset", 0, 1_000_000), ("max_depth", 1, 16)):
         number = value.get(name)
-        if number is not None and (not isinstance(number, int) or isinstance(number, bool) or not least <= number <= most):
+        if number is not None and (
+            not isinstance(number, int) or isinstance(number, bool) or not least <= number <= most
+        ):
             raise _refuse(422, f"{name} must be an integer from {least} to {most:,}")
 
 

@@ -2,8 +2,9 @@
 
 `langgraph dev` also serves routes that no auth handler guards: `/internal/*` (wipe everything,
 read any thread), `/deploy` (starts a deployment with the server's environment) and `/ui/*`. They
-are refused here, with the v2 event-streaming routes. The server's own in-process calls (the SDK's `get_client()` with no URL, mounted
-at the root path `/noauth`, which no request from outside can set) pass untouched.
+are refused here, with the v2 event-streaming routes. The server's own in-process calls (the SDK's
+`get_client()` with no URL, mounted at the root path `/noauth`, which no request from outside can set)
+pass untouched.
 
 Copying a thread keeps its metadata, and the auth handlers see only the new thread's id, so a copy
 is checked here: a memory-writer thread (its id says so) is never copied.
@@ -16,7 +17,7 @@ import re
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from agent.memory.write_queue import is_writer_thread_id
+from agent.memory.writer_threads import is_writer_thread_id
 from agent.server import tokens
 
 CLOSED_PREFIXES = ("/internal", "/deploy", "/ui")

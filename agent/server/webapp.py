@@ -31,10 +31,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from agent.client import memory_admin
-from agent.memory import embeddings
-from agent.server import dev_persistence, dev_store, revocation
+from agent.dev_runtime import persistence, store_isolation
+from agent.memory import admin
+from agent.server import revocation
 from agent.server.route_guard import RouteGuard
+from agent.stores import embeddings
 
 PAGE_DIR = Path(__file__).parent / "page"
 MAX_BODY_BYTES = 64 * 1024
@@ -83,7 +84,7 @@ def _api(handler):
         try:
             async with _as_caller(request) as client:
                 return JSONResponse(await handler(request, client, user), headers=PAGE_HEADERS)
-        except memory_admin.BadMemoryRequest as error:
+        except admin.BadMemoryRequest as error:
             return _error(str(error), 400)
         except httpx.HTTPStatusError as error:  # the server refused one of the calls (a cap, a conflict)
             if not 400 <= error.response.status_code < 500:
@@ -107,17 +108,17 @@ def _detail(response: httpx.Response) -> str:
 async def _json_field(request: Request, field: str, kind: type, shape: str):
     """``field`` of the request's JSON object body, of type ``kind``; BadMemoryRequest naming ``shape`` otherwise."""
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
-        raise memory_admin.BadMemoryRequest("the body must be JSON (Content-Type: application/json)")
+        raise admin.BadMemoryRequest("the body must be JSON (Content-Type: application/json)")
     declared = request.headers.get("content-length", "")
     if not declared.isdigit() or int(declared) > MAX_BODY_BYTES:
-        raise memory_admin.BadMemoryRequest(f"the body must declare its length, at most {MAX_BODY_BYTES} bytes")
+        raise admin.BadMemoryRequest(f"the body must declare its length, at most {MAX_BODY_BYTES} bytes")
     try:
         body = await request.json()
     except ValueError:
         body = None
     value = body.get(field) if isinstance(body, dict) else None
     if not isinstance(value, kind) or isinstance(value, bool):
-        raise memory_admin.BadMemoryRequest(f"the body must be JSON: {shape}")
+        raise admin.BadMemoryRequest(f"the body must be JSON: {shape}")
     return value
 
 
@@ -125,7 +126,7 @@ async def _json_field(request: Request, field: str, kind: type, shape: str):
 async def list_items(request: Request, client: LangGraphClient, user: str) -> dict:
     return {
         "user": user,
-        "memories": await memory_admin.list_memories(client, user),
+        "memories": await admin.list_memories(client, user),
         "threads": await client.threads.count(),  # the auth handlers scope this to the caller
     }
 
@@ -134,34 +135,34 @@ async def list_items(request: Request, client: LangGraphClient, user: str) -> di
 async def update_item(request: Request, client: LangGraphClient, user: str) -> dict:
     value = await _json_field(request, "value", dict, '{"value": {...}}')
     params = request.path_params
-    value = await memory_admin.update_memory(client, user, params["memory_type"], params["key"], value, source="page")
+    value = await admin.update_memory(client, user, params["memory_type"], params["key"], value, source="page")
     return {"value": value}
 
 
 @_api
 async def delete_item(request: Request, client: LangGraphClient, user: str) -> dict:
     params = request.path_params
-    await memory_admin.delete_memory(client, user, params["memory_type"], params["key"], source="page")
+    await admin.delete_memory(client, user, params["memory_type"], params["key"], source="page")
     return {"deleted": params["key"]}
 
 
 @_api
 async def item_history(request: Request, client: LangGraphClient, user: str) -> dict:
     params = request.path_params
-    return {"versions": await memory_admin.memory_history(client, user, params["memory_type"], params["key"])}
+    return {"versions": await admin.memory_history(client, user, params["memory_type"], params["key"])}
 
 
 @_api
 async def restore_item(request: Request, client: LangGraphClient, user: str) -> dict:
     version = await _json_field(request, "version", int, '{"version": <number>}')
     params = request.path_params
-    value = await memory_admin.restore_memory(client, user, params["memory_type"], params["key"], version, source="page")
+    value = await admin.restore_memory(client, user, params["memory_type"], params["key"], version, source="page")
     return {"value": value}
 
 
 @_api
 async def forget(request: Request, client: LangGraphClient, user: str) -> dict:
-    return await memory_admin.forget_user(client, user)
+    return await admin.forget_user(client, user)
 
 
 async def revoke_tokens(request: Request) -> Response:
@@ -177,11 +178,11 @@ async def revoke_tokens(request: Request) -> Response:
 
 @contextlib.asynccontextmanager
 async def lifespan(app: Starlette) -> AsyncIterator[None]:
-    """Server start: keep `langgraph dev` saving its state (`agent.server.dev_persistence`) and one caller's
-    failing store call from failing others' (`agent.server.dev_store`), and load the store index's embedder
-    before the server answers, so the first turn does not pay for it."""
-    dev_store.isolate_operations()
-    persisting = asyncio.create_task(dev_persistence.keep_persisting())
+    """Server start: keep `langgraph dev` saving its state (`agent.dev_runtime.persistence`) and one caller's
+    failing store call from failing others' (`agent.dev_runtime.store_isolation`), and load the store index's
+    embedder before the server answers, so the first turn does not pay for it."""
+    store_isolation.isolate_operations()
+    persisting = asyncio.create_task(persistence.keep_persisting())
     await embeddings.warm_up()
     yield
     persisting.cancel()

@@ -2,12 +2,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { createAssistant, GRAPH, lastReply, userSays } from "./lib/chat.js";
+import { createAssistant, GRAPH, lastReply, memoryTypes, userSays } from "./lib/chat.js";
 import { refused } from "./lib/refused.js";
 import { alice } from "./lib/server.js";
 
-const MEMORY_TYPES = ["semantic", "profile", "collection"];
 const { client, user } = alice;
+const MEMORY_TYPES = await memoryTypes(client); // the server's list: a new memory kind is tested here too
 
 for (const memoryType of MEMORY_TYPES) {
   test(`a ${memoryType} assistant is the caller's, and its runs write ${memoryType} memory`, async () => {

@@ -9,6 +9,19 @@ export async function createAssistant(client, memoryType, settings = {}) {
   return client.assistants.create({ graphId: GRAPH, context, name: `js-${memoryType}` });
 }
 
+/** The memory types the server offers, read from the chatbot's configuration schema as Studio reads it. */
+export async function memoryTypes(client) {
+  const probe = await client.assistants.create({ graphId: GRAPH, name: "js-schema-probe" });
+  try {
+    const schemas = await client.assistants.getSchemas(probe.assistant_id);
+    const offered = schemas.context_schema?.properties?.memory_type?.enum;
+    assert.ok(Array.isArray(offered) && offered.length, `no memory_type choices in ${JSON.stringify(schemas.context_schema)}`);
+    return offered;
+  } finally {
+    await client.assistants.delete(probe.assistant_id);
+  }
+}
+
 export function userSays(text) {
   return { messages: [{ role: "user", content: text }] };
 }

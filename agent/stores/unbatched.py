@@ -3,7 +3,7 @@
 Stores built on langgraph's batching (the Postgres store, the dev server's in-memory store) run the
 calls that arrive in the same event-loop tick as one batch, and when it fails, every call in it gets
 the error: other users' puts and searches, a memory writer's save, authentication's revocation lookup.
-The server's store is wrapped in this (agent/memory/postgres_store.py, agent/server/dev_store.py).
+The server's store is wrapped in this (agent/stores/postgres.py, agent/dev_runtime/store_isolation.py).
 """
 
 from __future__ import annotations

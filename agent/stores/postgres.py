@@ -2,7 +2,7 @@
 
 The index is the one `langgraph.json` declares (the offline MiniLM embedder, 384 dims, fields `content` and
 `context`), kept in pgvector with an IVFFlat index on cosine distance (why, and how its lists are kept up to
-date: `agent.memory.postgres_index`).
+date: `agent.stores.postgres_index`).
 
 Why the pool's connections are configured: the store's vector search asks for the ``limit × fields × 2 + 1``
 rows nearest to the query, ordered by distance, and keeps those in the caller's namespace. Postgres scans
@@ -32,9 +32,10 @@ from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
-from agent.memory.embeddings import DIMS, embed
-from agent.memory.postgres_index import PROBES, SETUP_LISTS, index_state
-from agent.memory.unbatched import OneCallOneBatch
+from agent.stores.embeddings import DIMS, embed
+from agent.stores.postgres_index import PROBES, SETUP_LISTS, index_state
+from agent.stores.postgres_uri import store_uri
+from agent.stores.unbatched import OneCallOneBatch
 
 INDEXED_FIELDS = ["content", "context"]
 INDEX: PostgresIndexConfig = {
@@ -58,18 +59,7 @@ PROBES_ENV = "STORE_IVFFLAT_PROBES"
 MAX_PROBES = 32_768  # pgvector's limit for ivfflat.probes
 EXACT_SEARCH: dict[str, str] = {"enable_indexscan": "off"}
 """Settings that make the same query an exact (sequential) cosine search, for comparisons."""
-STORE_URI_ENVS = ("STORE_DATABASE_URI", "DATABASE_URI")
-"""Where the server's store lives: its own URI if set, else the runtime's database (`langgraph-runtime-pg`).
-`langgraph dev` sets DATABASE_URI to ':memory:' for itself, so a dev server needs STORE_DATABASE_URI."""
 log = logging.getLogger(__name__)
-
-
-def store_uri() -> str:
-    """The server's store database (``STORE_URI_ENVS``), as a libpq URI."""
-    uri = next((os.environ[name] for name in STORE_URI_ENVS if os.environ.get(name, ":memory:") != ":memory:"), None)
-    if not uri:
-        raise RuntimeError(f"the Postgres store needs a database: set {' or '.join(STORE_URI_ENVS)}")
-    return re.sub(r"^postgres(?:ql)?(?:\+\w+)?://", "postgresql://", uri)
 
 
 def search_settings(probes: int = PROBES) -> dict[str, str]:
@@ -124,7 +114,7 @@ async def postgres_store(
 async def server_store() -> AsyncIterator[OneCallOneBatch]:
     """The server's store (`store.path` in langgraph.pg.json), embedder loaded; see ``STORE_URI_ENVS``.
 
-    Each call is its own batch (``agent.memory.unbatched``): one caller's call that Postgres refuses fails
+    Each call is its own batch (``agent.stores.unbatched``): one caller's call that Postgres refuses fails
     alone, not every call that arrived with it."""
     uri, settings = store_uri(), server_search_settings()
     await asyncio.to_thread(embed.load)  # at server start, not on the first turn
@@ -132,7 +122,11 @@ async def server_store() -> AsyncIterator[OneCallOneBatch]:
         async with store.conn.connection() as connection:
             state = await index_state(connection, estimate=True)  # no full count at each start
         if state.rebuild_due:
-            log.warning("the store's vector index (%s, %s lists) does not suit its %s rows: run "
-                        "`python -m agent.memory.postgres_index` to rebuild it from the data",
-                        state.kind, state.lists or "no", state.vectors)
+            log.warning(
+                "the store's vector index (%s, %s lists) does not suit its %s rows: run "
+                "`python -m agent.stores.postgres_index` to rebuild it from the data",
+                state.kind,
+                state.lists or "no",
+                state.vectors,
+            )
         yield OneCallOneBatch(store)

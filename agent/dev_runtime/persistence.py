@@ -29,8 +29,12 @@ def live_dicts() -> list:
         return []
     if _persistence.DISABLE_FILE_PERSISTENCE:
         return []
-    candidates = [store.STORE._data, store.STORE._vectors, database.GLOBAL_STORE,
-                  database.GLOBAL_RETRY_COUNTER._counters]
+    candidates = [
+        store.STORE._data,
+        store.STORE._vectors,
+        database.GLOBAL_STORE,
+        database.GLOBAL_RETRY_COUNTER._counters,
+    ]
     if checkpoint.MEMORY is not None:
         candidates += [checkpoint.MEMORY.storage, checkpoint.MEMORY.writes, checkpoint.MEMORY.blobs]
     return [d for d in candidates if isinstance(d, PersistentDict)]

@@ -13,24 +13,16 @@ import re
 
 import httpx
 from langgraph_sdk.client import LangGraphClient
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
-from agent.context import MEMORY_TYPES, check_user_id
 from agent.memory.history import HISTORY, find_version, now, versions_of, with_version
-from agent.memory.kinds import MEMORY_KINDS
-from agent.memory.store import MAX_VALUE_CHARS, ROOT, without_nul
-from agent.schemas import Memory, UserProfile
-from agent.server.ownership import OWNER, WRITER_OF
+from agent.memory.kinds import MEMORY_KINDS, MEMORY_TYPES
+from agent.memory.namespaces import MAX_VALUE_CHARS, ROOT, without_nul
+from agent.memory.writer_threads import OWNER, WRITER_OF
+from agent.users import check_user_id
 
 PAGE = 100
 _KEY = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
-
-
-class SemanticDocument(BaseModel):
-    content: str
-
-
-SCHEMAS: dict[str, type[BaseModel]] = {"semantic": SemanticDocument, "profile": UserProfile, "collection": Memory}
 
 
 class BadMemoryRequest(ValueError):
@@ -85,7 +77,7 @@ async def list_memories(client: LangGraphClient, user_id: str) -> dict[str, list
 
 def _checked(memory_type: str, value: dict) -> dict:
     try:
-        checked = SCHEMAS[memory_type].model_validate(value).model_dump(mode="json")
+        checked = MEMORY_KINDS[memory_type].schema.model_validate(value).model_dump(mode="json")
     except ValidationError as error:
         raise BadMemoryRequest(f"invalid {memory_type} memory: {error.errors()[0]['msg']}") from None
     if len(json.dumps(checked)) > MAX_VALUE_CHARS:
@@ -94,7 +86,12 @@ def _checked(memory_type: str, value: dict) -> dict:
 
 
 async def _write(
-    client: LangGraphClient, user_id: str, memory_type: str, key: str, value: dict | None, current: dict | None,
+    client: LangGraphClient,
+    user_id: str,
+    memory_type: str,
+    key: str,
+    value: dict | None,
+    current: dict | None,
     **provenance,
 ) -> None:
     """Record the change as the memory's newest version, then put (or, for None, delete) the memory.
@@ -149,7 +146,8 @@ async def remembered_keys(client: LangGraphClient, user_id: str, memory_type: st
     found = await _every_item(client, past)
     return [
         {"key": i["key"], "versions": len(kept := versions_of(i["value"])), "current": (kept or [{}])[-1].get("value")}
-        for i in found if i["namespace"] == past
+        for i in found
+        if i["namespace"] == past
     ]
 
 
@@ -167,7 +165,14 @@ async def restore_memory(
     if value is None and stored is None:
         raise BadMemoryRequest(f"the {memory_type} memory {key!r} is already deleted")
     await _write(
-        client, user_id, memory_type, key, value, stored["value"] if stored else None, source=source, restored_from=version
+        client,
+        user_id,
+        memory_type,
+        key,
+        value,
+        stored["value"] if stored else None,
+        source=source,
+        restored_from=version,
     )
     return value
 

@@ -14,7 +14,7 @@ from the data with ``lists_for(rows)`` of them (built concurrently beside the ol
 and writes go on meanwhile).
 The server logs a warning at start when a rebuild is due. Run it after a bulk import, or now and then:
 
-    python -m agent.memory.postgres_index [--uri postgresql://...]   # default: STORE_DATABASE_URI, DATABASE_URI
+    python -m agent.stores.postgres_index [--uri postgresql://...]   # default: STORE_DATABASE_URI, DATABASE_URI
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ from dataclasses import dataclass
 
 from psycopg import AsyncConnection
 from psycopg.rows import tuple_row
+
+from agent.stores.postgres_uri import store_uri
 
 INDEX_NAME = "store_vectors_embedding_idx"  # the name langgraph's store gives its vector index
 SETUP_LISTS = 100
@@ -87,12 +89,15 @@ async def rebuild_index(uri: str) -> tuple[IndexState, IndexState]:
         before = await index_state(connection)
         cursor = await connection.execute(
             "SELECT opc.opcname FROM pg_index i JOIN pg_opclass opc ON opc.oid = i.indclass[0] "
-            "WHERE i.indexrelid = %s::regclass", (INDEX_NAME,))
+            "WHERE i.indexrelid = %s::regclass",
+            (INDEX_NAME,),
+        )
         (operators,) = await cursor.fetchone()  # vector_cosine_ops, as langgraph's store chose it
         await connection.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {building}")  # an interrupted rebuild's
         await connection.execute(
             f"CREATE INDEX CONCURRENTLY {building} ON store_vectors USING ivfflat (embedding {operators}) "
-            f"WITH (lists = {lists_for(before.vectors):d})")
+            f"WITH (lists = {lists_for(before.vectors):d})"
+        )
         async with connection.transaction():
             await connection.execute(f"DROP INDEX {INDEX_NAME}")
             await connection.execute(f"ALTER INDEX {building} RENAME TO {INDEX_NAME}")
@@ -100,15 +105,16 @@ async def rebuild_index(uri: str) -> tuple[IndexState, IndexState]:
 
 
 def main() -> None:
-    from agent.memory.postgres_store import store_uri
-
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--uri", help="the store's database (default: STORE_DATABASE_URI, then DATABASE_URI)")
     uri = parser.parse_args().uri or store_uri()
     started = time.perf_counter()
     before, after = asyncio.run(rebuild_index(uri))
-    print(f"{INDEX_NAME}: {after.vectors:,} rows, {before.kind} {before.lists or ''} -> {after.kind} {after.lists} lists, "
-          f"rebuilt in {time.perf_counter() - started:.1f} s")
+    print(
+        f"{INDEX_NAME}: {after.vectors:,} rows, {before.kind} {before.lists or ''} -> "
+        f"{after.kind} {after.lists} lists, "
+        f"rebuilt in {time.perf_counter() - started:.1f} s"
+    )
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """An OpenAI-compatible chat-completions endpoint over the scripted brain, for server tests.
 
 Run standalone to point a real `langgraph dev` (or `make demo`) at it:
-    python -m tests.scripted_openai --port 8765 [--mode forgetful]
+    python -m devtools.scripted_openai --port 8765 [--mode forgetful]
     OPENAI_BASE_URL=http://127.0.0.1:8765/v1 OPENAI_API_KEY=scripted make demo
 """
 
@@ -22,7 +22,7 @@ from langchain_core.messages import (
     ToolMessage,
 )
 
-from tests.scripted_brain import MODES, normalize_tool_choice, respond
+from devtools.scripted_brain import MODES, normalize_tool_choice, respond
 
 
 def _text(content) -> str:
@@ -52,7 +52,7 @@ class ScriptedOpenAI:
 
     def __init__(self, port: int = 0, latency: float = 0.0, mode: str = "honest"):
         self.latency = latency
-        self.mode = mode  # how the brain writes memory: one of tests.scripted_brain.MODES
+        self.mode = mode  # how the brain writes memory: one of devtools.scripted_brain.MODES
         # Fault injection: predicates on the request body.
         self.fail_if = None  # answer with HTTP 500
         self.stall_if = None  # answer only after `stall_seconds` (a model that times out)
@@ -175,7 +175,11 @@ def _completion(request: dict, message: AIMessage) -> dict:
 
 def _malformed(request: dict) -> dict:
     name = request["tools"][0]["function"]["name"]
-    call = {"id": f"call_{uuid.uuid4().hex[:8]}", "type": "function", "function": {"name": name, "arguments": "{not json"}}
+    call = {
+        "id": f"call_{uuid.uuid4().hex[:8]}",
+        "type": "function",
+        "function": {"name": name, "arguments": "{not json"},
+    }
     body = _completion(request, AIMessage(content=""))
     body["choices"][0]["message"]["tool_calls"] = [call]
     body["choices"][0]["finish_reason"] = "tool_calls"

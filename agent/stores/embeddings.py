@@ -1,6 +1,6 @@
 """Offline text embeddings for the Store's semantic index: all-MiniLM-L6-v2, shipped inside a wheel.
 
-`langgraph.json` points the store index at ``embed`` below ("./agent/memory/embeddings.py:embed", 384 dims).
+`langgraph.json` points the store index at ``embed`` below ("./agent/stores/embeddings.py:embed", 384 dims).
 The model is loaded once per process, off the event loop: when the server starts (`warm_up`, called by
 the memory page app's lifespan) or else on first use. Nothing is downloaded.
 """
@@ -25,7 +25,7 @@ class LocalEmbeddings(Embeddings):
         self._threads = threads or int(os.environ.get(THREADS_ENV, "1"))
         self._model = None
         self._lock = threading.Lock()
-        self.serves_store_index = False  # set by agent/memory/index_embed.py when the store loads it
+        self.serves_store_index = False  # set by agent/stores/index_embed.py when the store loads it
 
     def load(self):
         """The model, loaded on first call (blocking: call it off the event loop)."""

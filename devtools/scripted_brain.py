@@ -5,7 +5,7 @@ It understands a handful of English statements about the user ("I'm Lance", "I l
 like X", "I don't like X anymore"), and the formats this project and trustcall put into prompts, so
 tests exercise the real prompt -> model -> tool call -> store path with no network and no canned
 answers. The same brain serves in-process (``ScriptedChatModel``) and over HTTP as an
-OpenAI-compatible endpoint (``tests/scripted_openai.py``).
+OpenAI-compatible endpoint (``devtools/scripted_openai.py``).
 
 It can also misbehave the way real models do (``MODES``): each mode is one known failure, applied
 to every memory-writing call while it is on; chat replies are never affected.
@@ -31,9 +31,12 @@ _PLACE = r"([A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*)"
 _PHRASE = r"([a-z][\w' -]*?)\s*(?:[.,!?;]|\band\b|$)"
 FACT_PATTERNS: list[tuple[str, re.Pattern]] = [
     ("name", re.compile(_LEAD.format("(?:my name is|i'm|i am|call me)") + r"(?!(?:a|an|from|in)\b)([A-Z][a-z]+)")),
-    ("location", re.compile(
-        _LEAD.format("(?:i live in|i moved to|i moved from .+? to|i now live in|i'm from|i am from)") + _PLACE
-    )),
+    (
+        "location",
+        re.compile(
+            _LEAD.format("(?:i live in|i moved to|i moved from .+? to|i now live in|i'm from|i am from)") + _PLACE
+        ),
+    ),
     ("job", re.compile(_LEAD.format("(?:i work as an?|i work as|my job is)") + _PHRASE)),
     ("interests", re.compile(_LEAD.format("(?:i like|i love|i enjoy)") + _PHRASE)),
 ]
@@ -304,9 +307,7 @@ class ScriptedChatModel(BaseChatModel):
 
     def bind_tools(self, tools, *, tool_choice=None, **kwargs):  # type: ignore[override]
         converted = [convert_to_openai_tool(t) for t in tools]
-        return self.model_copy(
-            update={"tools": converted, "tool_choice": normalize_tool_choice(tool_choice)}
-        )
+        return self.model_copy(update={"tools": converted, "tool_choice": normalize_tool_choice(tool_choice)})
 
     def _generate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
         self.prompts.append(list(messages))

@@ -5,7 +5,7 @@ tests and benchmarks.
 user's next chat would wait in the queue behind their memory write. Every server started here gets
 JOBS_PER_WORKER slots, as production has many.
 
-    python -m agent.server.dev_server [--config langgraph.json] [--port 2024] [--jobs 10]
+    python -m devtools.dev_server [--config langgraph.json] [--port 2024] [--jobs 10]
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ import shutil
 import sys
 from pathlib import Path
 
-from agent.server.processes import ServerProcess
+from devtools.processes import ServerProcess
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 JOBS_PER_WORKER = 10
 
 
@@ -82,8 +82,16 @@ class DevServer(ServerProcess):
 
     def command(self) -> list[str]:
         command = [
-            _langgraph_cli(), "dev", "--config", str(self.config), "--port", str(self.port),
-            "--host", "127.0.0.1", "--no-browser", "--no-reload",
+            _langgraph_cli(),
+            "dev",
+            "--config",
+            str(self.config),
+            "--port",
+            str(self.port),
+            "--host",
+            "127.0.0.1",
+            "--no-browser",
+            "--no-reload",
         ]
         command += ["--n-jobs-per-worker", str(self.n_jobs_per_worker)]
         return command
@@ -93,7 +101,7 @@ def _missing_secret(config_path: Path) -> str | None:
     """Why a server with auth on this config would refuse every request, or None."""
     from dotenv import dotenv_values
 
-    from agent.server.tokens import SECRET_ENV
+    from agent.secret import SECRET_ENV
 
     config = json.loads(config_path.read_text())
     if "auth" not in config:
@@ -124,8 +132,17 @@ def main(argv: list[str] | None = None) -> None:
     if problem := _missing_secret(config):
         raise SystemExit(problem)
     command = [
-        _langgraph_cli(), "dev", "--config", str(config), "--port", str(args.port), "--host", args.host,
-        "--n-jobs-per-worker", str(args.jobs), "--no-browser",
+        _langgraph_cli(),
+        "dev",
+        "--config",
+        str(config),
+        "--port",
+        str(args.port),
+        "--host",
+        args.host,
+        "--n-jobs-per-worker",
+        str(args.jobs),
+        "--no-browser",
     ]
     print(" ".join(command), flush=True)
     os.execv(command[0], command)

@@ -5,7 +5,7 @@ rather than making one, keeps a single copy of the model per process: the one th
 up when it starts (`agent.server.webapp`).
 """
 
-from agent.memory.embeddings import embed
+from agent.stores.embeddings import embed
 
 embed.serves_store_index = True  # so the server loads the model when it starts, not on the first turn
 

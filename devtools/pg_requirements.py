@@ -5,7 +5,7 @@ The project's pins of those are for the auth handlers and the memory page, which
 serve (3.1 matches store prefixes with an unescaped LIKE, harmless with no users to keep apart), so they
 are left out here.
 
-    .venv-pg/bin/python -m agent.server.pg_requirements > requirements.txt   # stdlib only: runs before installs
+    .venv-pg/bin/python -m devtools.pg_requirements > requirements.txt   # stdlib only: runs before installs
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import re
 import tomllib
 from pathlib import Path
 
-PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
+PYPROJECT = Path(__file__).resolve().parents[1] / "pyproject.toml"
 EXTRAS = ("embeddings", "local", "postgres")
 LEFT_OUT = {"langgraph-api", "langgraph-checkpoint-postgres"}  # the runtime brings the versions it was built for
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from langgraph.store.base import BaseStore, Item
 
-from agent.context import check_user_id
+from agent.users import check_user_id
 
 ROOT = "memory"
 PAGE_SIZE = 100

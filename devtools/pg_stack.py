@@ -5,7 +5,7 @@ Each replica is a `langhost serve` process (stock langgraph-api on `langgraph-ru
 with its pgvector index) and one Redis (run wake-ups, heartbeats, streams). The runtime pins an older
 langgraph-api, so it lives in a virtualenv of its own (`.venv-pg`, built by `make serve-pg`).
 
-    .venv-pg/bin/python -m agent.server.pg_stack [--replicas 2] [--data-dir .pg-stack]   # make serve-pg
+    .venv-pg/bin/python -m devtools.pg_stack [--replicas 2] [--data-dir .pg-stack]   # make serve-pg
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ import socket
 import threading
 from pathlib import Path
 
-from agent.server.dev_server import PROJECT_ROOT, config_copy
-from agent.server.pg_cluster import PostgresCluster
-from agent.server.processes import ServerProcess
+from devtools.dev_server import PROJECT_ROOT, config_copy
+from devtools.pg_cluster import PostgresCluster
+from devtools.processes import ServerProcess
 
 PG_CONFIG = PROJECT_ROOT / "langgraph.pg.json"
 PG_VENV = PROJECT_ROOT / ".venv-pg"
@@ -35,8 +35,19 @@ class RedisServer(ServerProcess):
         return f"redis://127.0.0.1:{self.port}/0"
 
     def command(self) -> list[str]:
-        return ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                "--dir", str(self.workdir)]
+        return [
+            "redis-server",
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(self.workdir),
+        ]
 
     def ready(self) -> bool:
         try:
@@ -56,8 +67,19 @@ class Replica(ServerProcess):
         self.config = config
 
     def command(self) -> list[str]:
-        return [str(PG_VENV / "bin" / "langhost"), "serve", "--config", str(self.config), "--host", "127.0.0.1",
-                "--port", str(self.port), "--n-jobs-per-worker", str(JOBS_PER_REPLICA), "--no-browser"]
+        return [
+            str(PG_VENV / "bin" / "langhost"),
+            "serve",
+            "--config",
+            str(self.config),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--n-jobs-per-worker",
+            str(JOBS_PER_REPLICA),
+            "--no-browser",
+        ]
 
 
 class PgStack:
@@ -67,8 +89,14 @@ class PgStack:
     replica is handed to another (`LG_BG_JOB_HEARTBEAT`: a run is reclaimed ~2x after its last heartbeat).
     """
 
-    def __init__(self, workdir: Path, env: dict[str, str] | str, replicas: int = 2, heartbeat_seconds: int = 10,
-                 postgres_settings: dict[str, str] | None = None):
+    def __init__(
+        self,
+        workdir: Path,
+        env: dict[str, str] | str,
+        replicas: int = 2,
+        heartbeat_seconds: int = 10,
+        postgres_settings: dict[str, str] | None = None,
+    ):
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.postgres = PostgresCluster(self.workdir / "postgres" / "data", settings=postgres_settings, remove=False)
@@ -82,8 +110,11 @@ class PgStack:
         """Start (or restart) Postgres, Redis and every replica, one after the other."""
         self.postgres.start()
         self.redis.start()
-        env = {"DATABASE_URI": self.postgres.uri, "REDIS_URI": self.redis.uri,
-               "LG_BG_JOB_HEARTBEAT": str(self.heartbeat_seconds)}
+        env = {
+            "DATABASE_URI": self.postgres.uri,
+            "REDIS_URI": self.redis.uri,
+            "LG_BG_JOB_HEARTBEAT": str(self.heartbeat_seconds),
+        }
         self.replicas = [
             Replica(self.config, i, workdir=self.workdir, env=env, port=old.port if old else None)
             for i, old in zip(range(self.replica_count), self.replicas or [None] * self.replica_count, strict=True)

@@ -7,15 +7,15 @@ in-memory store's index fails any batch that embeds one text twice ("Number of e
 not match number of indices (2)"): two users saving the same fact at the same moment, or a value
 whose ``context`` repeats its ``content``.
 
-``isolate_operations`` makes each store call its own batch (``agent.memory.unbatched``), and lets one
-embedding serve every place its text was asked for. It only touches the runtime's module attributes; on any other runtime (the
-platform's Postgres, or a ``store.path`` store) it does nothing. The auth handlers refuse what would
-fail a batch on any store (agent/server/auth.py).
+``isolate_operations`` makes each store call its own batch (``agent.stores.unbatched``), and lets one
+embedding serve every place its text was asked for. It only touches the runtime's module attributes; on
+any other runtime (the platform's Postgres, or a ``store.path`` store) it does nothing. The auth handlers
+refuse what would fail a batch on any store (agent/server/auth.py).
 """
 
 from __future__ import annotations
 
-from agent.memory.unbatched import OneCallOneBatch
+from agent.stores.unbatched import OneCallOneBatch
 
 
 def _insert_vectors(store, to_embed: dict[str, list[tuple]], embeddings: list[list[float]]) -> None:

@@ -18,7 +18,7 @@ import time
 import warnings
 from pathlib import Path
 
-from agent.server.processes import free_port
+from devtools.processes import free_port
 
 POSTGRES_MAJOR = 16
 SYSTEM_USER = "pgserver"  # the wheel's own choice of system user when run as root
@@ -100,7 +100,11 @@ class PostgresCluster:
 
     def _run(self, tool: str, *args: str, timeout: float = 120) -> str:
         done = subprocess.run(
-            [str(self.bin / tool), *args], capture_output=True, text=True, timeout=timeout, cwd=self.datadir.parent,
+            [str(self.bin / tool), *args],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd=self.datadir.parent,
             **self._as_owner(),
         )
         if done.returncode != 0:
@@ -128,12 +132,31 @@ class PostgresCluster:
         if self.running():  # left behind by a process that died before stopping it
             self._run("pg_ctl", "stop", "-w", "-m", "fast", "-D", str(self.datadir))
         if not (self.datadir / "PG_VERSION").exists():
-            self._run("initdb", "--auth=trust", "--encoding=UTF8", "--no-instructions", "-U", SUPERUSER,
-                      "-D", str(self.datadir))
+            self._run(
+                "initdb",
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--no-instructions",
+                "-U",
+                SUPERUSER,
+                "-D",
+                str(self.datadir),
+            )
         options = [f"-p {self.port}", "-h 127.0.0.1", "-c unix_socket_directories=''"]
         options += [f"-c {name}={value}" for name, value in self.settings.items()]
-        self._run("pg_ctl", "start", "-w", "-t", "60", "-D", str(self.datadir), "-l", str(self.log_path),
-                  "-o", " ".join(options))
+        self._run(
+            "pg_ctl",
+            "start",
+            "-w",
+            "-t",
+            "60",
+            "-D",
+            str(self.datadir),
+            "-l",
+            str(self.log_path),
+            "-o",
+            " ".join(options),
+        )
         self._wait_until_ready()
         return self
 
@@ -154,8 +177,9 @@ class PostgresCluster:
         """Whether a server runs on ``datadir`` (pg_ctl status: 0 running, 3 not running)."""
         if not (self.datadir / "postmaster.pid").exists():
             return False
-        status = subprocess.run([str(self.bin / "pg_ctl"), "status", "-D", str(self.datadir)], capture_output=True,
-                                **self._as_owner())
+        status = subprocess.run(
+            [str(self.bin / "pg_ctl"), "status", "-D", str(self.datadir)], capture_output=True, **self._as_owner()
+        )
         return status.returncode == 0
 
     def stop(self, mode: str = "fast") -> None:
@@ -173,7 +197,9 @@ class PostgresCluster:
         """Run ``sql`` with psql as the superuser; returns its unaligned output."""
         done = subprocess.run(
             [str(self.bin / "psql"), "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", self.uri, "-c", sql],
-            capture_output=True, text=True, timeout=120,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
         if done.returncode != 0:
             raise RuntimeError(f"psql failed: {done.stderr}")

@@ -1,0 +1,121 @@
+"""The memory API the graphs call: recall what matters for a query, remember what messages teach, save writes.
+
+The same code for every memory kind (`agent.memory.kinds`). A collection is never read whole: writing sees
+the ``k`` items a search finds most relevant, answering as many of the most relevant as fit in the prompt's
+character budget, so prompts stay bounded however many memories a user has.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AnyMessage
+from langgraph.store.base import BaseStore, Item
+
+from agent import prompts
+from agent.memory.guards import Write, lost_facts, refusal, without_restatements
+from agent.memory.history import save_with_history
+from agent.memory.kinds import memory_kind
+from agent.memory.namespaces import memory_namespace
+from agent.memory.retrieval import search_memories
+from agent.memory.timeline import stamp, unstamped
+from agent.memory.writers import ExtractionFailed
+
+
+def transcript(messages: Sequence[AnyMessage]) -> str:
+    """The conversation as 'user: …' / 'assistant: …' lines, for the memory writers."""
+    roles = {"human": "user", "ai": "assistant"}
+    lines = [f"{roles[m.type]}: {m.text.strip()}" for m in messages if m.type in roles and m.text.strip()]
+    return prompts.CONVERSATION.format(transcript="\n".join(lines))
+
+
+def messages_after(messages: Sequence[AnyMessage], cursor: str | None) -> list[AnyMessage]:
+    """The messages after the one with id ``cursor`` (all of them when it is unknown)."""
+    ids = [m.id for m in messages]
+    return list(messages[ids.index(cursor) + 1 :]) if cursor in ids else list(messages)
+
+
+async def recall(store: BaseStore, user_id: str, memory_type: str, query: str, k: int) -> list[Item]:
+    """The user's memories of ``memory_type`` that matter for ``query``: the document, or the top ``k`` items."""
+    kind = memory_kind(memory_type)
+    namespace = memory_namespace(user_id, memory_type)
+    if kind.key is not None:
+        item = await store.aget(namespace, kind.key)
+        return [item] if item is not None else []
+    return await search_memories(store, namespace, query, k)
+
+
+MIN_ITEM_CHARS = 20  # a short memory's line ("The user likes tea."): how many items a budget can hold
+
+
+def items_for_budget(budget: int) -> int:
+    """How many of the most relevant items answering fetches to fill ``budget`` characters."""
+    return max(budget // MIN_ITEM_CHARS, 1)
+
+
+async def recall_for_prompt(store: BaseStore, user_id: str, memory_type: str, query: str, budget: int) -> list[Item]:
+    """The user's memories for answering ``query``: the document, or enough of the most relevant items to fill
+    ``budget``.
+
+    ``MemoryKind.render`` (or ``fit``) then keeps, in order of relevance, those that fit.
+    """
+    return await recall(store, user_id, memory_type, query, items_for_budget(budget))
+
+
+async def save(
+    store: BaseStore,
+    user_id: str,
+    memory_type: str,
+    writes: Sequence[Write],
+    recorded_at: datetime | None = None,
+    *,
+    read: dict[str, dict] | None = None,
+    provenance: dict | None = None,
+) -> None:
+    """Store ``writes`` (key, value; None deletes) of one write, each recorded in its memory's history.
+
+    Collection items are stamped with when they were recorded: ``recorded_at``, the time of the
+    conversation they come from (default: now); retrieval reads it. ``read``: the stored values the
+    writer saw, refused (MemoryChanged) if one changed since. ``provenance``: source, chat thread, run.
+    """
+    if not writes:
+        return
+    kind = memory_kind(memory_type)
+    if kind.key is None:
+        writes = [(key, None if value is None else stamp(value, recorded_at)) for key, value in writes]
+    index = False if kind.key is not None else None  # single documents are read by key, not searched
+    await save_with_history(store, user_id, memory_type, writes, provenance or {}, index, read)
+
+
+async def remember(
+    store: BaseStore,
+    model: BaseChatModel,
+    user_id: str,
+    memory_type: str,
+    messages: Sequence[AnyMessage],
+    k: int = 10,
+    provenance: dict | None = None,
+) -> list[Write]:
+    """Extract what ``messages`` teach about the user and save it with its history; returns the writes.
+
+    The writer sees the existing memories relevant to what the user said (at most ``k`` items of
+    a collection), so a restated fact patches its item instead of adding a duplicate; a new memory that
+    restates a stored one is dropped. A write that would lose a stored fact the user neither corrected
+    nor retracted is refused whole (``agent.memory.guards``): ExtractionFailed, nothing written.
+    ``provenance`` (source, chat thread, run) is recorded with every version. Hold the user's write lock
+    (``agent.memory.write_lock``) around this call.
+    """
+    kind = memory_kind(memory_type)
+    said = "\n".join(m.text for m in messages if m.type == "human")
+    existing = await recall(store, user_id, memory_type, said, k)
+    read = {item.key: item.value for item in existing}
+    known = {key: unstamped(value) for key, value in read.items()}
+    writes = await kind.writer.extract(model, transcript(messages), existing)
+    writes = [(key, value) for key, value in writes if value is None or known.get(key) != unstamped(value)]
+    writes = without_restatements(writes, known, kind.facts)
+    if lost := lost_facts(known, writes, kind.facts, said):
+        raise ExtractionFailed(refusal(lost))
+    await save(store, user_id, memory_type, writes, read=read, provenance=provenance)
+    return writes
