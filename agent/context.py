@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from langgraph.config import get_config
 from langgraph.runtime import Runtime
+from langgraph.store.base import BaseStore
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from agent import prompts
@@ -123,6 +124,13 @@ def context_of(runtime: Runtime[Context]) -> Context:
     if identity and _is_authenticated(configurable.get("langgraph_auth_user")):
         ctx = ctx.model_copy(update={"user_id": check_user_id(identity)})
     return ctx
+
+
+def store_of(runtime: Runtime[Context]) -> BaseStore:
+    """The run's Store: `langgraph dev` and the platform provide one (tests compile the graph with one)."""
+    if runtime.store is None:
+        raise RuntimeError("this graph needs a Store: serve it with `langgraph dev` or compile it with store=...")
+    return runtime.store
 
 
 def _is_authenticated(user: Any) -> bool:

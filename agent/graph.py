@@ -9,13 +9,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from langchain_core.messages import AIMessage, RemoveMessage, SystemMessage
-from langchain_core.runnables import RunnableConfig
 from langgraph.config import get_config
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
 from agent.chat_input import message_problem
-from agent.context import Context, context_of
+from agent.context import Context, context_of, store_of
 from agent.memory.api import messages_after, recall_for_prompt, remember
 from agent.memory.kinds import memory_kind
 from agent.memory.retrieval import query_from
@@ -44,7 +43,7 @@ async def respond(state: ChatState, runtime: Runtime[Context]) -> dict:
     ctx = context_of(runtime)
     kind = memory_kind(ctx.memory_type)
     query = query_from(state["messages"])
-    items = await recall_for_prompt(runtime.store, ctx.user_id, ctx.memory_type, query, ctx.memory_char_budget)
+    items = await recall_for_prompt(store_of(runtime), ctx.user_id, ctx.memory_type, query, ctx.memory_char_budget)
     memory = kind.render(items, ctx.memory_char_budget)
     system = ctx.system_prompt.replace("{memory}", memory).replace(
         "{time}", datetime.now(UTC).strftime("%Y-%m-%d %H:%M")
@@ -71,17 +70,23 @@ async def write_memory(state: ChatState, runtime: Runtime[Context]) -> dict:
     }
     async with write_lock(config, ctx.user_id, ctx.memory_type):
         await remember(
-            runtime.store, load_chat_model(ctx.model), ctx.user_id, ctx.memory_type, new, ctx.memory_top_k, provenance
+            store_of(runtime),
+            load_chat_model(ctx.model),
+            ctx.user_id,
+            ctx.memory_type,
+            new,
+            ctx.memory_top_k,
+            provenance,
         )
     return {"memory_cursor": state["messages"][-1].id}
 
 
-async def schedule_memory(state: ChatState, config: RunnableConfig, runtime: Runtime[Context]) -> dict:
+async def schedule_memory(state: ChatState, runtime: Runtime[Context]) -> dict:
     """Background: hand the messages memory has not seen to the user's memory-writer thread."""
     ctx = context_of(runtime)
     new = messages_after(state["messages"], state.get("memory_cursor"))
     writer_context = ctx.model_dump(include={"user_id", "memory_type", "model", "memory_top_k"})
-    chat_thread_id = config.get("configurable", {}).get("thread_id")
+    chat_thread_id = get_config().get("configurable", {}).get("thread_id")
     queued = await queue_write(
         ctx.user_id, ctx.memory_type, new, writer_context, ctx.memory_delay_seconds, chat_thread_id
     )

@@ -11,12 +11,12 @@ dropped (and the run says so), so one bad message cannot block a user's memory f
 from __future__ import annotations
 
 from langchain_core.messages import RemoveMessage
-from langchain_core.runnables import RunnableConfig
+from langgraph.config import get_config
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import REMOVE_ALL_MESSAGES
 from langgraph.runtime import Runtime
 
-from agent.context import Context, context_of
+from agent.context import Context, context_of, store_of
 from agent.memory.api import remember
 from agent.memory.write_lock import lock_thread_id, write_lock
 from agent.memory.write_queue import later_write_queued
@@ -32,8 +32,9 @@ class MemoryWriteFailed(RuntimeError):
     """The extraction failed after its retries; nothing was written."""
 
 
-async def extract(state: MemoryWriterState, config: RunnableConfig, runtime: Runtime[Context]) -> dict:
+async def extract(state: MemoryWriterState, runtime: Runtime[Context]) -> dict:
     """Write what the waiting messages teach about the user, unless a later run will do it."""
+    config = get_config()
     configurable = config.get("configurable", {})
     ctx = context_of(runtime)
     thread_id = configurable.get("thread_id")
@@ -53,7 +54,7 @@ async def extract(state: MemoryWriterState, config: RunnableConfig, runtime: Run
     try:
         async with write_lock(config, ctx.user_id, ctx.memory_type):
             await remember(
-                runtime.store,
+                store_of(runtime),
                 load_chat_model(ctx.model),
                 ctx.user_id,
                 ctx.memory_type,

@@ -433,7 +433,7 @@ async def run_memory(sizes: list[int], rounds: int) -> None:
 
 
 async def _count(store, condition: str, value: str) -> int:
-    async with store.conn.connection() as connection:
+    async with pool_of(store).connection() as connection:
         cursor = await connection.execute(f"SELECT count(*) AS n FROM store WHERE {condition}", (value,))
         return (await cursor.fetchone())["n"]
 

@@ -11,6 +11,8 @@ import re
 from langgraph.store.postgres import AsyncPostgresStore
 from psycopg import AsyncCursor
 
+from agent.stores.postgres import pool_of
+
 _VECTOR = re.compile(r"'[\[{][-0-9.e, ]+[\]}]'")
 
 
@@ -23,7 +25,7 @@ async def explain_search(store: AsyncPostgresStore, namespace: tuple[str, ...], 
             statements.append((statement, params))
             return await super().execute(statement, params, **kwargs)
 
-    async with store.conn.connection() as connection:  # carries the pool's session settings
+    async with pool_of(store).connection() as connection:  # carries the pool's session settings
         connection.cursor_factory = Recording
         try:
             await AsyncPostgresStore(connection, index=store.index_config).asearch(namespace, query=query, limit=limit)

@@ -9,6 +9,7 @@ import sys
 
 import pytest
 from langgraph.store.base import PutOp
+from langgraph.store.postgres import AsyncPostgresStore
 
 from agent.memory.kinds import MEMORY_TYPES
 from agent.memory.namespaces import list_all, memory_namespace
@@ -18,6 +19,7 @@ from agent.stores.postgres import (
     INDEX,
     PROBES_ENV,
     SEARCH_SETTINGS,
+    pool_of,
     postgres_store,
     server_store,
 )
@@ -118,7 +120,7 @@ async def test_other_users_nearer_rows_do_not_starve_one_users_search(pg_databas
     async with postgres_store(pg_database, settings={**SEARCH_SETTINGS, **INDEX_PLAN}, setup=False) as configured:
         configured_plan = await explain_search(configured, namespace, QUESTION)
         found = await search_memories(configured, namespace, QUESTION, k=5)
-        async with configured.conn.connection() as connection:  # pgvector loaded: invalid values would be reset
+        async with pool_of(configured).connection() as connection:  # pgvector loaded: invalid values would be reset
             effective = {
                 name: (await (await connection.execute(f"SHOW {name}")).fetchone())[name] for name in SEARCH_SETTINGS
             }
@@ -142,7 +144,7 @@ async def test_the_servers_start_reads_the_planners_row_count_instead_of_countin
     """At millions of vectors a count reads the whole table at every replica's start; ANALYZE's figure is free."""
     namespace = memory_namespace("lance", "collection")
     await pg_store.abatch([PutOp(namespace, f"d{i}", {"content": text}) for i, text in enumerate(food_distractors(3))])
-    async with pg_store.conn.connection() as connection:
+    async with pool_of(pg_store).connection() as connection:
         never_analysed = await index_state(connection, estimate=True)
         await connection.execute("ANALYZE store_vectors")
         await pg_store.abatch(
@@ -207,7 +209,8 @@ async def test_the_operator_sets_the_servers_probes_and_a_bad_value_stops_the_st
     monkeypatch.setenv("STORE_DATABASE_URI", pg_database)
     monkeypatch.setenv(PROBES_ENV, " 60 ")
     async with server_store() as store:
-        async with store.store.conn.connection() as connection:
+        assert isinstance(store.store, AsyncPostgresStore)
+        async with pool_of(store.store).connection() as connection:
             shown = {
                 name: (await (await connection.execute(f"SHOW {name}")).fetchone())[name] for name in SEARCH_SETTINGS
             }

@@ -44,7 +44,7 @@ from agent.server import tokens
 
 async def chat(client: LangGraphClient, user: str, memory_type: str, model: str | None) -> None:
     """Interactive chat on the terminal: /new starts a thread, /memories shows memory, /quit ends."""
-    assistant_id = await ensure_assistant(client, memory_type, model)
+    assistant_id = await ensure_assistant(client, memory_type, model=model)
     thread_id = (await client.threads.create(metadata={"user": user}))["thread_id"]
     print(f"Chatting as {user!r} with {memory_type} memory. Commands: /new /memories /quit")
     while True:

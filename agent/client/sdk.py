@@ -7,7 +7,7 @@ tests and the benchmarks. Any other langgraph-sdk client (Python or JavaScript) 
 from __future__ import annotations
 
 import sys
-from typing import TextIO
+from typing import Any, TextIO
 
 from langgraph_sdk import get_client
 from langgraph_sdk.client import LangGraphClient
@@ -36,8 +36,7 @@ async def wait_for_memory(client: LangGraphClient, chat_thread_id: str) -> None:
     In background mode a chat run returns before its memory is written; a new thread sees the
     memory once this returns.
     """
-    state = await client.threads.get_state(chat_thread_id)
-    queued = (state.get("values") or {}).get("memory_write")
+    queued = await _value(client, chat_thread_id, "memory_write")
     if not queued:
         return  # hot-path mode, or nothing queued yet
     thread_id = queued["thread_id"]
@@ -51,12 +50,19 @@ async def wait_for_memory(client: LangGraphClient, chat_thread_id: str) -> None:
     latest = runs[0] if runs else ours
     for run in {ours["run_id"]: ours, latest["run_id"]: latest}.values():
         if run["status"] != "success":
-            state = await client.threads.get_state(thread_id)
-            reason = (state.get("values") or {}).get("error") or "no reason recorded"
+            reason = await _value(client, thread_id, "error") or "no reason recorded"
             raise RunFailed(f"memory write {run['run_id']} ended with status {run['status']!r}: {reason}")
 
 
-async def ensure_assistant(client: LangGraphClient, memory_type: str, model: str | None = None, **settings) -> str:
+async def _value(client: LangGraphClient, thread_id: str, key: str) -> Any:
+    """One value of a thread's state (None when unset)."""
+    values = (await client.threads.get_state(thread_id)).get("values")
+    return values.get(key) if isinstance(values, dict) else None
+
+
+async def ensure_assistant(
+    client: LangGraphClient, memory_type: str, *, model: str | None = None, **settings: Any
+) -> str:
     """The id of this project's assistant for ``memory_type`` with ``model`` and other context settings.
 
     Created on first use and found again by name afterwards.
@@ -72,6 +78,11 @@ async def ensure_assistant(client: LangGraphClient, memory_type: str, model: str
     return created["assistant_id"]
 
 
+def user_says(text: str) -> dict[str, Any]:
+    """A run's input: one message from the user."""
+    return {"messages": [{"role": "user", "content": text}]}
+
+
 async def send(
     client: LangGraphClient,
     assistant_id: str,
@@ -85,7 +96,7 @@ async def send(
     async for part in client.runs.stream(
         thread_id,
         assistant_id,
-        input={"messages": [{"role": "user", "content": text}]},
+        input=user_says(text),
         context={"user_id": user},
         stream_mode="messages-tuple",
     ):

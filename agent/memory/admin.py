@@ -54,7 +54,7 @@ async def _every_item(client: LangGraphClient, namespace: list[str]) -> list[dic
     items: list[dict] = []
     while True:
         page = (await client.store.search_items(namespace, limit=PAGE, offset=len(items)))["items"]
-        items += page
+        items += [dict(item) for item in page]
         if len(page) < PAGE:
             return items
 

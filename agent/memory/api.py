@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Literal
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AnyMessage
@@ -85,7 +86,7 @@ async def save(
     kind = memory_kind(memory_type)
     if kind.key is None:
         writes = [(key, None if value is None else stamp(value, recorded_at)) for key, value in writes]
-    index = False if kind.key is not None else None  # single documents are read by key, not searched
+    index: Literal[False] | None = False if kind.key is not None else None  # documents are read by key, not searched
     await save_with_history(store, user_id, memory_type, writes, provenance or {}, index, read)
 
 

@@ -19,8 +19,9 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Literal
 
-from langgraph.store.base import BaseStore, GetOp, PutOp
+from langgraph.store.base import BaseStore, GetOp, Item, PutOp
 
 from agent.memory.namespaces import MAX_VALUE_CHARS, ROOT, memory_namespace, without_nul
 from agent.users import check_user_id
@@ -71,10 +72,13 @@ def with_version(
         versions[-1]["valid_until"] = at
     recorded = {name: detail for name, detail in provenance.items() if detail is not None}
     versions.append({"version": number, "value": value, "valid_from": at, "valid_until": None, **recorded})
-    kept = {"key": key, "next": number + 1, "versions": versions[-MAX_VERSIONS:]}
-    while len(kept["versions"]) > 1 and len(json.dumps(kept, default=str)) > MAX_VALUE_CHARS:
-        kept["versions"].pop(0)  # large memories keep fewer versions: a history is one value, within the cap
-    return kept
+    kept = versions[-MAX_VERSIONS:]
+    while (
+        len(kept) > 1
+        and len(json.dumps({"key": key, "next": number + 1, "versions": kept}, default=str)) > MAX_VALUE_CHARS
+    ):
+        kept.pop(0)  # large memories keep fewer versions: a history is one value, within the cap
+    return {"key": key, "next": number + 1, "versions": kept}
 
 
 def find_version(history: dict | None, number: int) -> dict | None:
@@ -92,7 +96,7 @@ async def save_with_history(
     memory_type: str,
     writes: Sequence[tuple[str, dict | None]],
     provenance: dict,
-    index: bool | None,
+    index: Literal[False] | None,
     read: dict[str, dict] | None = None,
 ) -> None:
     """Apply ``writes`` (a None value deletes) and record each as a new version of its memory.
@@ -103,7 +107,8 @@ async def save_with_history(
     namespace, past = memory_namespace(user_id, memory_type), history_namespace(user_id, memory_type)
     writes = [(key, without_nul(value)) for key, value in writes]
     keys = [key for key, _ in writes]
-    found = await store.abatch([GetOp(namespace, key) for key in keys] + [GetOp(past, key) for key in keys])
+    results = await store.abatch([GetOp(namespace, key) for key in keys] + [GetOp(past, key) for key in keys])
+    found = [item if isinstance(item, Item) else None for item in results]
     stored = [item.value if item else None for item in found[: len(keys)]]
     histories = found[len(keys) :]
     if read is not None and (changed := [k for k, now_ in zip(keys, stored, strict=True) if now_ != read.get(k)]):

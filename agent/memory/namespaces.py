@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from langgraph.store.base import BaseStore, Item
+from langgraph.store.base import BaseStore, SearchItem
 
 from agent.users import check_user_id
 
@@ -16,9 +16,9 @@ def memory_namespace(user_id: str, memory_type: str) -> tuple[str, str, str]:
     return (ROOT, check_user_id(user_id), memory_type)
 
 
-async def list_all(store: BaseStore, namespace: tuple[str, ...]) -> list[Item]:
+async def list_all(store: BaseStore, namespace: tuple[str, ...]) -> list[SearchItem]:
     """Every item directly in ``namespace``, paging past the Store's default of 10 results."""
-    items: list[Item] = []
+    items: list[SearchItem] = []
     offset = 0
     while True:
         page = await store.asearch(namespace, limit=PAGE_SIZE, offset=offset)

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from langchain_core.messages import AnyMessage
-from langgraph.store.base import BaseStore, Item
+from langgraph.store.base import BaseStore, Item, SearchItem
 
 from agent.memory.namespaces import list_all
 from agent.memory.timeline import batch_of, recorded_within
@@ -94,7 +94,7 @@ def _idf(texts: int, containing: int) -> float:
     return math.log(odds) if odds > 1 else 0.0
 
 
-def rerank(query: str, items: Sequence[Item]) -> list[Item]:
+def rerank(query: str, items: Sequence[SearchItem]) -> list[SearchItem]:
     """``items`` ordered by relevance to ``query``.
 
     An item's score is its cosine score, plus BM25 counted in words shared with that item alone (the
@@ -115,7 +115,7 @@ def rerank(query: str, items: Sequence[Item]) -> list[Item]:
         if (batch := batch_of(item)) is not None:
             best_of_batch[batch] = max(score, best_of_batch.get(batch, score))
     combined = [
-        score + BATCH_WEIGHT * best_of_batch.get(batch_of(item), score)
+        score + BATCH_WEIGHT * (best_of_batch[batch] if (batch := batch_of(item)) is not None else score)
         for item, score in zip(items, scores, strict=True)
     ]
     order = sorted(range(len(items)), key=lambda i: combined[i], reverse=True)
@@ -131,7 +131,8 @@ async def search_memories(store: BaseStore, namespace: tuple[str, ...], query: s
     if candidates and candidates[0].score is None and len(candidates) == pool:
         candidates = await list_all(store, namespace)  # no vector index: rank everything lexically
     candidates = [c for c in candidates if tuple(c.namespace) == namespace]
-    return rerank(query, candidates)[:k]
+    ranked: list[Item] = [*rerank(query, candidates)[:k]]
+    return ranked
 
 
 def query_from(messages: Sequence[AnyMessage], count: int = QUERY_MESSAGES) -> str:

@@ -12,6 +12,7 @@ time). Retrieval reads it twice:
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 
 from langgraph.store.base import Item
@@ -85,7 +86,7 @@ def periods(text: str) -> list[tuple[date, date]]:
     return found
 
 
-def recorded_within(query: str, items: list[Item]) -> list[float]:
+def recorded_within(query: str, items: Sequence[Item]) -> list[float]:
     """1.0 for each item recorded in a period ``query`` names (or a few days after), else 0.0."""
     named = periods(query)
     if not named:

@@ -40,7 +40,7 @@ async def queue_write(
             if_exists="do_nothing",
             metadata={"purpose": "memory", "memory_type": memory_type, WRITER_OF: user_id},
         )
-        run = await client.runs.create(
+        run = await client.runs.create(  # type: ignore[call-overload]  # after_seconds: the API takes fractions
             thread_id,
             MEMORY_GRAPH_ID,
             input={"messages": [m.model_dump() for m in messages]},

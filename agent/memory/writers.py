@@ -146,7 +146,9 @@ class SchemaWriter:
     async def extract(self, model: BaseChatModel, transcript: str, existing: list[Item]) -> list[Write]:
         name = self.schema.__name__
         many = self.key is None
-        tools = (self.schema, NothingNew, *([ForgetMemory] if existing else [])) if many else (self.schema,)
+        tools: tuple[type[BaseModel], ...] = (
+            (self.schema, NothingNew, *([ForgetMemory] if existing else [])) if many else (self.schema,)
+        )
         extractor = _extractor(model, tools, "any" if many else name, many)
         replies = _ModelReplies()
         result = await extractor.ainvoke(

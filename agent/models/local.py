@@ -20,6 +20,7 @@ from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.messages.tool import tool_call_chunk
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import Field
@@ -69,8 +70,8 @@ def _chatml(messages: list[BaseMessage]) -> list[dict]:
     roles = {"system": "system", "human": "user", "ai": "assistant", "tool": "user"}
     converted = []
     for message in messages:
-        text = message.text
-        if message.type == "ai" and getattr(message, "tool_calls", None):
+        text: str = message.text
+        if isinstance(message, AIMessage) and message.tool_calls:
             text = json.dumps([{"name": c["name"], "arguments": c["args"]} for c in message.tool_calls])
         if message.type == "tool":
             text = f"Result of the function call: {text}"
@@ -130,7 +131,7 @@ class LocalChatModel(BaseChatModel):
     def _identifying_params(self) -> dict:
         return {"model_name": self.model_name, "temperature": self.temperature}
 
-    def bind_tools(self, tools, *, tool_choice=None, **kwargs):  # type: ignore[override]
+    def bind_tools(self, tools, *, tool_choice=None, **kwargs):
         """Bind tools; ``tool_choice`` may be a tool name, 'any'/'required', 'auto' or None."""
         converted = [convert_to_openai_tool(t) for t in tools]
         if isinstance(tool_choice, dict):
@@ -265,9 +266,9 @@ class LocalChatModel(BaseChatModel):
         self, messages, stop=None, run_manager=None, cancelled: threading.Event | None = None, **kwargs
     ) -> Iterator[ChatGenerationChunk]:
         if self.tools and self.tool_choice != "none":
-            message = self._generate(messages).generations[0].message
+            message = self._tool_message(messages)
             chunks = [
-                {"name": c["name"], "args": json.dumps(c["args"]), "id": c["id"], "index": i}
+                tool_call_chunk(name=c["name"], args=json.dumps(c["args"]), id=c["id"], index=i)
                 for i, c in enumerate(message.tool_calls)
             ]
             yield ChatGenerationChunk(message=AIMessageChunk(content="", tool_call_chunks=chunks))

@@ -161,8 +161,8 @@ def grounded(value: Any, source: str) -> Any:
                 kept.append(item)
         return kept
     if isinstance(value, dict):
-        kept = {k: grounded(v, source) for k, v in value.items()}
-        return {k: v for k, v in kept.items() if v not in (None, [], {})}
+        fields = {k: grounded(v, source) for k, v in value.items()}
+        return {k: v for k, v in fields.items() if v not in (None, [], {})}
     return value
 
 

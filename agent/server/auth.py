@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+from typing import cast
 from uuid import UUID, uuid5
 
 from langgraph_sdk import Auth
@@ -49,6 +50,7 @@ PUBLIC_PATHS = frozenset({"/ok", "/memories", "/memories/app.js"})  # health che
 # not imported here: importing it outside a server loads the server's configuration).
 NAMESPACE_GRAPH = UUID("6ba7b821-9dad-11d1-80b4-00c04fd430c8")
 _WRITER_ASSISTANT = str(uuid5(NAMESPACE_GRAPH, MEMORY_GRAPH_ID))
+Filter = Auth.types.FilterType
 ANONYMOUS: Auth.types.MinimalUserDict = {"identity": "anonymous", "is_authenticated": False, "permissions": []}
 
 
@@ -92,9 +94,10 @@ def _caller(ctx: Auth.types.AuthContext) -> str:
     return ctx.user.identity
 
 
-def _owned(user: str) -> dict:
+def _owned(user: str) -> Filter:
     """Threads the user may see: their own, and their memory-writer threads."""
-    return {"$or": [{OWNER: user}, {WRITER_OF: user}]}
+    # langgraph-api applies "$or" filters; the SDK's FilterType does not list the operator.
+    return cast(Filter, {"$or": [{OWNER: user}, {WRITER_OF: user}]})
 
 
 def _stamp(metadata: dict | None, user: str, *, writer: bool = False) -> None:
@@ -149,7 +152,7 @@ def allowed_models() -> set[str]:
 
 
 @auth.on.threads.create
-async def on_thread_create(ctx: Auth.types.AuthContext, value: dict) -> dict:
+async def on_thread_create(ctx: Auth.types.AuthContext, value: Auth.types.ThreadsCreate) -> Filter:
     """New threads belong to their creator; memory-writer threads come only from the graph itself."""
     user = _caller(ctx)
     writer = in_graph_call()
@@ -165,7 +168,7 @@ async def on_thread_create(ctx: Auth.types.AuthContext, value: dict) -> dict:
 
 
 @auth.on.threads.create_run
-async def on_run_create(ctx: Auth.types.AuthContext, value: dict) -> dict:
+async def on_run_create(ctx: Auth.types.AuthContext, value: Auth.types.RunsCreate) -> Filter:
     """A run on the caller's own chat thread (or one it creates), of a client graph, with a valid configuration."""
     user = _caller(ctx)
     kwargs = value.get("kwargs") or {}
@@ -189,7 +192,7 @@ async def on_run_create(ctx: Auth.types.AuthContext, value: dict) -> dict:
 
 
 @auth.on.threads.update
-async def on_thread_update(ctx: Auth.types.AuthContext, value: dict) -> dict:
+async def on_thread_update(ctx: Auth.types.AuthContext, value: Auth.types.ThreadsUpdate) -> Filter:
     """Cancel runs on any thread of one's own; change only chat threads, never their ownership."""
     user = _caller(ctx)
     if value.get("action") in ("interrupt", "rollback"):  # cancelling runs
@@ -199,12 +202,16 @@ async def on_thread_update(ctx: Auth.types.AuthContext, value: dict) -> dict:
     return {OWNER: user}
 
 
-@auth.on.threads.read
-@auth.on.threads.search
-@auth.on.threads.delete
-async def on_thread_access(ctx: Auth.types.AuthContext, value: dict) -> dict:
+async def on_thread_access(
+    ctx: Auth.types.AuthContext, value: Auth.types.ThreadsRead | Auth.types.ThreadsSearch | Auth.types.ThreadsDelete
+) -> Filter:
     """Read, list, join and delete: the caller's chat and memory-writer threads."""
     return _owned(_caller(ctx))
+
+
+auth.on.threads.read(on_thread_access)
+auth.on.threads.search(on_thread_access)
+auth.on.threads.delete(on_thread_access)
 
 
 # -- assistants -----------------------------------------------------------------------------
@@ -216,7 +223,7 @@ def _check_graph(graph_id: str | None, what: str = "assistants") -> None:
 
 
 @auth.on.assistants.create
-async def on_assistant_create(ctx: Auth.types.AuthContext, value: dict) -> dict:
+async def on_assistant_create(ctx: Auth.types.AuthContext, value: Auth.types.AssistantsCreate) -> Filter:
     """A new assistant of a client graph, with a valid configuration, belongs to its creator."""
     user = _caller(ctx)
     _check_graph(value.get("graph_id"))
@@ -228,7 +235,7 @@ async def on_assistant_create(ctx: Auth.types.AuthContext, value: dict) -> dict:
 
 
 @auth.on.assistants.update
-async def on_assistant_update(ctx: Auth.types.AuthContext, value: dict) -> dict:
+async def on_assistant_update(ctx: Auth.types.AuthContext, value: Auth.types.AssistantsUpdate) -> Filter:
     """Only one's own assistants, never their ownership or graph, and only to a valid configuration."""
     user = _caller(ctx)
     _check_graph(value.get("graph_id"))
@@ -239,7 +246,7 @@ async def on_assistant_update(ctx: Auth.types.AuthContext, value: dict) -> dict:
 
 
 @auth.on.assistants
-async def on_assistant_access(ctx: Auth.types.AuthContext, value: dict) -> dict:
+async def on_assistant_access(ctx: Auth.types.AuthContext, value: dict) -> Filter:
     """Read, search and delete: one's own assistants (graph default assistants stay usable by id)."""
     return {OWNER: _caller(ctx)}
 

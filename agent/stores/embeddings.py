@@ -10,8 +10,12 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
+from typing import TYPE_CHECKING
 
 from langchain_core.embeddings import Embeddings
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
 
 DIMS = 384
 MAX_CHARS = 2_000
@@ -23,11 +27,11 @@ class LocalEmbeddings(Embeddings):
 
     def __init__(self, threads: int | None = None):
         self._threads = threads or int(os.environ.get(THREADS_ENV, "1"))
-        self._model = None
+        self._model: SentenceTransformer | None = None
         self._lock = threading.Lock()
         self.serves_store_index = False  # set by agent/stores/index_embed.py when the store loads it
 
-    def load(self):
+    def load(self) -> SentenceTransformer:
         """The model, loaded on first call (blocking: call it off the event loop)."""
         with self._lock:
             if self._model is None:

@@ -25,9 +25,10 @@ import os
 import re
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from typing import Any
 
 from langgraph.store.postgres import AsyncPostgresStore
-from langgraph.store.postgres.base import PostgresIndexConfig
+from langgraph.store.postgres.base import IVFFlatConfig, PostgresIndexConfig
 from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
@@ -38,11 +39,13 @@ from agent.stores.postgres_uri import store_uri
 from agent.stores.unbatched import OneCallOneBatch
 
 INDEXED_FIELDS = ["content", "context"]
+ANN_INDEX: IVFFlatConfig = {"kind": "ivfflat", "nlist": SETUP_LISTS}
 INDEX: PostgresIndexConfig = {
     "dims": DIMS,
     "embed": embed,
     "fields": INDEXED_FIELDS,
-    "ann_index_config": {"kind": "ivfflat", "nlist": SETUP_LISTS},
+    # langgraph types this key as the base ANNIndexConfig, to which its own IVFFlatConfig is not assignable.
+    "ann_index_config": ANN_INDEX,  # type: ignore[typeddict-item]
     "distance_type": "cosine",
 }
 SEARCH_SETTINGS: dict[str, str] = {
@@ -110,6 +113,13 @@ async def postgres_store(
         yield store
 
 
+def pool_of(store: AsyncPostgresStore) -> AsyncConnectionPool[Any]:
+    """The connection pool of a store ``postgres_store`` made."""
+    if not isinstance(store.conn, AsyncConnectionPool):
+        raise TypeError("the store was not made by postgres_store: it has no connection pool")
+    return store.conn
+
+
 @asynccontextmanager
 async def server_store() -> AsyncIterator[OneCallOneBatch]:
     """The server's store (`store.path` in langgraph.pg.json), embedder loaded; see ``STORE_URI_ENVS``.
@@ -119,7 +129,7 @@ async def server_store() -> AsyncIterator[OneCallOneBatch]:
     uri, settings = store_uri(), server_search_settings()
     await asyncio.to_thread(embed.load)  # at server start, not on the first turn
     async with postgres_store(uri, settings=settings) as store:
-        async with store.conn.connection() as connection:
+        async with pool_of(store).connection() as connection:
             state = await index_state(connection, estimate=True)  # no full count at each start
         if state.rebuild_due:
             log.warning(

@@ -24,8 +24,9 @@ import asyncio
 import math
 import time
 from dataclasses import dataclass
+from typing import Any
 
-from psycopg import AsyncConnection
+from psycopg import AsyncConnection, AsyncCursor
 from psycopg.rows import tuple_row
 
 from agent.stores.postgres_uri import store_uri
@@ -57,7 +58,7 @@ def lists_for(vectors: int) -> int:
     return max(SETUP_LISTS, round(math.sqrt(vectors)))
 
 
-async def index_state(connection: AsyncConnection, *, estimate: bool = False) -> IndexState:
+async def index_state(connection: AsyncConnection[Any], *, estimate: bool = False) -> IndexState:
     """The row count of the vector table, and its index's kind and lists.
 
     ``estimate``: take the planner's row count (kept by ANALYZE and autovacuum, free to read) instead of
@@ -76,9 +77,17 @@ async def index_state(connection: AsyncConnection, *, estimate: bool = False) ->
             vectors = round(planned)
         else:
             await cursor.execute("SELECT count(*) FROM store_vectors")
-            (vectors,) = await cursor.fetchone()
+            (vectors,) = await _one(cursor)
     lists = dict(option.split("=", 1) for option in options or []).get("lists")
     return IndexState(vectors, kind, int(lists) if lists else (SETUP_LISTS if kind == "ivfflat" else None))
+
+
+async def _one(cursor: AsyncCursor[Any]) -> Any:
+    """The one row a statement that always returns one row returned."""
+    row = await cursor.fetchone()
+    if row is None:
+        raise LookupError("the statement returned no row")
+    return row
 
 
 async def rebuild_index(uri: str) -> tuple[IndexState, IndexState]:
@@ -92,7 +101,7 @@ async def rebuild_index(uri: str) -> tuple[IndexState, IndexState]:
             "WHERE i.indexrelid = %s::regclass",
             (INDEX_NAME,),
         )
-        (operators,) = await cursor.fetchone()  # vector_cosine_ops, as langgraph's store chose it
+        (operators,) = await _one(cursor)  # vector_cosine_ops, as langgraph's store chose it
         await connection.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {building}")  # an interrupted rebuild's
         await connection.execute(
             f"CREATE INDEX CONCURRENTLY {building} ON store_vectors USING ivfflat (embedding {operators}) "

@@ -8,6 +8,7 @@ The server's store is wrapped in this (agent/stores/postgres.py, agent/dev_runti
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 
 from langgraph.store.base import BaseStore, Op, Result
@@ -28,8 +29,10 @@ class OneCallOneBatch(BaseStore):
     async def abatch(self, ops: Iterable[Op]) -> list[Result]:
         return await self.store.abatch(ops)
 
-    async def start_ttl_sweeper(self):
-        return await self.store.start_ttl_sweeper()
+    async def start_ttl_sweeper(self) -> asyncio.Task[None]:
+        """The wrapped store's sweeper (Postgres, the dev runtime's store), or a task that ends at once."""
+        sweeper = getattr(self.store, "start_ttl_sweeper", None)
+        return await sweeper() if sweeper is not None else asyncio.create_task(asyncio.sleep(0))
 
     def close(self) -> None:
         close = getattr(self.store, "close", None)
