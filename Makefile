@@ -1,4 +1,5 @@
 # Two entry points: `make demo` and `make test`. Both build .venv from nothing.
+# While working: `make check` (lint, types, import contracts and the tests that need no server, ~2 min).
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -29,7 +30,10 @@ LANGHOST_VERSION := 0.11.1.post1
 VENV_PG := .venv-pg
 PY_PG   := $(VENV_PG)/bin/python
 
-.PHONY: demo test install venv-pg redis serve-pg browser js validate serve clean
+# The tiers `make check` leaves to `make test` (pytest markers, registered in pyproject.toml).
+SLOW_TIERS := not server and not browser and not postgres and not replicas and not node
+
+.PHONY: demo test check lint install venv-pg redis serve-pg browser js validate serve clean
 
 install: $(VENV)/.installed
 
@@ -86,7 +90,17 @@ $(JS_DIR)/node_modules/.installed: $(JS_DIR)/package.json $(JS_DIR)/package-lock
 	cd $(JS_DIR) && npm ci --no-audit --no-fund
 	touch $@
 
-test: install browser js venv-pg redis
+# ruff (lint and format), mypy, and the import contracts in pyproject.toml.
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+
+check: lint
+	$(PY) -m pytest -m "$(SLOW_TIERS)"
+
+test: install browser js venv-pg redis lint
 	$(PY) -m pytest
 
 validate: install

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, NotRequired
 
 from langchain_core.messages import AnyMessage
 from langgraph.graph import MessagesState
@@ -13,11 +13,11 @@ from typing_extensions import TypedDict
 class ChatState(MessagesState):
     """A chat thread: its messages, and how far long-term memory has taken them in."""
 
-    memory_cursor: str | None
+    memory_cursor: NotRequired[str | None]
     """Id of the last message handed to the memory writer (or written, in hot-path mode)."""
-    memory_write: dict[str, Any] | None
+    memory_write: NotRequired[dict[str, Any] | None]
     """Where the last background write was queued: {"thread_id", "run_id"}."""
-    recalled_memory: str | None
+    recalled_memory: NotRequired[str | None]
     """The memory section of the system prompt the last reply was written with (what the bot knew)."""
 
 
@@ -25,7 +25,7 @@ class MemoryWriterState(TypedDict):
     """The memory-writer thread of one user and memory type: messages waiting to be extracted."""
 
     messages: Annotated[list[AnyMessage], add_messages]
-    failed_runs: int
+    failed_runs: NotRequired[int]
     """Runs in a row whose extraction failed on these messages."""
-    error: str | None
+    error: NotRequired[str | None]
     """Why the last run failed, if it did."""

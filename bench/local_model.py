@@ -15,13 +15,16 @@ import time
 import uuid
 
 from langchain_core.messages import HumanMessage
+from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.store.memory import InMemoryStore
 
-from agent.context import LOCAL_MODEL
+from agent.context import LOCAL_MODEL, Context
 from agent.graph import builder
 from agent.memory.kinds import MEMORY_TYPES
+from agent.models.local import LocalChatModel
 from agent.models.registry import load_chat_model
+from agent.state import ChatState
 
 PROMPT = "Tell me about the history of the bicycle."
 TURN = "Hi, I'm Lance, I live in San Francisco and I like biking"
@@ -41,16 +44,19 @@ async def generation(model) -> tuple[float, float, int]:
 async def full_turn(memory_type: str) -> float:
     graph = builder.compile(store=InMemoryStore(), checkpointer=InMemorySaver())
     start = time.perf_counter()
+    state: ChatState = {"messages": [HumanMessage(TURN)]}
+    config: RunnableConfig = {"configurable": {"thread_id": str(uuid.uuid4())}}
     await graph.ainvoke(
-        {"messages": [HumanMessage(TURN)]},
-        {"configurable": {"thread_id": str(uuid.uuid4())}},
-        context={"user_id": "bench", "memory_type": memory_type, "model": LOCAL_MODEL, "write_mode": "hot_path"},
+        state,
+        config,
+        context=Context(user_id="bench", memory_type=memory_type, model=LOCAL_MODEL, write_mode="hot_path"),
     )
     return time.perf_counter() - start
 
 
 async def main(runs: int) -> None:
     model = load_chat_model(LOCAL_MODEL)
+    assert isinstance(model, LocalChatModel)
     start = time.perf_counter()
     await asyncio.to_thread(model._llama)
     print(f"model load: {time.perf_counter() - start:.2f} s (threads: {model.n_threads})\n")

@@ -50,7 +50,7 @@ def project_store(embeddings=embed) -> InMemoryStore:
 
 def _dia_ids(value: dict) -> set[str]:
     dia = value.get("dia_id")
-    return set(dia) if isinstance(dia, list) else {dia}
+    return set(dia) if isinstance(dia, list) else {dia} if isinstance(dia, str) else set()
 
 
 def _recall(items, evidence: set[str]) -> float:

@@ -27,7 +27,10 @@ class Session:
     @property
     def when(self) -> datetime:
         """The session's date and time (naive; the data set names no time zone)."""
-        hour, minute, half, day, month, year = _SESSION_TIME.search(self.date_text).groups()
+        found = _SESSION_TIME.search(self.date_text)
+        if found is None:
+            raise ValueError(f"unreadable session time {self.date_text!r}")
+        hour, minute, half, day, month, year = found.groups()
         hour = int(hour) % 12 + (12 if half.lower() == "pm" else 0)
         return datetime.strptime(f"{day} {month} {year} {hour}:{minute}", "%d %B %Y %H:%M")
 

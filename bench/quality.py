@@ -47,6 +47,7 @@ from pydantic import BaseModel
 from agent.client.sdk import DEFAULT_URL, RunFailed, connect, wait_for_memory
 from agent.memory.admin import forget_user, stored_items
 from agent.models.registry import load_chat_model
+from agent.secret import SECRET_ENV
 from agent.server import tokens
 from bench.answer_scores import bleu1, f1, judge_prompt, parse_verdict
 from bench.locomo_data import (
@@ -85,7 +86,7 @@ class Deployment:
 
     def __init__(self, url: str, token: str | None, run_tag: str):
         self.url, self.token, self.run_tag = url, token, run_tag
-        self.secret = os.environ.get(tokens.SECRET_ENV)
+        self.secret = os.environ.get(SECRET_ENV)
 
     def user_for(self, sample_id: str):
         """(client, user) for one conversation."""
@@ -233,7 +234,8 @@ async def run(args: argparse.Namespace) -> dict:
     template = args.judge_prompt.read_text() if args.judge_prompt else JUDGE_PROMPT
     judge_model = load_chat_model(args.judge_model)
     deployment = Deployment(args.url, args.token, uuid.uuid4().hex[:8])
-    records, ingested = [], []
+    records: list[dict] = []
+    ingested: list[dict] = []
     try:
         for index, conversation in enumerate(conversations):
             await run_conversation(args, deployment, index, conversation, judge_model, template, records, ingested)
@@ -288,7 +290,7 @@ async def run_conversation(args, deployment, index, conversation, judge_model, t
     ingest_id = await create_assistant(client, args.model, INGEST_SYSTEM_PROMPT, 0)
     ingested.append({"conversation": conversation["sample_id"], **await ingest(client, ingest_id, user, chosen)})
     answer_id = await create_assistant(client, args.model, ANSWER_SYSTEM_PROMPT, ANSWER_WRITE_DELAY)
-    writer_thread = {}
+    writer_thread: dict[str, str | None] = {}
     try:
         for qa in chosen_questions(conversation, args.questions, chosen, args.sessions is not None):
             record = await answer_and_grade(client, answer_id, user, qa, judge_model, template, conversation)

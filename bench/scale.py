@@ -433,6 +433,8 @@ async def run_memory(sizes: list[int], rounds: int) -> None:
 
 
 async def _count(store, condition: str, value: str) -> int:
+    from agent.stores.postgres import pool_of
+
     async with pool_of(store).connection() as connection:
         cursor = await connection.execute(f"SELECT count(*) AS n FROM store WHERE {condition}", (value,))
         return (await cursor.fetchone())["n"]
@@ -441,6 +443,8 @@ async def _count(store, condition: str, value: str) -> int:
 async def run_postgres(
     sizes: list[int], others: tuple[int, int], rounds: int, show_plan: bool, data_dir, probes_sweep: list[int] | None
 ) -> None:
+    from langgraph.store.postgres.base import PostgresIndexConfig
+
     from agent.stores.postgres import (
         EXACT_SEARCH,
         INDEX,
@@ -453,7 +457,7 @@ async def run_postgres(
     from devtools.pg_cluster import FAST_UNSAFE, PostgresCluster
 
     cached = CachedEmbeddings(embed, uncached=QUESTIONS)
-    index = {**INDEX, "embed": cached}
+    index: PostgresIndexConfig = {**INDEX, "embed": cached}
     preembedded = Preembedded(cached, QUESTIONS)
     tuning = {**FAST_UNSAFE, "shared_buffers": "1GB", "maintenance_work_mem": "512MB", "max_wal_size": "4GB"}
     with contextlib.ExitStack() as stack:

@@ -7,6 +7,7 @@ is that of langgraph's own query, not of a copy of it; the query vector is elide
 from __future__ import annotations
 
 import re
+from typing import Any, Self
 
 from langgraph.store.postgres import AsyncPostgresStore
 from psycopg import AsyncCursor
@@ -21,9 +22,9 @@ async def explain_search(store: AsyncPostgresStore, namespace: tuple[str, ...], 
     statements: list[tuple[str, object]] = []
 
     class Recording(AsyncCursor):
-        async def execute(self, statement, params=None, **kwargs):
-            statements.append((statement, params))
-            return await super().execute(statement, params, **kwargs)
+        async def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Self:
+            statements.append((query, params))
+            return await super().execute(query, params, **kwargs)
 
     async with pool_of(store).connection() as connection:  # carries the pool's session settings
         connection.cursor_factory = Recording

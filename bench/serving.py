@@ -64,7 +64,8 @@ async def overlapped_turns(config: str, latency: float, jobs: int, turns: int) -
         for i in range(turns):
             thread = (await client.threads.create())["thread_id"]
             await _turn(client, assistant, thread, f"I like busy{i}.")
-            seen, stop = [], asyncio.Event()
+            seen: list[float] = []
+            stop = asyncio.Event()
             watcher = asyncio.create_task(_writer_running(client, thread, seen, stop))
             await asyncio.sleep(GAP_SECONDS)
             start = time.perf_counter()

@@ -16,7 +16,9 @@ def run(main: Coroutine[Any, Any, T]) -> T:
     """``asyncio.run(main)``, with SIGTERM cancelling ``main``; the process then exits with status 143."""
 
     async def cancelled_by_sigterm() -> T:
-        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, asyncio.current_task().cancel)
+        task = asyncio.current_task()
+        assert task is not None  # a coroutine asyncio.run runs is a task
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
         return await main
 
     try:

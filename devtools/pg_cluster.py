@@ -75,8 +75,12 @@ class PostgresCluster:
         settings: dict[str, str] | None = None,
         remove: bool | None = None,
     ):
-        self._scratch = None if datadir else Path(tempfile.mkdtemp(prefix="memory-chatbot-pg-"))
-        self.datadir = Path(datadir) if datadir else self._scratch / "data"
+        self._scratch: Path | None = None
+        if datadir:
+            self.datadir = Path(datadir)
+        else:
+            self._scratch = Path(tempfile.mkdtemp(prefix="memory-chatbot-pg-"))
+            self.datadir = self._scratch / "data"
         self.remove = (datadir is None) if remove is None else remove
         self.port = port or free_port()
         self.settings = dict(settings or {})

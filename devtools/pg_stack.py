@@ -115,9 +115,9 @@ class PgStack:
             "REDIS_URI": self.redis.uri,
             "LG_BG_JOB_HEARTBEAT": str(self.heartbeat_seconds),
         }
+        ports: list[int | None] = [replica.port for replica in self.replicas] or [None] * self.replica_count
         self.replicas = [
-            Replica(self.config, i, workdir=self.workdir, env=env, port=old.port if old else None)
-            for i, old in zip(range(self.replica_count), self.replicas or [None] * self.replica_count, strict=True)
+            Replica(self.config, i, workdir=self.workdir, env=env, port=port) for i, port in enumerate(ports)
         ]
         for replica in self.replicas:
             replica.start()

@@ -75,7 +75,7 @@ class ServerProcess:
     def _wait_until_ready(self) -> None:
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
-            if self._process.poll() is not None:
+            if not self.running():
                 raise RuntimeError(f"{self.name} exited early:\n{self.log_tail()}")
             if self.ready():
                 return
@@ -94,14 +94,15 @@ class ServerProcess:
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
         """Stop the server and everything it started; SIGKILL after 15 s."""
-        if not self.running():
+        process = self._process
+        if process is None or process.poll() is not None:
             return
         try:
-            os.killpg(self._process.pid, sig)
-            self._process.wait(timeout=15)
+            os.killpg(process.pid, sig)
+            process.wait(timeout=15)
         except subprocess.TimeoutExpired:
-            os.killpg(self._process.pid, signal.SIGKILL)
-            self._process.wait()
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
         except ProcessLookupError:
             pass
 

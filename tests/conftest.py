@@ -11,6 +11,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.store.memory import InMemoryStore
 
 from agent.client import sdk as client_module
+from agent.context import Context
 from agent.graph import builder
 from agent.models.registry import RETRIES_ENV, TIMEOUT_ENV, register_provider
 from agent.secret import SECRET_ENV
@@ -22,6 +23,18 @@ from devtools.pg_cluster import FAST_UNSAFE, PostgresCluster
 from devtools.scripted_brain import ScriptedChatModel
 from devtools.scripted_openai import ScriptedOpenAI
 from tests.server import dev_server
+
+# The fixtures that put a test in a slow tier (pytest markers registered in pyproject.toml): a test using one
+# is marked for it here, so `make check` (which deselects the slow tiers) can never start a server by mistake.
+# Tests that start their own servers or clusters carry their markers themselves.
+TIER_OF_FIXTURE = {"server": "server", "postgres": "postgres"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        for fixture, tier in TIER_OF_FIXTURE.items():
+            if fixture in getattr(item, "fixturenames", ()) and item.get_closest_marker(tier) is None:
+                item.add_marker(tier)
 
 
 @pytest.fixture
@@ -57,7 +70,7 @@ def chat_over(store):
         result = await graph.ainvoke(
             {"messages": [HumanMessage(text)]},
             {"configurable": {"thread_id": thread or str(uuid.uuid4())}},
-            context={**context, **settings},
+            context=Context(**{**context, **settings}),  # as langgraph coerces a dict context
         )
         return result["messages"][-1].text
 

@@ -24,19 +24,21 @@ from agent.memory import admin
 from agent.memory.kinds import MEMORY_TYPES
 from agent.memory.write_lock import lock_thread_id
 from agent.memory.write_queue import writer_thread_id
+from agent.secret import PREVIOUS_SECRET_ENV, SECRET_ENV
 from agent.server import tokens
 from devtools.dev_server import PROJECT_ROOT
 from tests.conftest import AUTH_SECRET
 from tests.refusals import refused
+from tests.typed import DelaySettings
 
-FAST = {"memory_delay_seconds": 0}
+FAST: DelaySettings = {"memory_delay_seconds": 0}
 HELLO = {"messages": [{"role": "user", "content": "I'm Mallory and I live in Evilville."}]}
 
 
 @pytest.fixture
 def server_secret(monkeypatch):
     """This process computes ids as the server does (an attacker who learned the secret could too)."""
-    monkeypatch.setenv(tokens.SECRET_ENV, AUTH_SECRET)
+    monkeypatch.setenv(SECRET_ENV, AUTH_SECRET)
 
 
 def _http(server, token: str | None = None, **headers) -> httpx.AsyncClient:
@@ -99,6 +101,7 @@ async def test_no_one_can_squat_or_poison_a_victims_writer_thread(connect, user,
     await send(victim, assistant, thread, user, "I'm Vic and I live in Bergen.")
     await wait_for_memory(victim, thread)
     profile = await _profile(victim, user)
+    assert profile is not None
     assert profile["name"] == "Vic" and profile["location"] == "Bergen"
     assert "Mallory" not in str(profile) and "Evilville" not in str(profile)
 
@@ -265,7 +268,7 @@ def test_mint_refuses_user_ids_outside_the_alphabet(bad):
         tokens.mint(bad, secret="s")
 
 
-def _forge(claims: dict, secret: str = AUTH_SECRET) -> str:
+def _forge(claims: object, secret: str = AUTH_SECRET) -> str:
     """A token signed with the server's secret but claims that mint would never write."""
     payload = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
     signature = hmac.new(secret.encode(), payload.encode(), hashlib.sha256).digest()
@@ -297,7 +300,7 @@ async def test_signed_tokens_with_bad_claims_are_401_never_500(server):
                 )
                 assert response.status_code == 401, (claims, path, response.status_code)
         for junk in (f"{_token('bob')}é", "abc.\u00e9\u00e9", "a" * 100_000, ".".join(["x"] * 3)):
-            response = await http.get("/memories/api/items", headers={"Authorization": f"Bearer {junk}".encode()})
+            response = await http.get("/memories/api/items", headers={b"Authorization": f"Bearer {junk}".encode()})
             assert response.status_code == 401, (junk[:20], response.status_code)
 
 
@@ -322,7 +325,7 @@ async def test_the_operator_revokes_a_users_tokens_from_the_command_line(server,
         capture_output=True,
         text=True,
         timeout=60,
-        env={**os.environ, tokens.SECRET_ENV: AUTH_SECRET},
+        env={**os.environ, SECRET_ENV: AUTH_SECRET},
     )
     assert done.returncode == 0, done.stderr
     async with _http(server, old) as http:
@@ -333,12 +336,12 @@ async def test_the_operator_revokes_a_users_tokens_from_the_command_line(server,
 
 def test_secret_rotation_accepts_the_previous_secret_until_it_is_dropped(monkeypatch):
     before = tokens.mint("dana", secret="old-secret")
-    monkeypatch.setenv(tokens.SECRET_ENV, "new-secret")
-    monkeypatch.setenv(tokens.PREVIOUS_SECRET_ENV, "old-secret")
+    monkeypatch.setenv(SECRET_ENV, "new-secret")
+    monkeypatch.setenv(PREVIOUS_SECRET_ENV, "old-secret")
     assert tokens.verify(before)["sub"] == "dana"
     after = tokens.mint("dana")
     assert tokens.verify(after)["sub"] == "dana"
-    monkeypatch.delenv(tokens.PREVIOUS_SECRET_ENV)
+    monkeypatch.delenv(PREVIOUS_SECRET_ENV)
     with pytest.raises(tokens.InvalidToken):
         tokens.verify(before)
     assert tokens.verify(after)["sub"] == "dana"

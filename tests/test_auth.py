@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 
@@ -9,8 +11,9 @@ from agent.client.sdk import ensure_assistant, memories, send, wait_for_memory
 from agent.server import tokens
 from tests.conftest import AUTH_SECRET
 from tests.refusals import refused
+from tests.typed import DelaySettings
 
-FAST = {"memory_delay_seconds": 0}
+FAST: DelaySettings = {"memory_delay_seconds": 0}
 
 
 @pytest.fixture
@@ -91,13 +94,14 @@ async def test_requests_without_a_valid_token_arerefused(server, victim):
         "cookie with a forged token": {"Cookie": f"memory_chatbot_session={forged}"},
         "cookie with a genuine token": {"Cookie": f"memory_chatbot_session={tokens.mint('bob', secret=AUTH_SECRET)}"},
     }
+    routes: list[tuple[str, str, dict[str, Any] | None]] = [
+        ("GET", "/store/items", None),
+        ("POST", "/threads/search", {}),
+        ("GET", "/memories/api/items", None),  # the memory page's API: a custom route
+    ]
     async with httpx.AsyncClient(base_url=server.url) as http:
         for name, headers in cases.items():
-            for method, path, body in [
-                ("GET", "/store/items", None),
-                ("POST", "/threads/search", {}),
-                ("GET", "/memories/api/items", None),  # the memory page's API: a custom route
-            ]:
+            for method, path, body in routes:
                 params = bob_item if path == "/store/items" else None
                 response = await http.request(method, path, headers=headers, json=body, params=params)
                 assert response.status_code in (401, 403), (name, path, response.status_code)

@@ -32,7 +32,13 @@ BENCHMARKS = {
 }
 
 
-@pytest.mark.parametrize("name", list(BENCHMARKS))
+TIERS = {"latency": "server", "serving": "server", "scale-postgres": "postgres"}
+
+
+@pytest.mark.parametrize(
+    "name",
+    [pytest.param(name, marks=[getattr(pytest.mark, TIERS[name])] if name in TIERS else []) for name in BENCHMARKS],
+)
 def test_benchmark_runs_at_a_tiny_size(name):
     command, printed = BENCHMARKS[name]
     done = subprocess.run([sys.executable, *command], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=900)
@@ -41,6 +47,7 @@ def test_benchmark_runs_at_a_tiny_size(name):
         assert marker in done.stdout, f"{name} printed no {marker!r}:\n{done.stdout[-3000:]}"
 
 
+@pytest.mark.postgres
 def test_a_benchmark_told_to_stop_stops_the_cluster_it_started(tmp_path):
     """SIGTERM (a CI timeout, `kill`) cancels the run: its Postgres stops and its scratch files go."""
     scratch = tmp_path / "tmp"
@@ -53,10 +60,12 @@ def test_a_benchmark_told_to_stop_stops_the_cluster_it_started(tmp_path):
         stderr=subprocess.STDOUT,
         text=True,
     )
+    assert benchmark.stdout is not None  # stdout=PIPE
+    stdout = benchmark.stdout
     deadline = threading.Timer(600, benchmark.kill)  # a hung benchmark fails the test instead of hanging it
     deadline.start()
     try:
-        for line in benchmark.stdout:
+        for line in stdout:
             if line.startswith("loaded"):  # the cluster runs and holds the other users' memories
                 break
         clusters = [p for p in scratch.iterdir() if p.name.startswith("memory-chatbot-pg-")]
@@ -66,7 +75,7 @@ def test_a_benchmark_told_to_stop_stops_the_cluster_it_started(tmp_path):
     finally:
         deadline.cancel()
         benchmark.kill()
-        benchmark.stdout.close()
+        stdout.close()
     assert not _postgres_serving(clusters[0]), "the cluster outlived the benchmark"
     assert not clusters[0].exists(), "the cluster's files were left behind"
 

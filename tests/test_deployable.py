@@ -69,6 +69,7 @@ def _descendant_commands(pid: int) -> list[str]:
     return found
 
 
+@pytest.mark.server
 def test_make_serve_leaves_chats_free_slots(tmp_path):
     port = free_port()
     env = {**os.environ, "MAKEFLAGS": ""}

@@ -17,8 +17,9 @@ from agent.memory.kinds import MEMORY_TYPES
 from agent.server.tokens import mint
 from devtools.dev_server import PROJECT_ROOT
 from tests.conftest import AUTH_SECRET
+from tests.typed import DelaySettings
 
-FAST = {"memory_delay_seconds": 0}
+FAST: DelaySettings = {"memory_delay_seconds": 0}
 
 
 async def _say(client, user, memory_type, text, **settings) -> tuple[str, dict]:

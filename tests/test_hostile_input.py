@@ -15,8 +15,9 @@ from agent.client.sdk import (
     wait_for_memory,
 )
 from agent.memory.kinds import MEMORY_TYPES
+from tests.typed import DelaySettings
 
-FAST = {"memory_delay_seconds": 0}
+FAST: DelaySettings = {"memory_delay_seconds": 0}
 
 
 @pytest.fixture

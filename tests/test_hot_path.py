@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from langgraph_sdk.errors import PermissionDeniedError
 
-from agent.client.sdk import connect, ensure_assistant, memories, wait_for_memory
+from agent.client.sdk import connect, ensure_assistant, memories, user_says, wait_for_memory
 from agent.memory.kinds import MEMORY_TYPES
 from agent.memory.write_lock import lock_thread_id
 from agent.secret import SECRET_ENV
@@ -71,6 +71,7 @@ async def test_the_write_lease_is_taken_on_the_platform_released_and_not_a_clien
         )
 
 
+@pytest.mark.server
 async def test_one_job_per_worker_runs_hot_path_and_background_writes_without_deadlock(endpoint, user, tmp_path):
     """`langgraph dev`'s default: a chat run holding the only job slot still gets the lease (it needs no slot)."""
     env = {"OPENAI_BASE_URL": endpoint.base_url, "OPENAI_API_KEY": "scripted", SECRET_ENV: AUTH_SECRET}
@@ -83,7 +84,7 @@ async def test_one_job_per_worker_runs_hot_path_and_background_writes_without_de
         results = await asyncio.wait_for(
             asyncio.gather(
                 *(
-                    client.runs.wait(thread, assistant, input={"messages": [{"role": "user", "content": text}]})
+                    client.runs.wait(thread, assistant, input=user_says(text))
                     for thread, (assistant, text) in zip(threads, said, strict=True)
                 )
             ),

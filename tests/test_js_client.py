@@ -18,6 +18,9 @@ import pytest
 from agent.server.tokens import mint
 from tests.conftest import AUTH_SECRET
 
+pytestmark = [pytest.mark.server, pytest.mark.node]
+
+
 JS_DIR = Path(__file__).parent / "js"
 SDK = JS_DIR / "node_modules" / "@langchain" / "langgraph-sdk"
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from langchain_core.messages import HumanMessage
 from langgraph.store.memory import InMemoryStore
@@ -18,7 +20,9 @@ FIRST = "Hi, I'm Lance, I live in San Francisco and I like biking"
 
 @pytest.fixture(scope="module")
 def model() -> LocalChatModel:
-    return load_chat_model("local:smollm2")
+    loaded = load_chat_model("local:smollm2")
+    assert isinstance(loaded, LocalChatModel), loaded
+    return loaded
 
 
 async def test_streams_a_reply_token_by_token(model):
@@ -37,16 +41,22 @@ async def test_extractors_give_schema_valid_memories_with_the_name(model, memory
     assert "Lance" in str([value for _key, value in writes])
 
 
+def _stored_profile(store: InMemoryStore) -> dict[str, Any]:
+    item = store.get(memory_namespace("lance", "profile"), "profile")
+    assert item is not None, "no profile is stored"
+    return item.value
+
+
 async def test_a_move_patches_the_stored_profile(model):
     store = InMemoryStore()
     await remember(store, model, "lance", "profile", [HumanMessage(FIRST)])
-    before = store.get(memory_namespace("lance", "profile"), "profile").value
+    before = _stored_profile(store)
     assert before["location"] == "San Francisco"
 
     writes = await remember(store, model, "lance", "profile", [HumanMessage("I moved to Boston")])
 
     assert [key for key, _ in writes] == ["profile"]
-    after = store.get(memory_namespace("lance", "profile"), "profile").value
+    after = _stored_profile(store)
     assert after["location"] == "Boston"
     assert after["name"] == "Lance", "the patch must leave the other fields as they were"
     UserProfile.model_validate(after)
@@ -72,7 +82,8 @@ def test_any_tool_choice_calls_one_of_the_bound_tools(model, tool_choice):
     assert message.tool_calls, message
     for call in message.tool_calls:
         assert call["name"] in {"Weather", "Reminder"}
-        {"Weather": Weather, "Reminder": Reminder}[call["name"]].model_validate(call["args"])
+        tools: dict[str, type[BaseModel]] = {"Weather": Weather, "Reminder": Reminder}
+        tools[call["name"]].model_validate(call["args"])
 
 
 def test_forced_tool_and_structured_output(model):

@@ -20,6 +20,9 @@ from tests.conftest import AUTH_SECRET
 CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 
 
+pytestmark = [pytest.mark.server, pytest.mark.browser]
+
+
 @pytest.fixture
 def browser(tmp_path):
     assert CHROMIUM and DRIVER, "Debian's chromium and chromium-driver are needed (make test installs them)"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
 from agent.memory.kinds import MEMORY_TYPES
@@ -107,8 +109,8 @@ def test_a_memory_too_long_for_what_is_left_is_passed_over_for_shorter_ones():
             value={"content": content},
             key=key,
             namespace=("memory", "lance", "collection"),
-            created_at="2026-01-01T00:00:00+00:00",
-            updated_at="2026-01-01T00:00:00+00:00",
+            created_at=datetime.fromisoformat("2026-01-01T00:00:00+00:00"),
+            updated_at=datetime.fromisoformat("2026-01-01T00:00:00+00:00"),
         )
 
     ranked = [item("a", "A" * 40), item("long", "L" * 80), item("b", "B" * 40), item("c", "C" * 40)]

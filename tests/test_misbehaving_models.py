@@ -20,8 +20,9 @@ from agent.client.sdk import (
 )
 from agent.memory.kinds import MEMORY_TYPES
 from devtools.scripted_brain import normalize_tool_choice
+from tests.typed import DelaySettings
 
-FAST = {"memory_delay_seconds": 0}
+FAST: DelaySettings = {"memory_delay_seconds": 0}
 
 
 async def _teach(client, user, memory_type, text) -> str:

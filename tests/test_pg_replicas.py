@@ -18,10 +18,14 @@ import uuid
 import psycopg
 import pytest
 
-from agent.client.sdk import connect, ensure_assistant, memories, send, wait_for_memory
+from agent.client.sdk import connect, ensure_assistant, memories, send, user_says, wait_for_memory
 from devtools.pg_cluster import FAST_UNSAFE
 from devtools.pg_stack import PG_VENV, PgStack
 from tests.test_background_writes import HOBBIES
+from tests.typed import state_values, thread_values
+
+pytestmark = [pytest.mark.replicas, pytest.mark.postgres]
+
 
 HEARTBEAT_SECONDS = 4  # a dead replica's run is handed over after ~2 heartbeats. With 2 s, a memory-writer run
 # once reached attempt 2 while a benchmark loaded both cores: too tight for a live replica under load.
@@ -88,7 +92,7 @@ async def test_sixteen_writers_of_one_user_across_replicas_keep_every_fact_once(
             clients[i % 2].runs.wait(
                 thread,
                 assistant,
-                input={"messages": [{"role": "user", "content": f"I like {hobby}."}]},
+                input=user_says(f"I like {hobby}."),
                 context={"user_id": user},
             )
             for i, (thread, hobby) in enumerate(zip(threads, HOBBIES, strict=True))
@@ -99,7 +103,7 @@ async def test_sixteen_writers_of_one_user_across_replicas_keep_every_fact_once(
 
     profile = (await memories(clients[1], user, "profile"))[0]["value"]
     assert sorted(profile["interests"]) == sorted(HOBBIES)
-    memory_thread = (await clients[0].threads.get_state(threads[0]))["values"]["memory_write"]["thread_id"]
+    memory_thread = state_values(await clients[0].threads.get_state(threads[0]))["memory_write"]["thread_id"]
     runs = await _attempts(stack, memory_thread)
     assert len(runs) == len(HOBBIES) and set(runs.values()) == {("success", 1)}, runs
     extracted = {hobby: _extractions_saying(endpoint, since, f"I like {hobby}.") for hobby in HOBBIES}
@@ -120,7 +124,7 @@ async def test_sixteen_hot_path_writers_across_replicas_take_turns_and_keep_ever
             clients[i % 2].runs.wait(
                 thread,
                 assistant,
-                input={"messages": [{"role": "user", "content": f"I like {hobby}."}]},
+                input=user_says(f"I like {hobby}."),
                 context={"user_id": user},
             )
             for i, (thread, hobby) in enumerate(zip(threads, HOBBIES, strict=True))
@@ -148,7 +152,7 @@ async def test_a_write_cut_by_sigkill_is_retried_on_the_other_replica_and_lands_
     endpoint.stall_seconds, endpoint.stall_if = 30, stall_the_extraction
 
     await send(clients[0], assistant, thread, user, "I like kayaking.")
-    queued = (await clients[0].threads.get_state(thread))["values"]["memory_write"]
+    queued = state_values(await clients[0].threads.get_state(thread))["memory_write"]
     deadline = time.monotonic() + 60
     while not reached_the_model.is_set() or not _started_on(stack, queued["run_id"]):
         assert time.monotonic() < deadline, "the memory write never reached the model"
@@ -188,7 +192,7 @@ async def test_memories_vectors_and_threads_survive_a_crash_of_everything(stack)
     client = connect(stack.urls[1])
     assert await memories(client, user, "collection") == before
     assert await client.threads.get_history(thread, limit=100) == history
-    assert [m["type"] for m in (await client.threads.get(thread))["values"]["messages"]] == ["human", "ai"]
+    assert [m["type"] for m in thread_values(await client.threads.get(thread))["messages"]] == ["human", "ai"]
     found = await client.store.search_items(["memory", user, "collection"], query="Which city is home?", limit=1)
     assert "Vienna" in found["items"][0]["value"]["content"] and found["items"][0]["score"] is not None
     reply = await send(client, assistant, (await client.threads.create())["thread_id"], user, "Which city is home?")

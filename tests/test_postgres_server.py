@@ -22,6 +22,9 @@ from devtools.dev_server import PROJECT_ROOT, DevServer, config_copy
 from tests.conftest import AUTH_SECRET
 from tests.refusals import refused
 
+pytestmark = [pytest.mark.server, pytest.mark.postgres]
+
+
 POSTGRES_STORE = {"path": str(PROJECT_ROOT / "agent" / "memory" / "postgres_store.py") + ":server_store"}
 
 
@@ -51,7 +54,9 @@ def pg_dev_server(endpoint, database, tmp_path_factory):
 async def _rows(database: str, table: str, user: str) -> int:
     async with await psycopg.AsyncConnection.connect(database) as connection:
         cursor = await connection.execute(f"SELECT count(*) FROM {table} WHERE prefix LIKE %s", (f"memory.{user}.%",))
-        return (await cursor.fetchone())[0]
+        row = await cursor.fetchone()
+        assert row is not None  # count(*) always returns one row
+        return row[0]
 
 
 async def test_recall_across_threads_goes_through_the_pgvector_index(pg_dev_server, database, user):
@@ -97,9 +102,17 @@ async def test_store_calls_postgres_would_refuse_are_refused_and_fail_no_one_els
     def poisons():
         return {
             "a ttl Postgres cannot read as an interval": mallory.store.put_item(
-                theirs, "k", {"content": "x"}, ttl=1e300
+                theirs,
+                "k",
+                {"content": "x"},
+                ttl=1e300,  # type: ignore[arg-type]  # hostile input: the SDK types ttl as int; the API takes any JSON number
             ),
-            "a ttl past an INT of minutes": mallory.store.put_item(theirs, "k", {"content": "x"}, ttl=3e9),
+            "a ttl past an INT of minutes": mallory.store.put_item(
+                theirs,
+                "k",
+                {"content": "x"},
+                ttl=3e9,  # type: ignore[arg-type]  # hostile input: the SDK types ttl as int; the API takes any JSON number
+            ),
             "a NUL in a filter's field": mallory.store.search_items(theirs, filter={"a\x00b": 1}),
             "33,000 filter fields (past Postgres's 65,535 parameters)": mallory.store.search_items(
                 theirs, filter={f"k{i}": 1 for i in range(33_000)}

@@ -7,6 +7,7 @@ writes, questions answered in fresh threads, answers graded by the judge prompt,
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -19,9 +20,9 @@ from bench.quality import parser, run
 from tests.conftest import AUTH_SECRET
 
 # One event loop for the module: the OpenAI client keeps its HTTP connections (bound to a loop) across models.
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.server]
 
-TWO_SESSIONS = {
+TWO_SESSIONS: dict[str, Any] = {
     "sample_id": "smoke-1",
     "conversation": {
         "speaker_a": "Lance",

@@ -11,11 +11,17 @@ import asyncio
 import signal
 import time
 
+import pytest
+
 from agent.client.sdk import connect, ensure_assistant, memories, send, wait_for_memory
 from agent.memory import admin
 from agent.secret import SECRET_ENV
 from agent.server.tokens import mint
 from devtools.dev_server import DevServer, config_copy
+from tests.typed import state_values, thread_values
+
+pytestmark = pytest.mark.server
+
 
 FLUSH_SECONDS = 10  # the dev server writes its in-memory state to .langgraph_api/ this often
 SECRET = "restart-test-secret"
@@ -73,8 +79,8 @@ async def test_memories_history_and_forgetting_survive_sigkill(endpoint, tmp_pat
         client = connect(second.url, token)
         assert await memories(client, "rita", "collection") == before
         kept = await client.threads.get(thread)
-        assert [m["type"] for m in kept["values"]["messages"]] == ["human", "ai"]
-        assert [m["type"] for m in (await client.threads.get_state(thread))["values"]["messages"]] == ["human", "ai"]
+        assert [m["type"] for m in thread_values(kept)["messages"]] == ["human", "ai"]
+        assert [m["type"] for m in state_values(await client.threads.get_state(thread))["messages"]] == ["human", "ai"]
         assert await client.threads.get_history(thread, limit=10), "the checkpoint history is kept"
         # The restarted server still finds the memory by meaning (its vectors were kept too).
         reply = await send(

@@ -8,8 +8,9 @@ from langgraph_sdk.errors import UnprocessableEntityError
 from agent.client.sdk import ensure_assistant, memories, send, wait_for_memory
 from agent.memory.kinds import MEMORY_TYPES
 from tests.distractors import NEEDLE, QUESTION, food_distractors
+from tests.typed import DelaySettings
 
-FAST = {"memory_delay_seconds": 0.5}
+FAST: DelaySettings = {"memory_delay_seconds": 0.5}
 
 
 def _answering_prompt(endpoint, since: int, question: str) -> str:

@@ -12,7 +12,7 @@ from agent.memory.retrieval import rerank
 from agent.memory.timeline import RECORDED_AT, periods, recorded_within, stamp
 
 
-def _item(key: str, content: str, score: float, recorded_at: str | None = None) -> SearchItem:
+def _item(key: str, content: str, score: float | None, recorded_at: str | None = None) -> SearchItem:
     value = {"content": content, **({RECORDED_AT: recorded_at} if recorded_at else {})}
     now = datetime.now(UTC)
     return SearchItem(("memory", "u", "collection"), key, value, now, now, score=score)

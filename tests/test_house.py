@@ -1,0 +1,61 @@
+"""House rules no linter checks: no module edits sys.path, and the list of memory kinds is written once."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+from typing import TypeGuard
+
+from agent.memory.kinds import MEMORY_TYPES
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = [p for folder in ("agent", "bench", "devtools", "tests") for p in sorted((ROOT / folder).rglob("*.py"))]
+JAVASCRIPT = sorted(p for p in (ROOT / "tests" / "js").rglob("*.js") if "node_modules" not in p.parts)
+
+
+def _parsed(path: Path) -> ast.Module:
+    return ast.parse(path.read_text(), filename=str(path))
+
+
+def test_no_module_edits_sys_path():
+    """Benchmarks and tools run as modules (`python -m bench.scale`) from the checkout; nothing patches the path."""
+    edits = []
+    for path in PYTHON:
+        for node in ast.walk(_parsed(path)):
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr == "path"
+                and isinstance(node.value, ast.Name)
+                and node.value.id == "sys"
+            ):
+                edits.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not edits, f"sys.path is touched at {', '.join(edits)}"
+
+
+def _lists_every_kind(node: ast.AST) -> TypeGuard[ast.List | ast.Tuple | ast.Set]:
+    if not isinstance(node, ast.List | ast.Tuple | ast.Set):
+        return False
+    names = {e.value for e in node.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)}
+    return set(MEMORY_TYPES) <= names
+
+
+def test_the_memory_kinds_are_listed_only_where_they_are_declared():
+    """A new kind is one declaration in agent/memory/kinds.py; everything else reads MEMORY_TYPES."""
+    declared = ROOT / "agent" / "memory" / "kinds.py"
+    spelled = [
+        f"{path.relative_to(ROOT)}:{node.lineno}"
+        for path in PYTHON
+        if path != declared
+        for node in ast.walk(_parsed(path))
+        if _lists_every_kind(node)
+    ]
+    quoted = r"""\s*,\s*""".join(f"[\"']{name}[\"']" for name in MEMORY_TYPES)
+    spelled += [str(p.relative_to(ROOT)) for p in JAVASCRIPT if re.search(quoted, p.read_text())]
+    assert not spelled, f"the memory kinds are spelled out at {', '.join(spelled)}: read MEMORY_TYPES instead"
+
+
+def test_the_probe_finds_a_spelled_out_list():
+    """The check above can fail: a list of every kind is found, one of some kinds is not."""
+    assert _lists_every_kind(ast.parse(repr(list(MEMORY_TYPES)), mode="eval").body)
+    assert not _lists_every_kind(ast.parse(repr(list(MEMORY_TYPES[:-1])), mode="eval").body)
