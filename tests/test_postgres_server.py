@@ -25,7 +25,9 @@ from tests.refusals import refused
 pytestmark = [pytest.mark.server, pytest.mark.postgres]
 
 
-POSTGRES_STORE = {"path": str(PROJECT_ROOT / "agent" / "memory" / "postgres_store.py") + ":server_store"}
+# The Postgres store as langgraph.pg.json serves it (its path made absolute for the copied config).
+_PG_STORE_PATH = json.loads((PROJECT_ROOT / "langgraph.pg.json").read_text())["store"]["path"]
+POSTGRES_STORE = {"path": str((PROJECT_ROOT / _PG_STORE_PATH).resolve())}
 
 
 @pytest.fixture(scope="module")
