@@ -10,12 +10,13 @@ from langgraph.runtime import Runtime
 from langgraph.store.base import BaseStore
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from agent import prompts
+from agent import limits, prompts
 from agent.memory.kinds import MEMORY_TYPES, described, memory_kind
 from agent.users import USER_ID_RULE, check_user_id
 
 WriteMode = Literal["background", "hot_path"]
 
+MAX_MODEL_CHARS = 200
 LOCAL_MODEL = "local:smollm2"
 OPENAI_MODEL = "openai:gpt-4o-mini"
 
@@ -107,9 +108,18 @@ class Context(BaseModel):
         memory_kind(value)
         return value
 
+    @field_validator("system_prompt")
+    @classmethod
+    def _bounded_prompt(cls, value: str) -> str:
+        if len(value) > (most := limits.SETTING_CHARS.value()):
+            raise ValueError(f"system_prompt is at most {most:,} characters ({limits.SETTING_CHARS.env})")
+        return value
+
     @field_validator("model")
     @classmethod
     def _valid_model(cls, value: str) -> str:
+        if len(value) > MAX_MODEL_CHARS:
+            raise ValueError(f"model is at most {MAX_MODEL_CHARS} characters")
         provider, sep, name = value.partition(":")
         if not sep or not provider or not name:
             raise ValueError(f"model must look like 'provider:model' (got {value!r})")

@@ -13,7 +13,7 @@ from langgraph.config import get_config
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
-from agent.chat_input import message_problem
+from agent.chat_input import message_problem, new_input, size_problem
 from agent.context import Context, context_of, store_of
 from agent.memory.api import messages_after, recall_for_prompt, remember
 from agent.memory.kinds import memory_kind
@@ -21,16 +21,21 @@ from agent.memory.retrieval import query_from
 from agent.memory.write_lock import write_lock
 from agent.memory.write_queue import queue_write
 from agent.models.registry import load_chat_model
+from agent.prompt_window import fit_prompt
 from agent.state import ChatState
 
 
 def check_message(state: ChatState) -> dict:
-    """Refuse, politely, a message the bot cannot use; it is taken out of the thread and never stored."""
-    last = state["messages"][-1] if state["messages"] else None
-    problem = message_problem(last)
-    if problem is None:
+    """Refuse, politely, what the bot cannot use: it is taken out of the thread and never stored."""
+    block = new_input(state["messages"])
+    last = block[-1] if block else None
+    if (problem := size_problem(block)) is not None:
+        refused = block  # all of this turn's messages: none of it reaches a prompt
+    elif (problem := message_problem(last)) is not None:
+        refused = [last] if last is not None else []
+    else:
         return {}
-    removal = [RemoveMessage(id=last.id)] if last is not None and last.id else []
+    removal = [RemoveMessage(id=message.id) for message in refused if message.id]
     return {"messages": [*removal, AIMessage(content=problem)]}
 
 
@@ -48,7 +53,7 @@ async def respond(state: ChatState, runtime: Runtime[Context]) -> dict:
     system = ctx.system_prompt.replace("{memory}", memory).replace(
         "{time}", datetime.now(UTC).strftime("%Y-%m-%d %H:%M")
     )
-    reply = await load_chat_model(ctx.model).ainvoke([SystemMessage(system), *state["messages"]])
+    reply = await load_chat_model(ctx.model).ainvoke([SystemMessage(system), *fit_prompt(system, state["messages"])])
     return {"messages": [reply], "recalled_memory": memory}
 
 

@@ -43,15 +43,22 @@ class Served:
 
 
 @contextlib.contextmanager
-def served(config: str = "langgraph.json", *, latency: float = 0.0, jobs: int = JOBS_PER_WORKER) -> Iterator[Served]:
-    """Serve ``config`` (a file at the project's top) on a free port with a scripted model of ``latency`` s."""
+def served(
+    config: str = "langgraph.json",
+    *,
+    latency: float = 0.0,
+    jobs: int = JOBS_PER_WORKER,
+    env: dict[str, str] | None = None,
+) -> Iterator[Served]:
+    """Serve ``config`` (a file at the project's top) on a free port with a scripted model of ``latency`` s;
+    ``env`` adds to the server's environment (a limit, say)."""
     source = PROJECT_ROOT / config
     with_auth = "auth" in json.loads(source.read_text())
     secret = secrets.token_urlsafe(32) if with_auth else None
     with ScriptedOpenAI(latency=latency) as endpoint, tempfile.TemporaryDirectory(prefix="bench-") as workdir:
-        env = {"OPENAI_BASE_URL": endpoint.base_url, "OPENAI_API_KEY": "bench", RETRIES_ENV: "0"}
+        settings = {"OPENAI_BASE_URL": endpoint.base_url, "OPENAI_API_KEY": "bench", RETRIES_ENV: "0", **(env or {})}
         if secret:
-            env[SECRET_ENV] = secret
-        path = config_copy(Path(workdir), env, source)
-        with DevServer(path, workdir=Path(workdir), env=env, n_jobs_per_worker=jobs) as server:
+            settings[SECRET_ENV] = secret
+        path = config_copy(Path(workdir), settings, source)
+        with DevServer(path, workdir=Path(workdir), env=settings, n_jobs_per_worker=jobs) as server:
             yield Served(server, endpoint, secret)

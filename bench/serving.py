@@ -8,6 +8,10 @@
    the demo and the tests start). Goal: the overlapped turn takes at most 1.2x an isolated one.
 2. The first `collection` turn after the server starts, beside a warm turn; and what loading the
    embedder costs on its own (the server now pays it while starting).
+3. Fair share: another user's chat turn while one user floods the server (--flood runs at once on as many
+   threads, each sent again as soon as it ends or its 429's Retry-After passes), beside the same user's quiet
+   turns, with the default per-user limit and with it lifted, side by side; the model answers in --flood-latency
+   s. Goal: the turn during the flood takes at most 1.5x a quiet one (p50).
 The model is the tests' scripted OpenAI-compatible endpoint with a fixed latency per call.
 Printed, not asserted.
 """
@@ -20,7 +24,11 @@ import statistics
 import time
 import uuid
 
-from agent.client.sdk import ensure_assistant, wait_for_memory
+import httpx
+from langgraph_sdk.errors import APIStatusError
+
+from agent import limits
+from agent.client.sdk import ensure_assistant, user_says, wait_for_memory
 from bench import shutdown
 from bench.harness import served
 from devtools.dev_server import JOBS_PER_WORKER
@@ -87,6 +95,54 @@ async def first_turn(config: str, latency: float) -> tuple[float, float]:
         return first, warm
 
 
+async def _flood(client, assistant: str, threads: int, stop: asyncio.Event, refused: list[int]) -> None:
+    """Keep ``threads`` runs of one user going until ``stop``: each sent again when it ends or may retry."""
+
+    async def keep_sending(thread: str) -> None:
+        while not stop.is_set():
+            try:
+                await client.runs.wait(thread, assistant, input=user_says("I like floods."))
+            except (APIStatusError, httpx.HTTPStatusError) as error:
+                if error.response.status_code != 429:
+                    raise
+                refused.append(1)
+                await asyncio.sleep(float(error.response.headers.get("retry-after", "1")))
+
+    own = [(await client.threads.create())["thread_id"] for _ in range(threads)]
+    await asyncio.gather(*(keep_sending(thread) for thread in own))
+
+
+async def fair_share(
+    config: str, latency: float, turns: int, flood: int, limit: int | None
+) -> tuple[float, float, int]:
+    """(p50 of a user's quiet turns, p50 of their turns while another floods, the flooder's 429s)."""
+    env = {limits.ACTIVE_RUNS.env: str(limit)} if limit else {}
+    with served(config, latency=latency, env=env) as running:
+        quiet_user, flooder = f"bench-{uuid.uuid4().hex[:6]}", f"flood-{uuid.uuid4().hex[:6]}"
+        client, flooding = running.client(quiet_user), running.client(flooder)
+        assistant = await ensure_assistant(client, "profile")
+        flood_assistant = await ensure_assistant(flooding, "profile")
+        warm_up = (await client.threads.create())["thread_id"]
+        await _turn(client, assistant, warm_up, "I like warming up.")
+        await wait_for_memory(client, warm_up)
+        quiet = []
+        for i in range(turns):
+            thread = (await client.threads.create())["thread_id"]
+            quiet.append(await _turn(client, assistant, thread, f"I like quiet{i}."))
+            await wait_for_memory(client, thread)
+        stop = asyncio.Event()
+        refused: list[int] = []
+        flooding_task = asyncio.create_task(_flood(flooding, flood_assistant, flood, stop, refused))
+        await asyncio.sleep(latency)  # the flood is on
+        during = []
+        for i in range(turns):
+            thread = (await client.threads.create())["thread_id"]
+            during.append(await _turn(client, assistant, thread, f"I like crowds{i}."))
+        stop.set()
+        await flooding_task
+        return statistics.median(quiet), statistics.median(during), len(refused)
+
+
 def embedder_load_seconds() -> float:
     from agent.stores.embeddings import LocalEmbeddings
 
@@ -95,7 +151,14 @@ def embedder_load_seconds() -> float:
     return time.perf_counter() - start
 
 
-async def main(latency: float, turns: int, config: str) -> None:
+async def main(latency: float, turns: int, config: str, flood: int, flood_latency: float, parts: str) -> None:
+    if parts in ("all", "serving"):
+        await serving(latency, turns, config)
+    if parts in ("all", "fair-share"):
+        await fairness(turns, config, flood, flood_latency)
+
+
+async def serving(latency: float, turns: int, config: str) -> None:
     print(
         f"model latency {latency * 1000:.0f} ms per call; memory_delay_seconds 2 s; "
         f"next turn {GAP_SECONDS} s after a reply"
@@ -109,10 +172,24 @@ async def main(latency: float, turns: int, config: str) -> None:
     print(f"loading the embedder alone (now paid while the server starts): {embedder_load_seconds():.2f} s")
 
 
+async def fairness(turns: int, config: str, flood: int, flood_latency: float) -> None:
+    print(
+        f"\nfair share: another user's turn while one user keeps {flood} runs going; model {flood_latency:.1f} s, "
+        f"{JOBS_PER_WORKER} job slots"
+    )
+    print(f"{'per-user limit':>22} {'quiet p50 (s)':>14} {'flooded p50 (s)':>16} {'ratio':>6} {'429s':>6}")
+    for limit, label in ((None, f"{limits.ACTIVE_RUNS.default} (default)"), (1_000, "none (1,000)")):
+        quiet, during, refused = await fair_share(config, flood_latency, turns, flood, limit)
+        print(f"{label:>22} {quiet:>14.2f} {during:>16.2f} {during / quiet:>6.2f} {refused:>6}")
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--latency", type=float, default=1.0, help="seconds per scripted model call")
     parser.add_argument("--turns", type=int, default=3)
     parser.add_argument("--config", default="langgraph.json", help="a config at the project's top, as shipped")
+    parser.add_argument("--flood", type=int, default=30, help="runs one user keeps going at once")
+    parser.add_argument("--flood-latency", type=float, default=2.0, help="seconds per model call in the flood")
+    parser.add_argument("--parts", choices=["all", "serving", "fair-share"], default="all")
     args = parser.parse_args()
-    shutdown.run(main(args.latency, args.turns, args.config))
+    shutdown.run(main(args.latency, args.turns, args.config, args.flood, args.flood_latency, args.parts))

@@ -10,6 +10,7 @@ from langchain_core.messages import HumanMessage
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.store.memory import InMemoryStore
 
+from agent import limits
 from agent.client import sdk as client_module
 from agent.context import Context
 from agent.graph import builder
@@ -114,6 +115,7 @@ def _no_injected_faults(request):
 
 
 AUTH_SECRET = "test-secret-" + uuid.uuid4().hex
+ACTIVE_RUNS_IN_TESTS = 16
 
 
 @pytest.fixture(scope="session")
@@ -125,6 +127,8 @@ def server(endpoint, tmp_path_factory):
         SECRET_ENV: AUTH_SECRET,
         TIMEOUT_ENV: "2",
         RETRIES_ENV: "0",  # so that a stalled model fails within a test
+        # Sixteen chats of one user at once (the concurrency tests); the default is limits.ACTIVE_RUNS.
+        limits.ACTIVE_RUNS.env: str(ACTIVE_RUNS_IN_TESTS),
     }
     with dev_server(tmp_path_factory.mktemp("langgraph-dev"), env) as running:
         yield running

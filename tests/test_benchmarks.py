@@ -21,7 +21,10 @@ MINI_LOCOMO = str(PROJECT_ROOT / "tests" / "data" / "mini_locomo.json")
 
 BENCHMARKS = {
     "latency": (["-m", "bench.latency", "--turns", "1", "--growth-turns", "2"], "extraction call"),
-    "serving": (["-m", "bench.serving", "--turns", "1", "--latency", "0.2"], "first collection turn"),
+    "serving": (
+        ["-m", "bench.serving", "--turns", "1", "--latency", "0.2", "--flood", "6", "--flood-latency", "0.3"],
+        ("first collection turn", "flooded p50"),
+    ),
     "scale": (["-m", "bench.scale", "--sizes", "10", "40"], "needles@10"),
     "scale-postgres": (
         ["-m", "bench.scale", "--store", "postgres", "--tiny", "--explain", "--probes", "7"],

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 from typing import TypeGuard
 
+from agent import limits
 from agent.memory.kinds import MEMORY_TYPES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,3 +60,12 @@ def test_the_probe_finds_a_spelled_out_list():
     """The check above can fail: a list of every kind is found, one of some kinds is not."""
     assert _lists_every_kind(ast.parse(repr(list(MEMORY_TYPES)), mode="eval").body)
     assert not _lists_every_kind(ast.parse(repr(list(MEMORY_TYPES[:-1])), mode="eval").body)
+
+
+def test_every_limit_is_documented_with_its_default_and_in_env_example():
+    threat_model = (ROOT / "docs" / "threat-model.md").read_text()
+    example = (ROOT / ".env.example").read_text()
+    for limit in limits.ALL:
+        row = next((line for line in threat_model.splitlines() if f"`{limit.env}`" in line), "")
+        assert f"{limit.default:,}" in row, f"{limit.env} and its default {limit.default:,} are not in the table"
+        assert f"# {limit.env}={limit.default}" in example, f"{limit.env} is not in .env.example"

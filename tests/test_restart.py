@@ -11,13 +11,15 @@ import asyncio
 import signal
 import time
 
+import httpx
 import pytest
 
-from agent.client.sdk import connect, ensure_assistant, memories, send, wait_for_memory
+from agent.client.sdk import connect, ensure_assistant, memories, send, user_says, wait_for_memory
 from agent.memory import admin
 from agent.secret import SECRET_ENV
 from agent.server.tokens import mint
 from devtools.dev_server import DevServer, config_copy
+from tests.refusals import refused
 from tests.typed import state_values, thread_values
 
 pytestmark = pytest.mark.server
@@ -98,3 +100,40 @@ async def test_memories_history_and_forgetting_survive_sigkill(endpoint, tmp_pat
         assert await client.threads.search(limit=10) == [], "forgotten threads stay forgotten"
     finally:
         third.stop()
+
+
+async def test_writer_threads_stay_the_servers_after_the_secret_rotates(endpoint, tmp_path):
+    """Made under a secret since dropped, a memory-writer thread's id carries no MAC the server checks: it is
+    known by its metadata, and its owner may still read it but never copy, run on, change or re-create it."""
+    env = {"OPENAI_BASE_URL": endpoint.base_url, "OPENAI_API_KEY": "scripted", SECRET_ENV: SECRET}
+    config = config_copy(tmp_path, env)
+    first = DevServer(config, workdir=tmp_path, env=env).start()
+    try:
+        await asyncio.sleep(FLUSH_SECONDS + 1)  # past the first flush, which sees an empty store
+        client = connect(first.url, mint("rita", secret=SECRET))
+        assistant = await ensure_assistant(client, "profile", memory_delay_seconds=0)
+        chat = (await client.threads.create())["thread_id"]
+        await send(client, assistant, chat, "rita", "I'm Rita.")
+        await wait_for_memory(client, chat)
+        writer = state_values(await client.threads.get_state(chat))["memory_write"]["thread_id"]
+    finally:
+        _crash(first, tmp_path, since=time.time())
+
+    rotated = {**env, SECRET_ENV: "rotated-" + SECRET}  # the old secret dropped, no previous one kept
+    second = DevServer(config_copy(tmp_path, rotated), workdir=tmp_path, env=rotated).start()
+    try:
+        token = mint("rita", secret=rotated[SECRET_ENV])
+        client = connect(second.url, token)
+        before = await client.threads.get_state(writer)  # its owner still reads it
+        async with httpx.AsyncClient(base_url=second.url, headers={"Authorization": f"Bearer {token}"}) as http:
+            assert (await http.post(f"/threads/{writer}/copy")).status_code == 403
+        await refused(client.runs.create(writer, assistant, input=user_says("I'm Mallory.")))
+        await refused(client.threads.update_state(writer, {"messages": [{"role": "user", "content": "I'm Mallory."}]}))
+        await refused(client.threads.update(writer, metadata={"purpose": "chat"}))
+        await refused(client.threads.create(thread_id=writer, if_exists="raise"))
+        assert (await client.threads.get_state(writer))["values"] == before["values"]
+        # New writes go to the writer thread of the new secret.
+        await send(client, assistant, chat, "rita", "I live in Vienna.")
+        await wait_for_memory(client, chat)
+    finally:
+        second.stop()

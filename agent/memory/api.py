@@ -15,7 +15,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AnyMessage
 from langgraph.store.base import BaseStore, Item
 
-from agent import prompts
+from agent import limits, prompts
 from agent.memory.guards import Write, lost_facts, refusal, without_restatements
 from agent.memory.history import save_with_history
 from agent.memory.kinds import memory_kind
@@ -107,7 +107,40 @@ async def remember(
     nor retracted is refused whole (``agent.memory.guards``): ExtractionFailed, nothing written.
     ``provenance`` (source, chat thread, run) is recorded with every version. Hold the user's write lock
     (``agent.memory.write_lock``) around this call.
+
+    A conversation longer than half the prompt budget (a burst, or messages kept after failed writes) is
+    read in windows of that size, oldest first, each its own extraction: every prompt stays bounded and
+    no message is skipped.
     """
+    writes: list[Write] = []
+    for window in windows(messages, limits.PROMPT_CHARS.value() // 2):
+        writes += await _remember_window(store, model, user_id, memory_type, window, k, provenance)
+    return writes
+
+
+def windows(messages: Sequence[AnyMessage], budget: int) -> list[list[AnyMessage]]:
+    """``messages`` in consecutive groups of at most ``budget`` characters of text (a longer message alone)."""
+    groups: list[list[AnyMessage]] = []
+    used = budget + 1
+    for message in messages:
+        size = len(message.text)
+        if used + size > budget:
+            groups.append([])
+            used = 0
+        groups[-1].append(message)
+        used += size
+    return groups
+
+
+async def _remember_window(
+    store: BaseStore,
+    model: BaseChatModel,
+    user_id: str,
+    memory_type: str,
+    messages: Sequence[AnyMessage],
+    k: int,
+    provenance: dict | None,
+) -> list[Write]:
     kind = memory_kind(memory_type)
     said = "\n".join(m.text for m in messages if m.type == "human")
     existing = await recall(store, user_id, memory_type, said, k)

@@ -17,14 +17,11 @@ The store API reaches ("memory", <caller>, ...) and nothing else.
 from __future__ import annotations
 
 import json
-import os
 from typing import cast
 from uuid import UUID, uuid5
 
 from langgraph_sdk import Auth
-from pydantic import ValidationError
 
-from agent.context import LOCAL_MODEL, OPENAI_MODEL, Context, default_model
 from agent.memory.namespaces import MAX_VALUE_CHARS, ROOT
 from agent.memory.writer_threads import (
     MEMORY_GRAPH_ID,
@@ -34,10 +31,16 @@ from agent.memory.writer_threads import (
     in_graph_call,
     is_writer_thread_id,
 )
-from agent.server import revocation, tokens
+from agent.server import fair_share, revocation, tokens
+from agent.server.request_bounds import (
+    check_configuration,
+    check_input,
+    check_metadata,
+    check_names,
+    refuse,
+)
 
 CLIENT_GRAPHS = frozenset({"chatbot"})
-MODELS_ENV = "MEMORY_CHATBOT_MODELS"
 MAX_AFTER_SECONDS = 86_400
 MAX_KEY_CHARS = 256
 MAX_QUERY_CHARS = 4_000
@@ -54,10 +57,6 @@ Filter = Auth.types.FilterType
 ANONYMOUS: Auth.types.MinimalUserDict = {"identity": "anonymous", "is_authenticated": False, "permissions": []}
 
 
-def _refuse(status: int, detail: str) -> Auth.exceptions.HTTPException:
-    return Auth.exceptions.HTTPException(status_code=status, detail=detail)
-
-
 auth = Auth()
 
 
@@ -67,16 +66,16 @@ async def authenticate(authorization: str | None, path: str) -> Auth.types.Minim
     if not authorization:
         if path.rstrip("/") in PUBLIC_PATHS:
             return ANONYMOUS
-        raise _refuse(401, "missing bearer token")
+        raise refuse(401, "missing bearer token")
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token:
-        raise _refuse(401, "expected 'Authorization: Bearer <token>'")
+        raise refuse(401, "expected 'Authorization: Bearer <token>'")
     try:
         user = await verified_user(token.strip())
     except tokens.InvalidToken as error:
-        raise _refuse(401, str(error)) from None
-    except RuntimeError as error:  # no secret configured
-        raise _refuse(500, str(error)) from None
+        raise refuse(401, str(error)) from None
+    except RuntimeError as error:  # no secret configured: the deployment is not ready to serve anyone
+        raise refuse(503, f"{error} (set it in .env or the deployment's environment)") from None
     return {"identity": user, "is_authenticated": True, "permissions": ["memory:owner"]}
 
 
@@ -90,7 +89,7 @@ async def verified_user(token: str) -> str:
 
 def _caller(ctx: Auth.types.AuthContext) -> str:
     if not getattr(ctx.user, "is_authenticated", False):
-        raise _refuse(401, "sign in first")
+        raise refuse(401, "sign in first")
     return ctx.user.identity
 
 
@@ -111,41 +110,12 @@ def _stamp(metadata: dict | None, user: str, *, writer: bool = False) -> None:
 
 def _not_a_writer_thread(thread_id) -> None:
     if thread_id is not None and is_writer_thread_id(thread_id):
-        raise _refuse(403, "memory-writer threads are the server's to create, change and run on")
+        raise refuse(403, "memory-writer threads are the server's to create, change and run on")
 
 
 def _no_ownership_change(metadata: dict | None) -> None:
     if metadata and any(key in metadata for key in RESERVED_METADATA):
-        raise _refuse(403, f"metadata keys {', '.join(RESERVED_METADATA)} are set by the server")
-
-
-def check_context(context: dict | None, config: dict | None = None) -> None:
-    """A configuration that validates (from ``context`` and ``config.configurable``), else HTTP 422.
-
-    The model must be one this deployment allows: it runs on the server's API keys.
-    """
-    configurable = (config or {}).get("configurable") if isinstance(config, dict) else None
-    settings = {k: v for k, v in (configurable or {}).items() if k in Context.model_fields}
-    if context is not None and not isinstance(context, dict):
-        raise _refuse(422, "invalid configuration: context must be an object")
-    settings.update(context or {})
-    try:
-        checked = Context.model_validate(settings)
-    except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
-        raise _refuse(422, f"invalid configuration: {problems}") from None
-    if "model" in settings and checked.model not in allowed_models():
-        raise _refuse(
-            422,
-            f"invalid configuration: model {checked.model!r} is not allowed here; "
-            f"allowed: {', '.join(sorted(allowed_models()))} ({MODELS_ENV} adds more)",
-        )
-
-
-def allowed_models() -> set[str]:
-    """The models clients may choose: the defaults, and those the operator lists in MEMORY_CHATBOT_MODELS."""
-    listed = {m.strip() for m in os.environ.get(MODELS_ENV, "").split(",") if m.strip()}
-    return {OPENAI_MODEL, LOCAL_MODEL, default_model(), *listed}
+        raise refuse(403, f"metadata keys {', '.join(RESERVED_METADATA)} are set by the server")
 
 
 # -- threads --------------------------------------------------------------------------------
@@ -159,6 +129,7 @@ async def on_thread_create(ctx: Auth.types.AuthContext, value: Auth.types.Thread
     if not writer:
         _not_a_writer_thread(value.get("thread_id"))
         _check_graph((value.get("metadata") or {}).get("graph_id"), "threads")
+        check_metadata(value.get("metadata"))
     if "metadata" not in value:  # a copy: it keeps its source's metadata (the route guard refuses writer threads)
         return {OWNER: user}
     if value.get("metadata") is None:
@@ -172,15 +143,20 @@ async def on_run_create(ctx: Auth.types.AuthContext, value: Auth.types.RunsCreat
     """A run on the caller's own chat thread (or one it creates), of a client graph, with a valid configuration."""
     user = _caller(ctx)
     kwargs = value.get("kwargs") or {}
-    check_context(kwargs.get("context"), kwargs.get("config"))
+    config = kwargs.get("config") or {}
+    check_configuration(kwargs.get("context"), config.get("configurable"), configurable_is_the_callers=False)
     after = value.get("after_seconds") or 0
     if not isinstance(after, (int, float)) or not 0 <= after <= MAX_AFTER_SECONDS:
-        raise _refuse(422, f"after_seconds must be between 0 and {MAX_AFTER_SECONDS}")
+        raise refuse(422, f"after_seconds must be between 0 and {MAX_AFTER_SECONDS}")
     writer = in_graph_call()
     if not writer:
         if str(value.get("assistant_id")) == _WRITER_ASSISTANT:
-            raise _refuse(403, f"the {MEMORY_GRAPH_ID} graph runs only on the server's behalf")
+            raise refuse(403, f"the {MEMORY_GRAPH_ID} graph runs only on the server's behalf")
         _not_a_writer_thread(value.get("thread_id"))
+        check_input(kwargs)
+        check_metadata(value.get("metadata"))
+        check_metadata(config.get("metadata"))
+        await fair_share.admit(user, value.get("thread_id"))
     # The thread a run creates (threadless, or if_not_exists="create") takes its metadata from these.
     if value.get("metadata") is None:
         value["metadata"] = {}
@@ -199,6 +175,7 @@ async def on_thread_update(ctx: Auth.types.AuthContext, value: Auth.types.Thread
         return _owned(user)
     _not_a_writer_thread(value.get("thread_id"))
     _no_ownership_change(value.get("metadata"))
+    check_metadata(value.get("metadata"))
     return {OWNER: user}
 
 
@@ -219,7 +196,7 @@ auth.on.threads.delete(on_thread_access)
 
 def _check_graph(graph_id: str | None, what: str = "assistants") -> None:
     if graph_id is not None and graph_id not in CLIENT_GRAPHS:
-        raise _refuse(403, f"{what} can only be made of the graphs {', '.join(sorted(CLIENT_GRAPHS))}")
+        raise refuse(403, f"{what} can only be made of the graphs {', '.join(sorted(CLIENT_GRAPHS))}")
 
 
 @auth.on.assistants.create
@@ -227,7 +204,9 @@ async def on_assistant_create(ctx: Auth.types.AuthContext, value: Auth.types.Ass
     """A new assistant of a client graph, with a valid configuration, belongs to its creator."""
     user = _caller(ctx)
     _check_graph(value.get("graph_id"))
-    check_context(value.get("context"), value.get("config"))
+    check_configuration(value.get("context"), _configurable(value), configurable_is_the_callers=True)
+    check_metadata(value.get("metadata"))
+    check_names(value)
     if value.get("metadata") is None:
         value["metadata"] = {}
     _stamp(value["metadata"], user)
@@ -241,8 +220,15 @@ async def on_assistant_update(ctx: Auth.types.AuthContext, value: Auth.types.Ass
     _check_graph(value.get("graph_id"))
     _no_ownership_change(value.get("metadata"))
     if value.get("context") is not None or value.get("config") is not None:
-        check_context(value.get("context"), value.get("config"))
+        check_configuration(value.get("context"), _configurable(value), configurable_is_the_callers=True)
+    check_metadata(value.get("metadata"))
+    check_names(value)
     return {OWNER: user}
+
+
+def _configurable(value: Auth.types.AssistantsCreate | Auth.types.AssistantsUpdate) -> object:
+    config = value.get("config")
+    return config.get("configurable") if isinstance(config, dict) else None
 
 
 @auth.on.assistants
@@ -253,7 +239,7 @@ async def on_assistant_access(ctx: Auth.types.AuthContext, value: dict) -> Filte
 
 @auth.on.crons
 async def no_crons(ctx: Auth.types.AuthContext, value: dict) -> bool:
-    raise _refuse(403, "crons are not enabled")
+    raise refuse(403, "crons are not enabled")
 
 
 # -- store ----------------------------------------------------------------------------------
@@ -269,7 +255,7 @@ async def only_own_namespace(ctx: Auth.types.AuthContext, value: dict) -> None:
         value["namespace"] = (ROOT, user)
         return None
     if len(namespace) < 2 or namespace[0] != ROOT or namespace[1] != user:
-        raise _refuse(403, f"the store API only reaches namespaces ('{ROOT}', '{user}', ...)")
+        raise refuse(403, f"the store API only reaches namespaces ('{ROOT}', '{user}', ...)")
     return None
 
 
@@ -282,39 +268,37 @@ def _check_store_request(value: dict) -> None:
     """
     key = value.get("key")
     if key is not None and (not isinstance(key, str) or not 0 < len(key) <= MAX_KEY_CHARS or not key.isprintable()):
-        raise _refuse(422, f"keys are 1 to {MAX_KEY_CHARS} printable characters")
+        raise refuse(422, f"keys are 1 to {MAX_KEY_CHARS} printable characters")
     for part in ("namespace", "suffix"):
         labels = value.get(part) or ()
         if len(labels) > MAX_LABELS or not all(_is_label(label) for label in labels):
-            raise _refuse(
-                422, f"a {part} is at most {MAX_LABELS} labels of 1 to {MAX_LABEL_CHARS} printable characters"
-            )
+            raise refuse(422, f"a {part} is at most {MAX_LABELS} labels of 1 to {MAX_LABEL_CHARS} printable characters")
     if value.get("value") is not None:
         if len(json.dumps(value["value"], default=str)) > MAX_VALUE_CHARS:
-            raise _refuse(413, f"a stored value is at most {MAX_VALUE_CHARS:,} characters of JSON")
+            raise refuse(413, f"a stored value is at most {MAX_VALUE_CHARS:,} characters of JSON")
         if not _storable(value["value"]):
-            raise _refuse(422, "a stored value holds no NUL character and no integer beyond 64 bits")
+            raise refuse(422, "a stored value holds no NUL character and no integer beyond 64 bits")
     if value.get("index") not in (None, False):
-        raise _refuse(422, "index can only be false (not embedded) or left out (the server's fields)")
+        raise refuse(422, "index can only be false (not embedded) or left out (the server's fields)")
     wanted = value.get("filter") or {}
     if len(wanted) > MAX_FILTER_FIELDS or not all(
         _is_label(field) and _is_scalar(match) for field, match in wanted.items()
     ):
-        raise _refuse(422, f"a search filter matches at most {MAX_FILTER_FIELDS} fields to plain values (no operators)")
+        raise refuse(422, f"a search filter matches at most {MAX_FILTER_FIELDS} fields to plain values (no operators)")
     ttl = value.get("ttl")
     if ttl is not None and (
         isinstance(ttl, bool) or not isinstance(ttl, (int, float)) or not MIN_TTL_MINUTES <= ttl <= MAX_TTL_MINUTES
     ):
-        raise _refuse(422, f"ttl is a number of minutes from {MIN_TTL_MINUTES} to {MAX_TTL_MINUTES:,}, or left out")
+        raise refuse(422, f"ttl is a number of minutes from {MIN_TTL_MINUTES} to {MAX_TTL_MINUTES:,}, or left out")
     query = value.get("query")
     if query is not None and (not isinstance(query, str) or len(query) > MAX_QUERY_CHARS):
-        raise _refuse(422, f"a search query is at most {MAX_QUERY_CHARS:,} characters")
+        raise refuse(422, f"a search query is at most {MAX_QUERY_CHARS:,} characters")
     for name, least, most in (("limit", 0, 1000), ("offset", 0, 1_000_000), ("max_depth", 1, 16)):
         number = value.get(name)
         if number is not None and (
             not isinstance(number, int) or isinstance(number, bool) or not least <= number <= most
         ):
-            raise _refuse(422, f"{name} must be an integer from {least} to {most:,}")
+            raise refuse(422, f"{name} must be an integer from {least} to {most:,}")
 
 
 def _is_label(label) -> bool:
@@ -343,4 +327,4 @@ def _is_scalar(wanted) -> bool:
 @auth.on
 async def refuse_the_rest(ctx: Auth.types.AuthContext, value: dict) -> None:
     """Anything not allowed above is refused (a resource or action a newer server may add)."""
-    raise _refuse(403, f"{ctx.resource}.{ctx.action} is not allowed")
+    raise refuse(403, f"{ctx.resource}.{ctx.action} is not allowed")

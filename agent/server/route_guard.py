@@ -7,7 +7,12 @@ are refused here, with the v2 event-streaming routes. The server's own in-proces
 pass untouched.
 
 Copying a thread keeps its metadata, and the auth handlers see only the new thread's id, so a copy
-is checked here: a memory-writer thread (its id says so) is never copied.
+is checked here: a memory-writer thread (its id says so, or, for one made under an earlier secret, its
+metadata) is never copied.
+
+Every request body is read here first: one over ``limits.BODY_BYTES`` is refused (413) before any route
+parses it, and a store request whose namespace is missing or not a list of labels, which langgraph-api's
+store routes answer with a 500, gets a 422.
 """
 
 from __future__ import annotations
@@ -15,9 +20,12 @@ from __future__ import annotations
 import json
 import re
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+import httpx
+from langgraph_sdk import get_client
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from agent.memory.writer_threads import is_writer_thread_id
+from agent import limits
+from agent.memory.writer_threads import WRITER_OF, is_writer_thread_id
 from agent.server import tokens
 
 CLOSED_PREFIXES = ("/internal", "/deploy", "/ui")
@@ -35,8 +43,17 @@ def closed(path: str) -> bool:
     )
 
 
+# Store routes and the body field naming the namespace (langgraph-api reads it before any check).
+_STORE_NAMESPACE = {
+    ("POST", "/store/items/search"): "namespace_prefix",
+    ("PUT", "/store/items"): "namespace",
+    ("DELETE", "/store/items"): "namespace",
+}
+_WITH_BODY = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
 class RouteGuard:
-    """Refuse the unguarded dev-server routes and copies of memory-writer threads."""
+    """Refuse the unguarded dev-server routes, oversized or malformed bodies, and copies of writer threads."""
 
     def __init__(self, app: ASGIApp):
         self.app = app
@@ -44,13 +61,81 @@ class RouteGuard:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket") or scope.get("root_path", "").startswith("/noauth"):
             return await self.app(scope, receive, send)
-        path = scope.get("path", "")
+        path, method = scope.get("path", ""), scope.get("method", "")
         if closed(path):
             return await _refuse(scope, send, 404, "not found")
+        if scope["type"] == "http" and method in _WITH_BODY:
+            body = await _body(receive, limits.BODY_BYTES.value())
+            if body is None:
+                most = limits.BODY_BYTES.value()
+                return await _refuse(
+                    scope, send, 413, f"a request body is at most {most:,} bytes ({limits.BODY_BYTES.env})"
+                )
+            if problem := _store_request_problem(method, path.rstrip("/"), body):
+                return await _refuse(scope, send, 422, problem)
+            receive = _replay(body, receive)
         copy = _COPY.match(path)
-        if copy and scope.get("method") == "POST" and _signed_in(scope) and is_writer_thread_id(copy.group(1)):
+        if copy and method == "POST" and _signed_in(scope) and await _is_writer_thread(copy.group(1)):
             return await _refuse(scope, send, 403, "memory-writer threads cannot be copied")
         return await self.app(scope, receive, send)
+
+
+async def _body(receive: Receive, most: int) -> bytes | None:
+    """The whole request body, or None once it runs past ``most`` bytes."""
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break  # the client went away: the route sees an empty body and the server's own handling
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > most:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _replay(body: bytes, then: Receive) -> Receive:
+    """A ``receive`` that hands the route the body already read, then the server's own (a disconnect)."""
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await then()
+
+    return receive
+
+
+def _store_request_problem(method: str, path: str, body: bytes) -> str | None:
+    """Why a store request's body would make langgraph-api's route fail (a 500), or None."""
+    field = _STORE_NAMESPACE.get((method, path))
+    if field is None or not body:
+        return None
+    try:
+        payload = json.loads(body)
+    except (ValueError, RecursionError):
+        return "the body must be a JSON object"
+    labels = payload.get(field) if isinstance(payload, dict) else None
+    if not isinstance(labels, list) or not all(isinstance(label, str) for label in labels):
+        return f"{field} must be a list of labels (strings)"
+    return None
+
+
+async def _is_writer_thread(thread_id: str) -> bool:
+    """Whether ``thread_id`` is a memory-writer thread: its id carries this server's MAC, or (made under an
+    earlier secret) its metadata names whose writer it is."""
+    if is_writer_thread_id(thread_id):
+        return True
+    try:
+        thread = await get_client().threads.get(thread_id)  # in-process, as the server: no auth handler
+    except (httpx.HTTPStatusError, ValueError):
+        return False  # no such thread: the route answers for itself
+    return WRITER_OF in (thread.get("metadata") or {})
 
 
 def _signed_in(scope: Scope) -> bool:

@@ -31,7 +31,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from agent.dev_runtime import persistence, store_isolation
+from agent.dev_runtime import persistence, store_isolation, thread_search
 from agent.memory import admin
 from agent.server import revocation
 from agent.server.route_guard import RouteGuard
@@ -86,6 +86,8 @@ def _api(handler):
                 return JSONResponse(await handler(request, client, user), headers=PAGE_HEADERS)
         except admin.BadMemoryRequest as error:
             return _error(str(error), 400)
+        except RecursionError:  # a value nested past what can be checked and stored
+            return _error("the body is nested too deeply", 400)
         except httpx.HTTPStatusError as error:  # the server refused one of the calls (a cap, a conflict)
             if not 400 <= error.response.status_code < 500:
                 raise
@@ -114,7 +116,7 @@ async def _json_field(request: Request, field: str, kind: type, shape: str):
         raise admin.BadMemoryRequest(f"the body must declare its length, at most {MAX_BODY_BYTES} bytes")
     try:
         body = await request.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         body = None
     value = body.get(field) if isinstance(body, dict) else None
     if not isinstance(value, kind) or isinstance(value, bool):
@@ -166,10 +168,9 @@ async def forget(request: Request, client: LangGraphClient, user: str) -> dict:
 
 
 async def revoke_tokens(request: Request) -> Response:
-    """Refuse every token of the caller issued until now (a stolen token, "sign out everywhere").
-
-    Not made as the caller: the revocation record lives where no client's calls reach.
-    """
+    # Refuse every token of the caller issued until now (a stolen token, "sign out everywhere"). Not made as
+    # the caller: the revocation record lives where no client's calls reach. (A comment, not a docstring: the
+    # server reads a route's docstring as OpenAPI YAML.)
     user = _user(request)
     if user is None:
         return _error("sign in first", 401)
@@ -178,10 +179,12 @@ async def revoke_tokens(request: Request) -> Response:
 
 @contextlib.asynccontextmanager
 async def lifespan(app: Starlette) -> AsyncIterator[None]:
-    """Server start: keep `langgraph dev` saving its state (`agent.dev_runtime.persistence`) and one caller's
-    failing store call from failing others' (`agent.dev_runtime.store_isolation`), and load the store index's
-    embedder before the server answers, so the first turn does not pay for it."""
+    """Server start: keep `langgraph dev` saving its state (`agent.dev_runtime.persistence`), one caller's
+    failing store call from failing others' (`agent.dev_runtime.store_isolation`) and thread searches by values
+    from failing (`agent.dev_runtime.thread_search`); load the store index's embedder before the server answers,
+    so the first turn does not pay for it."""
     store_isolation.isolate_operations()
+    thread_search.tolerate_no_values()
     persisting = asyncio.create_task(persistence.keep_persisting())
     await embeddings.warm_up()
     yield

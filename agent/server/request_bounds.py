@@ -1,0 +1,117 @@
+"""What a caller may send: a configuration the graphs accept, and sizes within the deployment's limits.
+
+Each check raises the HTTP error the caller sees (4xx, naming the limit and its environment variable) before
+anything is created or run. The limits themselves live in `agent.limits`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from langgraph_sdk import Auth
+from pydantic import ValidationError
+
+from agent import limits
+from agent.context import LOCAL_MODEL, OPENAI_MODEL, Context, default_model
+
+MODELS_ENV = "MEMORY_CHATBOT_MODELS"
+SETTINGS = frozenset(Context.model_fields)
+
+
+def refuse(status: int, detail: str, headers: Mapping[str, str] | None = None) -> Auth.exceptions.HTTPException:
+    return Auth.exceptions.HTTPException(status_code=status, detail=detail, headers=headers)
+
+
+def _over(limit: limits.Limit, size: int, what: str) -> Auth.exceptions.HTTPException:
+    most = limit.value()
+    return refuse(413, f"{what} is {size:,} {limit.what.split(' ', 1)[0]}; the limit is {most:,} ({limit.env})")
+
+
+def check_configuration(context: object, configurable: object, *, configurable_is_the_callers: bool) -> None:
+    """A configuration the chatbot accepts, from ``context`` and ``configurable``, else HTTP 422.
+
+    Every key the caller sent must be a setting of `Context`: an unknown key (a typo, or a name the platform
+    reserves such as ``graph_id`` or ``thread_id``) is refused rather than silently dropped, which on
+    langgraph-api would drop the platform's own value of that name and leave the run stuck. A run's
+    ``configurable`` also holds what the platform itself puts there, so for runs only ``context`` (which
+    holds the caller's own keys, sent either way) is read for unknown keys. The model must be one this
+    deployment allows: it runs on the server's API keys.
+    """
+    sent = _object("context", context)
+    sent_configurable = _object("configurable", configurable)
+    for name, part in (("context", sent), ("configurable", sent_configurable if configurable_is_the_callers else {})):
+        if unknown := sorted(str(key) for key in part if key not in SETTINGS):
+            raise refuse(
+                422,
+                f"invalid configuration: unknown setting(s) {', '.join(map(repr, unknown[:5]))} in {name}; "
+                f"the settings are {', '.join(sorted(SETTINGS))}",
+            )
+    settings = {k: v for k, v in sent_configurable.items() if k in SETTINGS} | sent
+    try:
+        validated = Context.model_validate(settings)
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        raise refuse(422, f"invalid configuration: {problems}") from None
+    if "model" in settings and validated.model not in allowed_models():
+        raise refuse(
+            422,
+            f"invalid configuration: model {validated.model!r} is not allowed here; "
+            f"allowed: {', '.join(sorted(allowed_models()))} ({MODELS_ENV} adds more)",
+        )
+
+
+def _object(name: str, part: object) -> dict:
+    if part is None:
+        return {}
+    if not isinstance(part, dict):
+        raise refuse(422, f"invalid configuration: {name} must be an object")
+    return part
+
+
+def allowed_models() -> set[str]:
+    """The models clients may choose: the defaults, and those the operator lists in MEMORY_CHATBOT_MODELS."""
+    listed = {m.strip() for m in os.environ.get(MODELS_ENV, "").split(",") if m.strip()}
+    return {OPENAI_MODEL, LOCAL_MODEL, default_model(), *listed}
+
+
+def check_metadata(metadata: object) -> None:
+    """Metadata within ``limits.METADATA_CHARS`` characters of JSON, else HTTP 413."""
+    if metadata is None:
+        return
+    size = len(json.dumps(metadata, default=str))
+    if size > limits.METADATA_CHARS.value():
+        raise _over(limits.METADATA_CHARS, size, "the metadata")
+
+
+def check_names(value: Mapping[str, Any]) -> None:
+    """An assistant's name and description within ``limits.NAME_CHARS`` characters, else HTTP 413."""
+    for field in ("name", "description"):
+        text = value.get(field)
+        if isinstance(text, str) and len(text) > limits.NAME_CHARS.value():
+            raise _over(limits.NAME_CHARS, len(text), f"the assistant's {field}")
+
+
+def check_input(kwargs: Mapping[str, Any]) -> None:
+    """A run's input messages (and a command's update) within the per-message, per-run character and count
+    limits, else HTTP 413."""
+    for part in (kwargs.get("input"), (kwargs.get("command") or {}).get("update")):
+        messages = part.get("messages") if isinstance(part, dict) else None
+        if messages is None:
+            continue
+        sent = messages if isinstance(messages, list) else [messages]
+        if len(sent) > limits.INPUT_MESSAGES.value():
+            raise _over(limits.INPUT_MESSAGES, len(sent), "the run's input")
+        sizes = [_chars(message) for message in sent]
+        if max(sizes, default=0) > limits.MESSAGE_CHARS.value():
+            raise _over(limits.MESSAGE_CHARS, max(sizes), "a message")
+        if sum(sizes) > limits.INPUT_CHARS.value():
+            raise _over(limits.INPUT_CHARS, sum(sizes), "the run's input messages")
+
+
+def _chars(message: object) -> int:
+    """The text a message carries, however it is shaped (a string, or an object with content)."""
+    content = message.get("content", message) if isinstance(message, dict) else message
+    return len(content) if isinstance(content, str) else len(json.dumps(content, default=str))
