@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from langchain_core.messages import AIMessage, HumanMessage
+from langchain_core.messages import AIMessage, AnyMessage, HumanMessage
 from langgraph.checkpoint.memory import InMemorySaver
 
 from agent import limits
@@ -65,7 +65,7 @@ async def test_a_long_threads_oldest_messages_leave_the_prompt_first(scripted_mo
 
 
 def test_the_newest_message_and_the_system_prompt_stay_whatever_the_budget():
-    messages = [HumanMessage("old " * 100), AIMessage("reply " * 100), HumanMessage("new " * 100)]
+    messages: list[AnyMessage] = [HumanMessage("old " * 100), AIMessage("reply " * 100), HumanMessage("new " * 100)]
     assert fit_prompt("s" * 50, messages, budget=10) == messages[-1:]
     assert fit_prompt("s" * 50, messages, budget=50 + 1200) == messages[-2:]
     assert fit_prompt("", messages, budget=10_000) == messages
