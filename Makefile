@@ -33,7 +33,7 @@ PY_PG   := $(VENV_PG)/bin/python
 # The tiers `make check` leaves to `make test` (pytest markers, registered in pyproject.toml).
 SLOW_TIERS := not server and not browser and not postgres and not replicas and not node
 
-.PHONY: demo test check lint install venv-pg redis serve-pg browser js validate serve clean
+.PHONY: demo test check lint token install venv-pg redis serve-pg browser js validate serve clean
 
 install: $(VENV)/.installed
 
@@ -75,7 +75,12 @@ demo: install
 	$(PY) -m devtools.demo
 
 serve: install
-	$(PY) -m devtools.dev_server --config $(CONFIG) --port $(PORT) --jobs $(JOBS)
+	$(PY) -m devtools.serve --config $(CONFIG) --port $(PORT) --jobs $(JOBS)
+
+# A bearer token for USER_ID, signed with the secret in .env (USER would be every shell's own user).
+token: install
+	@test -n "$(USER_ID)" || { echo "usage: make token USER_ID=<user id>" >&2; exit 2; }
+	@$(PY) -m agent.client.tokens mint "$(USER_ID)"
 
 # The memory-page test drives Debian's Chromium (installed as root when missing).
 browser:
@@ -109,4 +114,4 @@ validate: install
 	$(VENV)/bin/langgraph validate --config langgraph.local.json
 
 clean:
-	rm -rf $(VENV) $(VENV_PG) .langgraph_api .pytest_cache $(JS_DIR)/node_modules
+	rm -rf $(VENV) $(VENV_PG) .langgraph_api .dev-state .pytest_cache $(JS_DIR)/node_modules

@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field, model_validator
 class SemanticDocument(BaseModel):
     """The semantic memory: one free-text document of facts about the user, one fact per line."""
 
-    content: str = Field(description="The facts about the user, one per line.")
+    content: str = Field(description="The facts about the user, one per line.", json_schema_extra={"multiline": True})
 
 
 class UserProfile(BaseModel):

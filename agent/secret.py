@@ -10,13 +10,15 @@ import os
 
 SECRET_ENV = "MEMORY_CHATBOT_AUTH_SECRET"
 PREVIOUS_SECRET_ENV = "MEMORY_CHATBOT_AUTH_PREVIOUS_SECRET"
+HOW_TO_SET = f"echo \"{SECRET_ENV}=$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')\" >> .env"
+"""A shell line that puts a new random secret in the project's `.env`."""
 
 
 def signing_key(value: str | None = None) -> bytes:
     """The signing secret: ``value``, else MEMORY_CHATBOT_AUTH_SECRET; RuntimeError when neither is set."""
     value = value or os.environ.get(SECRET_ENV)
     if not value:
-        raise RuntimeError(f"{SECRET_ENV} is not set: the server cannot sign or check tokens")
+        raise RuntimeError(f"{SECRET_ENV} is not set (in .env or the environment): no token can be signed or checked")
     return value.encode()
 
 

@@ -1,17 +1,13 @@
-"""Start `langgraph dev` the way this project needs it: `make serve`, and on a free port for the demo,
-tests and benchmarks.
+"""`langgraph dev` on a free port for the demo, tests and benchmarks, serving a copy of a config.
 
 `langgraph dev` runs one job at a time unless told otherwise (its --help says 10; it is 1), so a
 user's next chat would wait in the queue behind their memory write. Every server started here gets
-JOBS_PER_WORKER slots, as production has many.
-
-    python -m devtools.dev_server [--config langgraph.json] [--port 2024] [--jobs 10]
+JOBS_PER_WORKER slots, as production has many. `make serve` is `devtools.serve`.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sys
 from pathlib import Path
@@ -51,7 +47,7 @@ def config_copy(workdir: Path, env: dict[str, str] | str, source: Path = PROJECT
     return path
 
 
-def _langgraph_cli() -> str:
+def langgraph_cli() -> str:
     beside_python = Path(sys.executable).with_name("langgraph")
     found = str(beside_python) if beside_python.exists() else shutil.which("langgraph")
     if not found:
@@ -82,7 +78,7 @@ class DevServer(ServerProcess):
 
     def command(self) -> list[str]:
         command = [
-            _langgraph_cli(),
+            langgraph_cli(),
             "dev",
             "--config",
             str(self.config),
@@ -95,58 +91,3 @@ class DevServer(ServerProcess):
         ]
         command += ["--n-jobs-per-worker", str(self.n_jobs_per_worker)]
         return command
-
-
-def _missing_secret(config_path: Path) -> str | None:
-    """Why a server with auth on this config would refuse every request, or None."""
-    from dotenv import dotenv_values
-
-    from agent.secret import SECRET_ENV
-
-    config = json.loads(config_path.read_text())
-    if "auth" not in config:
-        return None
-    env = config.get("env")
-    values = dict(env) if isinstance(env, dict) else {}
-    if isinstance(env, str) and (config_path.parent / env).exists():
-        values = dotenv_values(config_path.parent / env)
-    if os.environ.get(SECRET_ENV) or values.get(SECRET_ENV):
-        return None
-    return (
-        f"{config_path.name} turns auth on, and {SECRET_ENV} is set neither in the environment nor in {env}.\n"
-        f"Set it (see .env.example), or serve langgraph.local.json (no auth) for Studio on your own machine."
-    )
-
-
-def main(argv: list[str] | None = None) -> None:
-    """`make serve`: `langgraph dev` in the foreground, with free slots for chats."""
-    import argparse
-
-    parser = argparse.ArgumentParser(description=main.__doc__)
-    parser.add_argument("--config", default="langgraph.json")
-    parser.add_argument("--port", type=int, default=2024)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--jobs", type=int, default=JOBS_PER_WORKER, help="jobs per worker (chat and memory runs)")
-    args = parser.parse_args(argv)
-    config = Path(args.config)
-    if problem := _missing_secret(config):
-        raise SystemExit(problem)
-    command = [
-        _langgraph_cli(),
-        "dev",
-        "--config",
-        str(config),
-        "--port",
-        str(args.port),
-        "--host",
-        args.host,
-        "--n-jobs-per-worker",
-        str(args.jobs),
-        "--no-browser",
-    ]
-    print(" ".join(command), flush=True)
-    os.execv(command[0], command)
-
-
-if __name__ == "__main__":
-    main()

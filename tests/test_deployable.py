@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -69,20 +71,32 @@ def _descendant_commands(pid: int) -> list[str]:
     return found
 
 
-@pytest.mark.server
-def test_make_serve_leaves_chats_free_slots(tmp_path):
-    port = free_port()
-    env = {**os.environ, "MAKEFLAGS": ""}
-    env.pop(SECRET_ENV, None)
-    refused = subprocess.run(
-        ["make", "-s", "serve", f"PORT={port}", "CONFIG=langgraph.json"],
+def _make_serve(port: int, config: str, env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        ["make", "-s", "serve", f"PORT={port}", f"CONFIG={config}"],
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,
         timeout=300,
         env=env,
     )
+
+
+@pytest.mark.server
+def test_make_serve_refuses_clearly_starts_with_free_slots_and_says_how_to_use_it(tmp_path):
+    port = free_port()
+    env = {**os.environ, "MAKEFLAGS": ""}
+    env.pop(SECRET_ENV, None)
+    refused = _make_serve(port, "langgraph.json", env)
     assert refused.returncode != 0 and SECRET_ENV in refused.stderr, "auth on and no secret: a clear refusal"
+    assert "Traceback" not in refused.stderr, refused.stderr
+    assert len([line for line in refused.stderr.splitlines() if SECRET_ENV in line]) == 1, "one line says it"
+    with socket.socket() as held:  # another program on the port
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        busy = _make_serve(held.getsockname()[1], "langgraph.local.json", env)
+    assert busy.returncode != 0 and "in use by another program" in busy.stderr, busy.stderr
+    assert "Traceback" not in busy.stderr
 
     serving = subprocess.Popen(
         ["make", "-s", "serve", f"PORT={port}", "CONFIG=langgraph.local.json"],
@@ -97,6 +111,16 @@ def test_make_serve_leaves_chats_free_slots(tmp_path):
         _wait_for(f"http://127.0.0.1:{port}/ok", serving)
         commands = " ".join(_descendant_commands(serving.pid))
         assert f"--n-jobs-per-worker {JOBS_PER_WORKER}" in commands and f"--port {port}" in commands, commands
+        # The page says plainly what a server without sign-in means for it.
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/memories/api/items", timeout=10)
+            pytest.fail("the page's API answered without a user")
+        except urllib.error.HTTPError as refusal:
+            assert refusal.code == 401 and json.loads(refusal.read())["no_auth"] is True
     finally:
         os.killpg(serving.pid, signal.SIGTERM)
-        serving.wait(timeout=30)
+        output, _ = serving.communicate(timeout=60)
+    for said in ("model:", "memory page:", f"http://127.0.0.1:{port}/memories", ".dev-state/langgraph.local/"):
+        assert said in output, f"the start does not say {said!r}:\n{output[-3000:]}"
+    assert "/docs" not in output and "Traceback" not in output, output[-3000:]
+    assert (PROJECT_ROOT / ".dev-state" / "langgraph.local" / ".langgraph_api").is_dir(), "its own state"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+from pathlib import Path
 
 import pytest
 from selenium import webdriver
@@ -16,6 +17,8 @@ from selenium.webdriver.support.ui import WebDriverWait
 from agent.memory import admin
 from agent.server.tokens import mint
 from tests.conftest import AUTH_SECRET
+
+IMAGES = Path(__file__).resolve().parent.parent / "docs" / "img"
 
 CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 
@@ -47,38 +50,50 @@ def browser(tmp_path):
     driver.quit()
 
 
-def _items(driver) -> list[str]:
-    """Keys of the collection memories the page shows (read in one step: the page re-renders)."""
+def _items(driver, where: str = "section[data-type=collection]") -> list[str]:
+    """Keys of the memories the page shows in ``where`` (read in one step: the page re-renders)."""
     return driver.execute_script(
-        "return [...document.querySelectorAll('section[data-type=collection] .item')].map(e => e.dataset.key)"
+        "return [...document.querySelectorAll(arguments[0] + ' .item')].map(e => e.dataset.key)", where
     )
 
 
-async def test_page_lists_deletes_and_forgets_behind_a_login(browser, server, connect):
+def _status(driver, key: str) -> str:
+    return driver.find_element(By.CSS_SELECTOR, f"section[data-type=collection] .item[data-key={key}] .status").text
+
+
+async def test_page_shows_edits_deletes_restores_and_forgets_behind_a_login(browser, server, connect):
     user = "paula"
     client = connect(user)
     namespace = ["memory", user, "collection"]
     await client.store.put_item(namespace, "tea", {"content": "The user likes green tea.", "context": None})
     await client.store.put_item(namespace, "city", {"content": "The user lives in Turin.", "context": None})
+    profile = {"name": "Paula", "location": "Turin", "job": "architect", "connections": [], "interests": ["tea"]}
+    await client.store.put_item(["memory", user, "profile"], "profile", profile, index=False)
+    document = {"content": "Name: Paula\nLives in Turin\nLikes green tea"}
+    await client.store.put_item(["memory", user, "semantic"], "semantic", document, index=False)
     wait = WebDriverWait(browser, 20)
 
     def run(step):  # the browser is synchronous; keep the event loop free for the SDK
         return asyncio.to_thread(step)
+
+    def click(css: str):
+        return run(lambda: browser.find_element(By.CSS_SELECTOR, css).click())
 
     # Not signed in: a sign-in form, and the memories' API refuses the browser.
     await run(lambda: browser.get(f"{server.url}/memories/api/items"))
     assert "missing bearer token" in browser.page_source.lower()
     await run(lambda: browser.get(f"{server.url}/memories"))
     await run(lambda: wait.until(lambda d: d.find_element(By.ID, "token").is_displayed()))
+    assert browser.find_element(By.ID, "status").text == "", "a first visit shows no error"
 
     # A wrong token is refused on the page.
     browser.find_element(By.ID, "token").send_keys(mint(user, secret="not-the-server-secret"))
-    await run(lambda: browser.find_element(By.ID, "sign-in").click())
+    await click("#sign-in")
     await run(lambda: wait.until(lambda d: "signature" in d.find_element(By.ID, "status").text))
 
     # Sign in with a token: it stays in the tab (sessionStorage); no cookie exists for any page to ride on.
     browser.find_element(By.ID, "token").send_keys(mint(user, secret=AUTH_SECRET))
-    await run(lambda: browser.find_element(By.ID, "sign-in").click())
+    await click("#sign-in")
     await run(lambda: wait.until(lambda d: len(_items(d)) == 2))
     assert browser.find_element(By.ID, "user").text == user
     assert browser.get_cookies() == [] and browser.execute_script("return document.cookie") == ""
@@ -86,50 +101,78 @@ async def test_page_lists_deletes_and_forgets_behind_a_login(browser, server, co
     # A reload keeps the tab signed in.
     await run(lambda: browser.refresh())
     await run(lambda: wait.until(lambda d: len(_items(d)) == 2))
-    shown = browser.find_element(By.CSS_SELECTOR, ".item[data-key=city] textarea").get_attribute("value")
-    assert "The user lives in Turin." in shown
 
-    # Edit one memory in place.
-    edited = '{"content": "The user lives in Milan.", "context": null}'
-    browser.execute_script("document.querySelector('.item[data-key=city] textarea').value = arguments[0]", edited)
-    await run(lambda: browser.find_element(By.CSS_SELECTOR, ".item[data-key=city] .save").click())
-    await run(lambda: wait.until(lambda d: d.find_element(By.ID, "status").text == "Saved."))
+    # Each kind for people: the document as text, the profile as labelled fields, the collection as a list.
+    text = browser.find_element(By.CSS_SELECTOR, "section[data-type=semantic] textarea[data-field=content]")
+    assert text.get_attribute("value") == document["content"], "the document's lines, not JSON escapes"
+    job = browser.find_element(By.CSS_SELECTOR, "section[data-type=profile] input[data-field=job]")
+    assert job.get_attribute("value") == "architect"
+    labels = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "section[data-type=profile] label span")]
+    assert labels[:3] == ["Name", "Location", "Job"]
+    city = "section[data-type=collection] .item[data-key=city]"
+    assert browser.find_element(By.CSS_SELECTOR, f"{city} input[data-field=content]").get_attribute("value") == (
+        "The user lives in Turin."
+    )
+    IMAGES.mkdir(parents=True, exist_ok=True)
+    browser.set_window_size(1000, 1400)
+    browser.save_screenshot(str(IMAGES / "memory-page.png"))
+
+    # Edit one memory in place: the status shows beside it.
+    browser.execute_script(
+        "document.querySelector(arguments[0]).value = arguments[1]",
+        f"{city} input[data-field=content]",
+        "The user lives in Milan.",
+    )
+    await click(f"{city} .save")
+    await run(lambda: wait.until(lambda d: _status(d, "city") == "Saved."))
     assert (await client.store.get_item(namespace, "city"))["value"]["content"] == "The user lives in Milan."
 
-    # Delete one memory: the page and the store both lose it.
-    await run(lambda: browser.find_element(By.CSS_SELECTOR, ".item[data-key=tea] .delete").click())
+    # Delete asks first; a delete moves the memory to "Deleted memories", whose history brings it back.
+    tea = "section[data-type=collection] .item[data-key=tea]"
+    await click(f"{tea} .delete")
+    await run(lambda: wait.until(expected_conditions.alert_is_present()))
+    browser.switch_to.alert.dismiss()
+    assert await client.store.get_item(namespace, "tea") is not None
+    await click(f"{tea} .delete")
+    await run(lambda: wait.until(expected_conditions.alert_is_present()))
+    browser.switch_to.alert.accept()
     await run(lambda: wait.until(lambda d: _items(d) == ["city"]))
     assert await client.store.get_item(namespace, "tea") is None
-    assert (await client.store.get_item(namespace, "city"))["value"]["content"] == "The user lives in Milan."
+    assert _items(browser, "#deleted") == ["tea"]
 
-    # A memory's history: the page's edit is a version of its own; restoring the first brings Turin back.
-    await run(lambda: browser.find_element(By.CSS_SELECTOR, ".item[data-key=city] .history").click())
-    await run(lambda: wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".item[data-key=city] .version")) == 2))
-    newest = browser.find_element(By.CSS_SELECTOR, ".item[data-key=city] .version").text
-    assert "Milan" in newest and "page" in newest
-    await run(
-        lambda: browser.find_element(
-            By.CSS_SELECTOR, ".item[data-key=city] .version[data-version='1'] .restore"
-        ).click()
-    )
+    # A memory's history: dates, where each version came from and what changed; restoring the first brings
+    # Turin back.
+    await click(f"{city} .history")
+    await run(lambda: wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, f"{city} .version")) == 2))
+    newest = browser.find_element(By.CSS_SELECTOR, f"{city} .version").text
+    assert "edited on this page" in newest and "“The user lives in Turin.” → “The user lives in Milan.”" in newest
+    browser.save_screenshot(str(IMAGES / "memory-history.png"))
+    await click(f"{city} .version[data-version='1'] .restore")
     await run(lambda: wait.until(lambda d: d.find_element(By.ID, "status").text == "Restored version 1."))
     assert (await client.store.get_item(namespace, "city"))["value"]["content"] == "The user lives in Turin."
     versions = await admin.memory_history(client, user, "collection", "city")
     assert [(v["source"], v.get("restored_from")) for v in versions] == [("unknown", None), ("page", None), ("page", 1)]
 
+    # The deleted memory's history is on the page too.
+    await click("#deleted .item[data-key=tea] .history")
+    await run(lambda: wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#deleted .version[data-version='1']")))
+    await click("#deleted .version[data-version='1'] .restore")
+    await run(lambda: wait.until(lambda d: sorted(_items(d)) == ["city", "tea"]))
+    assert (await client.store.get_item(namespace, "tea"))["value"]["content"] == "The user likes green tea."
+
     # "Forget everything" asks first; cancelling keeps everything.
-    await run(lambda: browser.find_element(By.ID, "forget").click())
+    await click("#forget")
     await run(lambda: wait.until(expected_conditions.alert_is_present()))
     browser.switch_to.alert.dismiss()
     assert await client.store.get_item(namespace, "city") is not None
 
-    await run(lambda: browser.find_element(By.ID, "forget").click())
+    await click("#forget")
     await run(lambda: wait.until(expected_conditions.alert_is_present()))
     browser.switch_to.alert.accept()
     await run(lambda: wait.until(lambda d: "Forgot" in d.find_element(By.ID, "status").text))
     assert (await client.store.search_items(["memory", user]))["items"] == []
 
     # Signing out forgets the token in this tab.
-    await run(lambda: browser.find_element(By.ID, "sign-out").click())
+    await click("#sign-out")
     assert browser.execute_script("return sessionStorage.length") == 0
     await run(lambda: wait.until(lambda d: d.find_element(By.ID, "token").is_displayed()))

@@ -10,9 +10,9 @@
     python -m agent.client forget --token $TOKEN                      # asks first; --yes to skip
 
 With auth on (the default langgraph.json) the server knows the user from the token: pass --token
-or set MEMORY_CHATBOT_TOKEN (mint one with `python -m agent.client.tokens mint <user>`); where the auth
-secret is set locally, a token for --user is minted on the spot. Against a server without auth
-(langgraph.local.json), --user names the user.
+or set MEMORY_CHATBOT_TOKEN (get one with `make token USER_ID=<you>`); where the auth secret is set
+locally (.env), a token for --user is minted on the spot. Against a server without auth
+(langgraph.local.json), --user names the user. An expected failure is one line on stderr.
 """
 
 from __future__ import annotations
@@ -22,10 +22,14 @@ import asyncio
 import json
 import os
 import sys
+from pathlib import Path
 
+import httpx
+from dotenv import load_dotenv
 from langgraph_sdk.client import LangGraphClient
 
 from agent.client.demo import demo
+from agent.client.errors import CommandFailed, explain
 from agent.client.sdk import (
     DEFAULT_URL,
     RunFailed,
@@ -33,6 +37,7 @@ from agent.client.sdk import (
     ensure_assistant,
     memories,
     print_memories,
+    probe,
     send,
     wait_for_memory,
 )
@@ -42,7 +47,7 @@ from agent.secret import SECRET_ENV
 from agent.server import tokens
 
 
-async def chat(client: LangGraphClient, user: str, memory_type: str, model: str | None) -> None:
+async def chat(client: LangGraphClient, user: str, memory_type: str, model: str | None, url: str) -> None:
     """Interactive chat on the terminal: /new starts a thread, /memories shows memory, /quit ends."""
     assistant_id = await ensure_assistant(client, memory_type, model=model)
     thread_id = (await client.threads.create(metadata={"user": user}))["thread_id"]
@@ -54,18 +59,29 @@ async def chat(client: LangGraphClient, user: str, memory_type: str, model: str 
             return
         if text in ("/quit", "/exit"):
             return
-        if text == "/new":
-            thread_id = (await client.threads.create(metadata={"user": user}))["thread_id"]
-            print("(new thread)")
-        elif text == "/memories":
-            await wait_for_memory(client, thread_id)
-            print_memories(await memories(client, user, memory_type), memory_type)
-        elif text:
-            sys.stdout.write("bot> ")
-            try:
+        try:
+            if text == "/new":
+                await settle(client, thread_id)
+                thread_id = (await client.threads.create(metadata={"user": user}))["thread_id"]
+                print("(new thread: what you said before is remembered here only as memory)")
+            elif text == "/memories":
+                await settle(client, thread_id)
+                print_memories(await memories(client, user, memory_type), memory_type)
+            elif text:
+                sys.stdout.write("bot> ")
+                sys.stdout.flush()
                 await send(client, assistant_id, thread_id, user, text)
-            except RunFailed as error:
-                print(f"\n(error: {error})")
+        except (RunFailed, httpx.HTTPStatusError, httpx.TimeoutException) as error:
+            print(f"\n(error: {explain(error, url) or error}; the chat goes on)")
+
+
+async def settle(client: LangGraphClient, thread_id: str) -> None:
+    """Wait for the memory write this thread queued; a write that failed is said, and the chat goes on."""
+    print("(saving what you said to memory...)")
+    try:
+        await wait_for_memory(client, thread_id)
+    except RunFailed as error:
+        print(f"(not saved to memory: {error})")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -87,19 +103,33 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-async def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None) -> None:
+    """Run a command; an expected failure (no server, a refused token or input) is one line on stderr."""
+    load_dotenv(Path.cwd() / ".env")  # a local secret mints a token on the spot, as `make token` does
     args = _parser().parse_args(argv)
+    try:
+        asyncio.run(run(args))
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as error:
+        if (line := explain(error, args.url)) is None:
+            raise
+        sys.exit(f"error: {line}")
+
+
+async def run(args: argparse.Namespace) -> None:
     token = args.token
     if not token and os.environ.get(SECRET_ENV):
         token = tokens.mint(args.user)
     if token:
         args.user = tokens.claimed_user(token)  # with auth on, the token decides who we are
+    await probe(args.url)
     client = connect(args.url, token)
     types = list(MEMORY_TYPES) if args.memory_type == "all" else [args.memory_type]
     if args.mode == "demo":
         await demo(client, args.user, types, args.model)
     elif args.mode == "chat":
-        await chat(client, args.user, types[0], args.model)
+        await chat(client, args.user, types[0], args.model, args.url)
     else:
         await manage(client, args)
 
@@ -130,13 +160,13 @@ async def manage(client: LangGraphClient, args: argparse.Namespace) -> None:
                 print(await admin.forget_user(client, args.user))
             else:
                 print("nothing deleted")
-    except (admin.BadMemoryRequest, json.JSONDecodeError) as error:
-        sys.exit(f"error: {error}")
+    except json.JSONDecodeError as error:
+        raise CommandFailed(f"the value is not JSON ({error})") from None
 
 
 def _need(rest: list[str], count: int | tuple[int, ...], usage: str) -> list[str]:
     if len(rest) not in (count if isinstance(count, tuple) else (count,)):
-        sys.exit(f"usage: python -m agent.client {usage}")
+        raise CommandFailed(f"usage: python -m agent.client {usage}")
     return rest
 
 
@@ -164,4 +194,4 @@ async def print_history(client: LangGraphClient, user: str, memory_type: str, ke
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    main()

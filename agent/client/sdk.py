@@ -9,10 +9,13 @@ from __future__ import annotations
 import sys
 from typing import Any, TextIO
 
+import httpx
 from langgraph_sdk import get_client
 from langgraph_sdk.client import LangGraphClient
 
+from agent.client.errors import CommandFailed
 from agent.memory import admin
+from agent.memory.kinds import MEMORY_KINDS
 
 GRAPH_ID = "chatbot"
 DEFAULT_URL = "http://127.0.0.1:2024"
@@ -20,6 +23,21 @@ DEFAULT_URL = "http://127.0.0.1:2024"
 
 class RunFailed(RuntimeError):
     """A run on the server ended in an error."""
+
+
+async def probe(url: str) -> None:
+    """Raise unless ``url`` answers like a LangGraph server (its health check, ``GET /ok``)."""
+    async with httpx.AsyncClient(timeout=10) as http:
+        response = await http.get(f"{url.rstrip('/')}/ok")
+    try:
+        healthy = response.status_code == 200 and response.json().get("ok") is True
+    except (ValueError, AttributeError):
+        healthy = False
+    if not healthy:
+        raise CommandFailed(
+            f"{url} answers, but not like a LangGraph server ({response.status_code} on /ok): "
+            "pass --url with the address `make serve` printed"
+        )
 
 
 def connect(url: str = DEFAULT_URL, token: str | None = None) -> LangGraphClient:
@@ -122,6 +140,11 @@ async def memories(client: LangGraphClient, user: str, memory_type: str) -> list
 
 
 def print_memories(items: list[dict], memory_type: str, out: TextIO = sys.stdout) -> None:
-    out.write(f"  stored {memory_type} memories ({len(items)}):\n")
+    """The memories as a person reads them: each under its key (what `edit` and `delete` take)."""
+    kind = MEMORY_KINDS.get(memory_type)
+    out.write(f"  {memory_type} memory ({len(items)} stored):\n")
     for item in items:
-        out.write(f"    [{item['key']}] {item['value']}\n")
+        text = kind.render_value(item["value"]) if kind else str(item["value"])
+        lines = text.splitlines() or ["(empty)"]
+        out.write(f"    [{item['key']}] {lines[0]}\n")
+        out.writelines(f"    {' ' * (len(item['key']) + 2)} {line}\n" for line in lines[1:])

@@ -8,9 +8,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 import time
+from pathlib import Path
 
+from dotenv import load_dotenv
+
+from agent.client.errors import explain
 from agent.client.sdk import connect
+from agent.secret import HOW_TO_SET, SECRET_ENV, configured
 from agent.server import tokens
 
 
@@ -22,6 +28,7 @@ async def revoke(url: str, user_id: str) -> float:
 
 
 def main(argv: list[str] | None = None) -> None:
+    load_dotenv(Path.cwd() / ".env")  # the secret where the server reads it (the environment wins)
     parser = argparse.ArgumentParser(description="Mint or revoke bearer tokens (needs MEMORY_CHATBOT_AUTH_SECRET).")
     sub = parser.add_subparsers(dest="command", required=True)
     minting = sub.add_parser("mint", help="print a new token for a user")
@@ -31,6 +38,8 @@ def main(argv: list[str] | None = None) -> None:
     revoking.add_argument("user_id")
     revoking.add_argument("--url", default="http://127.0.0.1:2024")
     args = parser.parse_args(argv)
+    if not configured():
+        sys.exit(f"error: {SECRET_ENV} is not set (in .env or the environment). Set one: {HOW_TO_SET}")
     try:
         if args.command == "mint":
             print(tokens.mint(args.user_id, days=args.days))
@@ -38,7 +47,11 @@ def main(argv: list[str] | None = None) -> None:
             revoked_before = asyncio.run(revoke(args.url, args.user_id))
             print(f"every token of {args.user_id!r} issued before {time.ctime(revoked_before)} is now refused")
     except (ValueError, RuntimeError) as error:
-        raise SystemExit(f"error: {error}") from None
+        sys.exit(f"error: {error}")
+    except Exception as error:
+        if (line := explain(error, args.url)) is None:
+            raise
+        sys.exit(f"error: {line}")
 
 
 if __name__ == "__main__":

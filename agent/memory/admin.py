@@ -141,14 +141,20 @@ async def memory_history(client: LangGraphClient, user_id: str, memory_type: str
 
 
 async def remembered_keys(client: LangGraphClient, user_id: str, memory_type: str) -> list[dict]:
-    """Every memory of ``memory_type`` with a history, deleted ones too: [{"key", "versions", "current"}]."""
+    """Every memory of ``memory_type`` with a history, deleted ones too: [{"key", "versions", "current", "last"}]
+    (``current`` None for a deleted memory; ``last`` its latest value that was not a deletion)."""
     past = _history_namespace(user_id, memory_type)
-    found = await _every_item(client, past)
-    return [
-        {"key": i["key"], "versions": len(kept := versions_of(i["value"])), "current": (kept or [{}])[-1].get("value")}
-        for i in found
-        if i["namespace"] == past
-    ]
+    remembered = []
+    for item in await _every_item(client, past):
+        if item["namespace"] != past:
+            continue
+        kept = versions_of(item["value"])
+        values = [v["value"] for v in kept if v["value"] is not None]
+        current = kept[-1]["value"] if kept else None
+        remembered.append(
+            {"key": item["key"], "versions": len(kept), "current": current, "last": (values or [None])[-1]}
+        )
+    return remembered
 
 
 async def restore_memory(

@@ -34,7 +34,8 @@ class MemoryKind:
     name: str
     schema: type[BaseModel]
     description: str
-    render_item: Callable[[Item], str]
+    render_value: Callable[[dict], str]
+    """A stored value as the lines the chatbot (and a person) reads."""
     writer: Writer
     facts: FactsOf
     key: str | None = None
@@ -46,7 +47,7 @@ class MemoryKind:
         first: tuple[Item, str] | None = None
         used = -1  # no newline before the first line
         for item in items:
-            line = self.render_item(item)
+            line = self.render_value(item.value)
             if not line:
                 continue
             first = first or (item, line)
@@ -57,29 +58,49 @@ class MemoryKind:
             shown.append((first[0], first[1][: max(budget - 1, 0)] + "…"))
         return shown
 
+    def described(self) -> dict:
+        """The kind as an editor shows it: its name, description and fields (from its schema), each with its
+        label, whether it holds a list or several lines, and whether it is required."""
+        schema = self.schema.model_json_schema()
+        required = set(schema.get("required", []))
+        fields = []
+        for name, field in schema.get("properties", {}).items():
+            shapes = field.get("anyOf", [field])
+            fields.append(
+                {
+                    "name": name,
+                    "label": field.get("title", name),
+                    "description": field.get("description", ""),
+                    "list": any(shape.get("type") == "array" for shape in shapes),
+                    "multiline": bool(field.get("multiline")),
+                    "required": name in required,
+                }
+            )
+        return {"name": self.name, "description": self.description, "document": self.key is not None, "fields": fields}
+
     def render(self, items: Sequence[Item], budget: int) -> str:
         """The memory section of the chatbot's system prompt, at most ``budget`` characters."""
         return "\n".join(line for _, line in self.fit(items, budget)) or prompts.NO_MEMORY
 
 
-def _render_document(item: Item) -> str:
-    return str(item.value.get("content", "")).strip()
+def _render_document(value: dict) -> str:
+    return str(value.get("content", "")).strip()
 
 
-def _render_profile(item: Item) -> str:
+def _render_profile(value: dict) -> str:
     lines = []
-    for field, value in item.value.items():
-        if isinstance(value, list):
-            value = ", ".join(str(v) for v in value)
-        if value not in (None, ""):
-            lines.append(f"{field}: {value}")
+    for field, held in value.items():
+        if isinstance(held, list):
+            held = ", ".join(str(v) for v in held)
+        if held not in (None, ""):
+            lines.append(f"{field}: {held}")
     return "\n".join(lines)
 
 
-def _render_memory(item: Item) -> str:
+def _render_memory(value: dict) -> str:
     """One memory per line, no bullet: the budget holds more memories."""
-    context = item.value.get("context")
-    content = str(item.value.get("content", "")).strip()
+    context = value.get("context")
+    content = str(value.get("content", "")).strip()
     return content + (f" ({context})" if context else "")
 
 
@@ -88,7 +109,7 @@ _DECLARED = (
         name="semantic",
         schema=SemanticDocument,
         description="one free-text document of facts",
-        render_item=_render_document,
+        render_value=_render_document,
         writer=DocumentWriter("semantic", prompts.SEMANTIC_INSTRUCTIONS, prompts.SEMANTIC_REQUEST),
         facts=document_facts,
         key="semantic",
@@ -97,7 +118,7 @@ _DECLARED = (
         name="profile",
         schema=UserProfile,
         description="one structured UserProfile document",
-        render_item=_render_profile,
+        render_value=_render_profile,
         writer=SchemaWriter(UserProfile, prompts.PROFILE_INSTRUCTIONS, key="profile"),
         facts=record_facts,
         key="profile",
@@ -106,7 +127,7 @@ _DECLARED = (
         name="collection",
         schema=Memory,
         description="many small Memory items",
-        render_item=_render_memory,
+        render_value=_render_memory,
         writer=SchemaWriter(Memory, prompts.COLLECTION_INSTRUCTIONS),
         facts=item_facts,
     ),

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -33,6 +34,7 @@ from starlette.routing import Route
 
 from agent.dev_runtime import persistence, store_isolation, thread_search
 from agent.memory import admin
+from agent.memory.kinds import MEMORY_KINDS
 from agent.server import revocation
 from agent.server.route_guard import RouteGuard
 from agent.stores import embeddings
@@ -80,6 +82,9 @@ def _api(handler):
     async def endpoint(request: Request) -> Response:
         user = _user(request)
         if user is None:
+            if not os.environ.get("LANGGRAPH_AUTH"):  # a server without auth (langgraph.local.json)
+                detail = "this server has no sign-in, so the page cannot tell whose memories to show"
+                return JSONResponse({"detail": detail, "no_auth": True}, status_code=401, headers=PAGE_HEADERS)
             return _error("sign in first", 401)
         try:
             async with _as_caller(request) as client:
@@ -126,9 +131,19 @@ async def _json_field(request: Request, field: str, kind: type, shape: str):
 
 @_api
 async def list_items(request: Request, client: LangGraphClient, user: str) -> dict:
+    deleted = {
+        memory_type: [
+            {"key": kept["key"], "last": kept["last"]}
+            for kept in await admin.remembered_keys(client, user, memory_type)
+            if kept["current"] is None
+        ]
+        for memory_type in MEMORY_KINDS
+    }
     return {
         "user": user,
+        "kinds": [kind.described() for kind in MEMORY_KINDS.values()],
         "memories": await admin.list_memories(client, user),
+        "deleted": deleted,
         "threads": await client.threads.count(),  # the auth handlers scope this to the caller
     }
 
@@ -151,7 +166,22 @@ async def delete_item(request: Request, client: LangGraphClient, user: str) -> d
 @_api
 async def item_history(request: Request, client: LangGraphClient, user: str) -> dict:
     params = request.path_params
-    return {"versions": await admin.memory_history(client, user, params["memory_type"], params["key"])}
+    versions = await admin.memory_history(client, user, params["memory_type"], params["key"])
+    started: dict[str, str | None] = {}
+    for version in versions:
+        if (chat := version.get("chat_thread_id")) and chat not in started:
+            started[chat] = await _chat_started(client, str(chat))
+        if chat and started.get(chat):
+            version["chat_started"] = started[chat]
+    return {"versions": versions}
+
+
+async def _chat_started(client: LangGraphClient, thread_id: str) -> str | None:
+    """When the caller's chat thread began, or None when it is gone (or not the caller's)."""
+    try:
+        return str((await client.threads.get(thread_id))["created_at"])
+    except httpx.HTTPStatusError:
+        return None
 
 
 @_api

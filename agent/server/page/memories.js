@@ -1,31 +1,40 @@
-// The memory page. The token lives in this tab's sessionStorage (bound to this exact origin, port
-// included) and goes to the server as a bearer header only: no cookie, so no other page can make a
-// browser act with it. Everything from the server is shown as text, never as markup.
+// The memory page. The token lives in this tab's sessionStorage (bound to this exact origin, port included)
+// and goes to the server as a bearer header only: no cookie, so no other page can make a browser act with it.
+// Everything from the server is shown as text (textContent, input values), never as markup.
 const TOKEN = 'memory_chatbot_token';
 const $ = (id) => document.getElementById(id);
 
-function status(text, bad) {
-  $('status').textContent = text;
-  $('status').className = bad ? 'error' : '';
+// An element with properties and children (strings become text).
+function el(tag, props = {}, ...children) {
+  const node = Object.assign(document.createElement(tag), props);
+  for (const child of children) if (child !== null && child !== undefined) node.append(child);
+  return node;
 }
 
-function show(signedIn) {
-  $('signin').hidden = signedIn;
-  $('app').hidden = !signedIn;
-  if (!signedIn) $('user').textContent = 'you';
+function say(target, text, bad) {
+  target.textContent = text;
+  target.className = `status ${bad ? 'error' : 'ok'}`;
+}
+
+function show(state) {  // 'signin', 'app' or 'no-auth'
+  $('signin').hidden = state !== 'signin';
+  $('app').hidden = state !== 'app';
+  $('no-auth').hidden = state !== 'no-auth';
+  if (state !== 'app') $('user').textContent = 'you';
+}
+
+class Refused extends Error {
+  constructor(data, status) { super(data.detail || `the server answered ${status}`); this.data = data; this.status = status; }
 }
 
 async function call(method, path, body) {
-  const headers = {Authorization: `Bearer ${sessionStorage.getItem(TOKEN)}`};
+  const token = sessionStorage.getItem(TOKEN);
+  const headers = token ? {Authorization: `Bearer ${token}`} : {};
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   const response = await fetch(path, {method, headers, credentials: 'omit', cache: 'no-store',
     body: body === undefined ? undefined : JSON.stringify(body)});
   const data = await response.json().catch(() => ({}));
-  if (response.status === 401) {
-    sessionStorage.removeItem(TOKEN);
-    show(false);
-  }
-  if (!response.ok) throw new Error(data.detail || response.statusText);
+  if (!response.ok) throw new Refused(data, response.status);
   return data;
 }
 
@@ -33,76 +42,164 @@ function itemPath(type, key, route = 'items') {
   return `/memories/api/${route}/${encodeURIComponent(type)}/${encodeURIComponent(key)}`;
 }
 
-// A memory's kept versions, newest first: when, where from, the value, and a Restore button for past ones.
-async function showHistory(type, key, list) {
-  const data = await call('GET', itemPath(type, key, 'history'));
-  list.textContent = '';
-  for (const v of data.versions.slice().reverse()) {
-    const entry = document.createElement('li');
-    entry.className = 'version';
-    entry.dataset.version = v.version;
-    const when = v.valid_from ? new Date(v.valid_from).toLocaleString() : 'before history was kept';
-    const origin = [v.source, v.chat_thread_id && `chat ${v.chat_thread_id}`, v.run_id && `run ${v.run_id}`,
-                    v.restored_from && `restored from v${v.restored_from}`].filter(Boolean).join(', ');
-    const value = document.createElement('code');
-    value.textContent = v.value === null ? '(deleted)' : JSON.stringify(v.value);
-    entry.append(`v${v.version} · ${when} · ${origin || 'unknown source'} `, value);
-    if (v.valid_until) {
-      const restore = document.createElement('button');
-      restore.textContent = 'Restore';
-      restore.className = 'restore';
-      restore.onclick = async () => {
-        try { await call('POST', itemPath(type, key, 'restore'), {version: v.version}); status(`Restored version ${v.version}.`); await load(); }
-        catch (e) { status(e.message, true); }
-      };
-      entry.append(' ', restore);
+const when = (iso) => new Date(iso).toLocaleString(undefined, {dateStyle: 'medium', timeStyle: 'short'});
+const quoted = (value) => (value === null || value === undefined || value === '' ? '(nothing)' : `“${value}”`);
+
+// -- a memory's fields, as labelled inputs ---------------------------------------------------------------
+
+function fieldsFor(kind, value, readOnly) {
+  const inputs = [];
+  const node = el('div');
+  for (const field of kind.fields) {
+    const held = value ? value[field.name] : null;
+    const text = field.list ? (held || []).join('\n') : held ?? '';
+    const input = field.list || field.multiline ? el('textarea', {value: text}) : el('input', {value: text});
+    if (input.tagName === 'TEXTAREA') input.rows = Math.max(3, text.split('\n').length + 1);
+    input.readOnly = readOnly;
+    input.dataset.field = field.name;
+    if (field.list) input.placeholder = 'one per line';
+    node.append(el('label', {className: 'field'}, el('span', {title: field.description}, field.label), input));
+    inputs.push([field, input]);
+  }
+  const read = () => {
+    const out = value ? {...value} : {};
+    for (const [field, input] of inputs) {
+      if (field.list) out[field.name] = input.value.split('\n').map((s) => s.trim()).filter(Boolean);
+      else out[field.name] = input.value.trim() === '' && !field.required ? null : input.value;
     }
-    list.append(entry);
+    return out;
+  };
+  return {node, read};
+}
+
+// -- a memory's history: dates and what changed --------------------------------------------------------
+
+function changes(before, after) {
+  if (before === null && after === null) return [];
+  if (before === null) return ['created'];
+  if (after === null) return ['deleted'];
+  const out = [];
+  for (const name of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    if (name === 'recorded_at') continue;
+    const was = before[name], now = after[name];
+    if (JSON.stringify(was) === JSON.stringify(now)) continue;
+    const lines = (v) => (Array.isArray(v) ? v.map(String) : String(v ?? '').split('\n')).map((s) => s.trim()).filter(Boolean);
+    if (Array.isArray(was) || Array.isArray(now) || String(was ?? '').includes('\n') || String(now ?? '').includes('\n')) {
+      const old = new Set(lines(was)), fresh = new Set(lines(now));
+      for (const line of fresh) if (!old.has(line)) out.push(`${name}: added ${quoted(line)}`);
+      for (const line of old) if (!fresh.has(line)) out.push(`${name}: removed ${quoted(line)}`);
+    } else {
+      out.push(`${name}: ${quoted(was)} → ${quoted(now)}`);
+    }
+  }
+  return out.length ? out : ['no visible change'];
+}
+
+function origin(v) {
+  const where = {page: ' on this page', cli: ' from the command line'}[v.source] || '';
+  if (v.restored_from) return `restored version ${v.restored_from}${where}`;
+  const chat = v.chat_started ? ` (the chat of ${when(v.chat_started)})` : v.chat_thread_id ? ' (a chat since deleted)' : '';
+  switch (v.source) {
+    case 'memory_writer': return `written by the bot after a chat${chat}`;
+    case 'hot_path': return `written by the bot during a chat${chat}`;
+    case 'page': return 'edited on this page';
+    case 'cli': return 'edited from the command line';
+    default: return v.valid_from ? 'changed outside the memory tools' : 'as it was before its history was kept';
   }
 }
 
-function render(memories) {
+async function showHistory(type, key, list, status) {
+  const {versions} = await call('GET', itemPath(type, key, 'history'));
+  list.textContent = '';
+  versions.forEach((v, i) => {
+    const previous = i > 0 ? versions[i - 1].value : null;
+    const entry = el('li', {className: 'version'});
+    entry.dataset.version = v.version;
+    entry.append(el('span', {className: 'when'}, v.valid_from ? when(v.valid_from) : 'earlier'), ` — ${origin(v)}`);
+    for (const change of changes(i > 0 ? previous : null, v.value)) entry.append(el('div', {className: 'change'}, change));
+    if (v.valid_until) {
+      const restore = el('button', {className: 'restore', textContent: 'Bring this version back'});
+      restore.onclick = async () => {
+        try {
+          await call('POST', itemPath(type, key, 'restore'), {version: v.version});
+          await load();
+          say($('status'), `Restored version ${v.version}.`);
+        } catch (e) { say(status, e.message, true); }
+      };
+      entry.append(restore);
+    }
+    list.prepend(entry);  // newest first
+  });
+}
+
+// -- one memory ---------------------------------------------------------------------------------------
+
+function renderItem(kind, item, deleted) {
+  const box = el('div', {className: 'item'});
+  box.dataset.key = item.key;
+  const status = el('span', {className: 'status', role: 'status'});
+  const fields = fieldsFor(kind, deleted ? item.last : item.value, deleted);
+  const json = el('textarea', {className: 'json', hidden: true});
+  const past = el('ul', {className: 'versions'});
+  const actions = el('div', {className: 'actions'});
+  const button = (label, className, onclick) => {
+    const b = el('button', {textContent: label, className});
+    b.onclick = async () => {
+      try { await onclick(); } catch (e) { say(status, e.message, true); }
+    };
+    actions.append(b);
+  };
+  if (!deleted) {
+    button('Save', 'save', async () => {
+      const value = json.hidden ? fields.read() : JSON.parse(json.value);
+      await call('PUT', itemPath(kind.name, item.key), {value});
+      say(status, 'Saved.');
+      if (past.childElementCount) await showHistory(kind.name, item.key, past, status);
+    });
+    button('Delete', 'delete', async () => {
+      if (!confirm('Delete this memory? Its history keeps it: you can bring it back under "Deleted memories".')) return;
+      await call('DELETE', itemPath(kind.name, item.key));
+      await load();
+      say($('status'), 'Deleted. Its history is under "Deleted memories".');
+    });
+  }
+  button('History', 'history', async () => {
+    if (past.childElementCount) { past.textContent = ''; return; }
+    await showHistory(kind.name, item.key, past, status);
+  });
+  if (!deleted) {
+    button('JSON', 'raw', async () => {
+      json.value = JSON.stringify(json.hidden ? fields.read() : JSON.parse(json.value), null, 2);
+      json.hidden = !json.hidden;
+      fields.node.hidden = !json.hidden;
+    });
+  }
+  actions.append(status);
+  box.append(fields.node, json, actions, past);
+  return box;
+}
+
+function render(data) {
   const root = $('memories');
   root.textContent = '';
-  for (const [type, items] of Object.entries(memories)) {
-    const section = document.createElement('section');
-    section.dataset.type = type;
-    const title = document.createElement('h2');
-    title.textContent = `${type} (${items.length})`;
-    section.append(title);
-    for (const item of items) {
-      const box = document.createElement('div');
-      box.className = 'item';
-      box.dataset.key = item.key;
-      const text = document.createElement('textarea');
-      text.value = JSON.stringify(item.value, null, 2);
-      const save = document.createElement('button');
-      save.textContent = 'Save';
-      save.className = 'save';
-      save.onclick = async () => {
-        try { await call('PUT', itemPath(type, item.key), {value: JSON.parse(text.value)}); status('Saved.'); }
-        catch (e) { status(e.message, true); }
-      };
-      const del = document.createElement('button');
-      del.textContent = 'Delete';
-      del.className = 'delete';
-      del.onclick = async () => {
-        try { await call('DELETE', itemPath(type, item.key)); status('Deleted.'); await load(); }
-        catch (e) { status(e.message, true); }
-      };
-      const hist = document.createElement('button');
-      hist.textContent = 'History';
-      hist.className = 'history';
-      const past = document.createElement('ol');
-      past.className = 'versions';
-      hist.onclick = async () => {
-        try { await showHistory(type, item.key, past); } catch (e) { status(e.message, true); }
-      };
-      box.append(text, save, del, hist, past);
-      section.append(box);
-    }
+  for (const kind of data.kinds) {
+    const items = data.memories[kind.name] || [];
+    const section = el('section', {}, el('h2', {}, kind.name), el('p', {className: 'hint'}, kind.description));
+    section.dataset.type = kind.name;
+    if (!items.length) section.append(el('p', {className: 'hint'}, 'Nothing yet.'));
+    for (const item of items) section.append(renderItem(kind, item, false));
     root.append(section);
   }
+  const gone = $('deleted');
+  gone.textContent = '';
+  for (const kind of data.kinds) {
+    for (const item of data.deleted[kind.name] || []) {
+      const box = renderItem(kind, item, true);
+      box.dataset.type = kind.name;
+      gone.append(box);
+    }
+  }
+  $('deleted-section').hidden = !gone.childElementCount;
 }
 
 async function load() {
@@ -110,34 +207,43 @@ async function load() {
     const data = await call('GET', '/memories/api/items');
     $('user').textContent = data.user;
     $('conversations').textContent = `Conversations kept: ${data.threads}.`;
-    render(data.memories);
-    show(true);
-  } catch (e) { status(e.message, true); }
+    render(data);
+    show('app');
+  } catch (e) {
+    if (e.data && e.data.no_auth) { $('here').textContent = location.origin; show('no-auth'); return; }
+    const hadToken = Boolean(sessionStorage.getItem(TOKEN));
+    if (e.status === 401) { sessionStorage.removeItem(TOKEN); show('signin'); }
+    if (e.status !== 401 || hadToken) say($('status'), e.message, true);
+  }
 }
 
 $('signin').onsubmit = async (event) => {
   event.preventDefault();
   sessionStorage.setItem(TOKEN, $('token').value.trim());
   $('token').value = '';
-  status('');
+  $('status').textContent = '';
   await load();
 };
 
-$('sign-out').onclick = () => { sessionStorage.removeItem(TOKEN); show(false); status('Signed out.'); };
+$('sign-out').onclick = () => { sessionStorage.removeItem(TOKEN); show('signin'); say($('status'), 'Signed out.'); };
 
 $('revoke').onclick = async () => {
   if (!confirm('Stop every token of yours issued until now, on every device? You will need a new token.')) return;
-  try { await call('POST', '/memories/api/revoke-tokens'); sessionStorage.removeItem(TOKEN); show(false); status('Every token of yours issued until now is refused.'); }
-  catch (e) { status(e.message, true); }
+  try {
+    await call('POST', '/memories/api/revoke-tokens');
+    sessionStorage.removeItem(TOKEN);
+    show('signin');
+    say($('status'), 'Every token of yours issued until now is refused.');
+  } catch (e) { say($('status'), e.message, true); }
 };
 
 $('forget').onclick = async () => {
   if (!confirm('Delete every memory and every conversation the bot has with you? This cannot be undone.')) return;
   try {
     const counts = await call('POST', '/memories/api/forget');
-    status(`Forgot ${counts.memories} memories and ${counts.threads} threads.`);
     await load();
-  } catch (e) { status(e.message, true); }
+    say($('status'), `Forgot ${counts.memories} memories and ${counts.threads} conversations.`);
+  } catch (e) { say($('status'), e.message, true); }
 };
 
-if (sessionStorage.getItem(TOKEN)) load(); else show(false);
+load();  // signed in already (this tab), or the sign-in form (or, on a server without sign-in, how to use the page)

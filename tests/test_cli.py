@@ -1,0 +1,112 @@
+"""The command line as a newcomer meets it: every expected failure is one line on stderr and a non-zero exit,
+tokens come from the secret in .env, and a chat goes on through a failed memory write."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from agent.secret import SECRET_ENV
+from agent.server.tokens import mint
+from devtools.dev_server import PROJECT_ROOT
+from devtools.processes import free_port
+from tests.conftest import AUTH_SECRET
+
+CLEAN_ENV = {k: v for k, v in os.environ.items() if k not in (SECRET_ENV, "MEMORY_CHATBOT_TOKEN")}
+
+
+def _run(*args: str, cwd: Path = PROJECT_ROOT, env: dict | None = None, stdin: str | None = None):
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=cwd,
+        env={**CLEAN_ENV, "PYTHONPATH": str(PROJECT_ROOT), **(env or {})},
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def _one_line_error(done: subprocess.CompletedProcess, *said: str) -> str:
+    assert done.returncode != 0, done.stdout
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), done.stderr
+    for words in said:
+        assert words in lines[0], lines[0]
+    return lines[0]
+
+
+def test_mint_reads_the_secret_from_dotenv_and_says_how_to_set_one(tmp_path):
+    missing = _run("-m", "agent.client.tokens", "mint", "lance", cwd=tmp_path)
+    _one_line_error(missing, SECRET_ENV, ">> .env")
+    (tmp_path / ".env").write_text(f"{SECRET_ENV}=from-the-dotenv-file\n")
+    minted = _run("-m", "agent.client.tokens", "mint", "lance", cwd=tmp_path)
+    assert minted.returncode == 0, minted.stderr
+    assert mint("lance", secret="from-the-dotenv-file").split(".")[0][:20] == minted.stdout.split(".")[0][:20]
+    _one_line_error(_run("-m", "agent.client.tokens", "mint", "no.dots", cwd=tmp_path), "user_id")
+
+
+def test_make_token_takes_user_id_not_the_shells_user():
+    env = {**CLEAN_ENV, SECRET_ENV: "a-secret", "MAKEFLAGS": ""}
+    usage = subprocess.run(["make", "-s", "token"], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
+    assert usage.returncode != 0 and "USER_ID=" in usage.stderr
+    made = subprocess.run(
+        ["make", "-s", "token", "USER_ID=nina"], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600
+    )
+    assert made.returncode == 0, made.stderr
+    assert made.stdout.strip().count(".") == 1
+
+
+def test_no_server_and_a_server_of_something_else_are_one_line_each():
+    nothing = f"http://127.0.0.1:{free_port()}"
+    _one_line_error(_run("-m", "agent.client", "memories", "--url", nothing, "--user", "lance"), "no server answers")
+    with socket.socket() as silent:  # a program that holds the port and never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        elsewhere = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        done = _run("-m", "agent.client", "memories", "--url", elsewhere, "--user", "lance")
+    _one_line_error(done, "did not answer")
+
+
+@pytest.mark.server
+@pytest.mark.parametrize(
+    "token, said",
+    [
+        (None, "missing bearer token"),
+        ("not-a-token", "malformed token"),
+        (mint("lance", secret="not-the-servers-secret"), "signature"),
+        (mint("lance", secret=AUTH_SECRET, days=-1), "expired"),
+    ],
+    ids=["no token", "malformed", "forged", "expired"],
+)
+def test_a_refused_token_is_one_line_that_says_how_to_get_one(server, token, said):
+    args = ["-m", "agent.client", "memories", "--url", server.url, *(["--token", token] if token else [])]
+    _one_line_error(_run(*args), said, "make token")
+
+
+@pytest.mark.server
+def test_a_refused_setting_is_one_line_with_the_servers_reason(server, user):
+    token = mint(user, secret=AUTH_SECRET)
+    done = _run("-m", "agent.client", "chat", "--url", server.url, "--token", token, "--model", "openai:gpt-9")
+    _one_line_error(done, "not allowed here")
+
+
+@pytest.mark.server
+def test_chat_waits_for_the_memory_write_on_new_and_goes_on_after_a_failed_one(server, user, endpoint):
+    token = mint(user, secret=AUTH_SECRET)
+    chat = ["-m", "agent.client", "chat", "--url", server.url, "--token", token, "--memory-type", "profile"]
+    done = _run(*chat, stdin="I'm Nina and I live in Oslo.\n/new\nWhat do you know about me?\n/quit\n")
+    assert done.returncode == 0, done.stderr
+    assert "(saving what you said to memory...)" in done.stdout
+    assert "Oslo" in done.stdout.split("(new thread")[1], "the new thread knows what the old one taught"
+
+    endpoint.fail_if = lambda request: "<conversation>" in str(request.get("messages"))  # every write fails
+    done = _run(*chat, stdin="I work as a pilot.\n/memories\nAre you still there?\n/quit\n")
+    assert done.returncode == 0, done.stderr
+    assert "(not saved to memory:" in done.stdout
+    assert done.stdout.count("bot> ") == 2, "the chat went on after the failed write"
