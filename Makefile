@@ -41,13 +41,13 @@ $(VENV)/.installed: pyproject.toml Makefile
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 	@ls $(WHEELHOUSE)/llama_cpp_python-$(LLAMA_CPP_VERSION)-*.whl >/dev/null 2>&1 || { \
-	  echo "Building llama-cpp-python $(LLAMA_CPP_VERSION) with GGML_NATIVE=OFF (a few minutes, once per machine)"; \
+	  echo "Building llama-cpp-python $(LLAMA_CPP_VERSION) with GGML_NATIVE=OFF (a few minutes, once per machine)" >&2; \
 	  CMAKE_ARGS="-DGGML_NATIVE=OFF" $(PIP) wheel --quiet --no-cache-dir --no-binary llama-cpp-python \
 	    --no-deps "llama-cpp-python==$(LLAMA_CPP_VERSION)" -w $(WHEELHOUSE); }
 	$(PIP) install --quiet --force-reinstall --no-deps $(WHEELHOUSE)/llama_cpp_python-$(LLAMA_CPP_VERSION)-*.whl
 	$(PIP) install --quiet "torch==$(TORCH_VERSION)"
 	$(PIP) install --quiet -e ".[dev,local,embeddings,postgres,bench]"
-	$(PY) -m agent.models.local
+	$(PY) -m agent.models.local >&2
 	touch $@
 
 venv-pg: $(VENV_PG)/.installed

@@ -1,0 +1,128 @@
+"""Docs that cannot rot: every file path, module, make target and command flag that README.md or docs/ names
+exists, the README stays short, and its SDK snippet runs as written against a real server."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from agent.server.tokens import mint
+from devtools.dev_server import PROJECT_ROOT
+from tests.conftest import AUTH_SECRET
+
+DOCS = [PROJECT_ROOT / "README.md", *sorted((PROJECT_ROOT / "docs").glob("*.md"))]
+_CODE = re.compile(r"`([^`\n]+)`")
+_LINK = re.compile(r"\]\(([^)\s#]+)(?:#[^)]*)?\)")
+_PATHLIKE = re.compile(r"^\.{0,2}/?[\w.-]+(?:/[\w.-]*)+$|^[\w.-]+\.(?:json|md|toml|example)$")  # bare: top-level files
+_MODULE = re.compile(r"python -m ([A-Za-z_][\w.]*)")
+_MAKE = re.compile(r"\bmake (?:-s )?([a-z][\w-]*)")
+_FLAGGED = re.compile(r"python -m ([A-Za-z_][\w.]*)([^\n`|]*)")
+_FLAG = re.compile(r"(?<![\w-])(--[a-z][\w-]*)")
+NOT_OURS = (".venv", ".dev-state", ".langgraph_api", "..", "/", "http")  # made at run time, outside, routes
+
+
+def _text(doc: Path) -> str:
+    return doc.read_text()
+
+
+def _code(doc: Path) -> str:
+    """The document's code: its fenced blocks and inline code spans, one per line."""
+    text = _text(doc)
+    blocks = re.findall(r"^```[^\n]*\n(.*?)^```", text, re.M | re.S)
+    return "\n".join(blocks + _CODE.findall(re.sub(r"^```.*?^```", "", text, flags=re.M | re.S)))
+
+
+def _named_paths(doc: Path) -> set[tuple[Path, str]]:
+    """(base, path) for each repository path the document names in code or as a link."""
+    found = set()
+    for raw in _CODE.findall(_text(doc)):
+        candidate = raw.split(":", 1)[0].strip()  # "agent/stores/index_embed.py:embed"
+        if _PATHLIKE.match(candidate) and not candidate.startswith(NOT_OURS) and "<" not in raw:
+            found.add((PROJECT_ROOT, candidate))
+    for link in _LINK.findall(_text(doc)):
+        if not link.startswith(("http", "#", "mailto:")):
+            found.add((doc.parent, link))
+    return found
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=lambda d: d.name)
+def test_every_path_named_exists(doc):
+    missing = [
+        f"{(base / path).relative_to(PROJECT_ROOT)}" for base, path in _named_paths(doc) if not (base / path).exists()
+    ]
+    assert not missing, f"{doc.name} names paths that do not exist: {missing}"
+
+
+def _module_file(module: str) -> Path | None:
+    spec = importlib.util.find_spec(module)
+    if spec is None or spec.origin is None:
+        return None
+    if spec.submodule_search_locations:  # a package run with -m runs its __main__
+        main = Path(spec.origin).with_name("__main__.py")
+        return main if main.exists() else None
+    return Path(spec.origin)
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=lambda d: d.name)
+def test_every_module_and_flag_named_exists(doc):
+    problems = []
+    for module, rest in _FLAGGED.findall(_code(doc)):
+        if module.endswith("."):  # a placeholder: python -m bench.<name>
+            continue
+        source = _module_file(module)
+        if source is None:
+            problems.append(f"python -m {module}: no such module")
+            continue
+        code = source.read_text()
+        problems += [
+            f"python -m {module} {flag}: no such flag" for flag in _FLAG.findall(rest) if f'"{flag}"' not in code
+        ]
+    assert not problems, f"{doc.name}: {problems}"
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=lambda d: d.name)
+def test_every_make_target_named_exists(doc):
+    targets = set(re.findall(r"^([a-z][\w-]*):", (PROJECT_ROOT / "Makefile").read_text(), re.M))
+    missing = sorted(set(_MAKE.findall(_code(doc))) - targets)
+    assert not missing, f"{doc.name} names make targets the Makefile lacks: {missing}"
+
+
+def test_the_probes_find_what_is_missing(tmp_path):
+    """The checks above can fail: a made-up path, module, flag and target are each caught."""
+    doc = tmp_path / "made-up.md"
+    doc.write_text("`agent/nothing_here.py` and [a link](nowhere.md)")
+    assert all(not (base / path).exists() for base, path in _named_paths(doc))
+    assert _module_file("agent.no_such_module") is None
+    assert '"--no-such-flag"' not in _module_file("agent.client").read_text()  # type: ignore[union-attr]
+    assert "no-such-target" not in re.findall(r"^([a-z][\w-]*):", (PROJECT_ROOT / "Makefile").read_text(), re.M)
+
+
+def test_the_readme_is_short_and_shows_the_two_commands_first():
+    readme = _text(PROJECT_ROOT / "README.md")
+    assert len(readme.splitlines()) <= 250
+    first_screen = readme[: readme.index("## Chat in four commands")]
+    assert "make demo" in first_screen and "make test" in first_screen
+
+
+def _sdk_snippet() -> str:
+    readme = _text(PROJECT_ROOT / "README.md")
+    section = readme[readme.index("## The SDK") :]
+    return section.split("```python\n", 1)[1].split("```", 1)[0]
+
+
+@pytest.mark.server
+def test_the_readme_sdk_snippet_runs_as_written(server, user, tmp_path):
+    example = tmp_path / "example.py"
+    example.write_text(_sdk_snippet())
+    env = {**os.environ, "LANGGRAPH_URL": server.url, "MEMORY_CHATBOT_TOKEN": mint(user, secret=AUTH_SECRET)}
+    done = subprocess.run(
+        [sys.executable, str(example)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=180
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "Boston" in done.stdout, "the new thread knows what the first one taught"
