@@ -74,7 +74,7 @@ async def write_memory(state: ChatState, runtime: Runtime[Context]) -> dict:
         "run_id": configurable.get("run_id"),
     }
     async with write_lock(config, ctx.user_id, ctx.memory_type):
-        await remember(
+        outcome = await remember(
             store_of(runtime),
             load_chat_model(ctx.model),
             ctx.user_id,
@@ -83,7 +83,7 @@ async def write_memory(state: ChatState, runtime: Runtime[Context]) -> dict:
             ctx.memory_top_k,
             provenance,
         )
-    return {"memory_cursor": state["messages"][-1].id}
+    return {"memory_cursor": state["messages"][-1].id, "memory_note": outcome.note()}
 
 
 async def schedule_memory(state: ChatState, runtime: Runtime[Context]) -> dict:

@@ -53,7 +53,7 @@ async def extract(state: MemoryWriterState, runtime: Runtime[Context]) -> dict:
     }
     try:
         async with write_lock(config, ctx.user_id, ctx.memory_type):
-            await remember(
+            outcome = await remember(
                 store_of(runtime),
                 load_chat_model(ctx.model),
                 ctx.user_id,
@@ -72,7 +72,7 @@ async def extract(state: MemoryWriterState, runtime: Runtime[Context]) -> dict:
         )
         update = {"failed_runs": 0 if dropped else failed_runs, "error": note}
         return {**update, "messages": _CLEAR} if dropped else update
-    return {"messages": _CLEAR, "failed_runs": 0, "error": None}
+    return {"messages": _CLEAR, "failed_runs": 0, "error": None, "note": outcome.note()}
 
 
 def report(state: MemoryWriterState) -> dict:

@@ -19,6 +19,8 @@ class ChatState(MessagesState):
     """Where the last background write was queued: {"thread_id", "run_id"}."""
     recalled_memory: NotRequired[str | None]
     """The memory section of the system prompt the last reply was written with (what the bot knew)."""
+    memory_note: NotRequired[str | None]
+    """Hot-path mode: what the last memory write did (saved, kept, left out)."""
 
 
 class MemoryWriterState(TypedDict):
@@ -29,3 +31,5 @@ class MemoryWriterState(TypedDict):
     """Runs in a row whose extraction failed on these messages."""
     error: NotRequired[str | None]
     """Why the last run failed, if it did."""
+    note: NotRequired[str | None]
+    """What the last successful write did (saved, kept, left out)."""

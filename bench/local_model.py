@@ -1,18 +1,27 @@
-"""Benchmark the embedded local model: tokens/s, time to first token, one full chat turn with memory write.
+"""Benchmark the embedded local model: its speed, and how well it keeps memory.
 
-    .venv/bin/python -m bench.local_model [--runs 3]
+    .venv/bin/python -m bench.local_model [--runs 3] [--conversations 22]
 
-Printed, not asserted. A full turn runs the chatbot graph in process (in-memory store and
-checkpointer, write_mode=hot_path): the reply, then the memory write of each memory type.
+Printed, not asserted.
+1. Tokens/s, time to first token, and one full chat turn per memory kind (the chatbot graph in process, with
+   an in-memory store and checkpointer, write_mode=hot_path: the reply, then the memory write).
+2. Memory quality: the committed scripted conversations (bench/data/conversations.json: who the user is, where
+   they live, what they do and like, and corrections), each user message one memory write through the same
+   path the server takes (`agent.memory.api.remember`), for each memory kind. Printed per kind: the share of
+   the stated facts the memory holds at the end, the corrected values still held, the facts stored that the
+   user never said (a stored fact with any word of its claim the user never said, a stricter test than the
+   write guard's), and what the guards did (facts kept, facts left out).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import statistics
 import time
 import uuid
+from pathlib import Path
 
 from langchain_core.messages import HumanMessage
 from langchain_core.runnables import RunnableConfig
@@ -21,7 +30,11 @@ from langgraph.store.memory import InMemoryStore
 
 from agent.context import LOCAL_MODEL, Context
 from agent.graph import builder
-from agent.memory.kinds import MEMORY_TYPES
+from agent.memory.api import remember
+from agent.memory.kinds import MEMORY_TYPES, memory_kind
+from agent.memory.namespaces import list_all, memory_namespace
+from agent.memory.support import claim, stems
+from agent.memory.writers import ExtractionFailed
 from agent.models.local import LocalChatModel
 from agent.models.registry import load_chat_model
 from agent.state import ChatState
@@ -54,7 +67,46 @@ async def full_turn(memory_type: str) -> float:
     return time.perf_counter() - start
 
 
-async def main(runs: int) -> None:
+CONVERSATIONS = Path(__file__).with_name("data") / "conversations.json"
+
+
+async def memory_quality(model, conversations: list[dict]) -> None:
+    print(
+        f"\n{len(conversations)} conversations, {sum(len(c['expect']) for c in conversations)} stated facts, "
+        f"{sum(len(c['gone']) for c in conversations)} corrected values"
+    )
+    print(
+        f"{'memory kind':<12}{'stored':>9}{'corrected still held':>22}{'never stated':>14}{'kept':>6}{'left out':>10}"
+        f"{'failed writes':>15}{'time':>8}"
+    )
+    for memory_type in MEMORY_TYPES:
+        kind = memory_kind(memory_type)
+        found = stale = invented = kept = left_out = failed = 0
+        started = time.perf_counter()
+        for number, conversation in enumerate(conversations):
+            store, user = InMemoryStore(), f"user-{number}"
+            for text in conversation["turns"]:
+                try:
+                    outcome = await remember(store, model, user, memory_type, [HumanMessage(text)])
+                except ExtractionFailed:
+                    failed += 1
+                    continue
+                kept += len(outcome.repaired)
+                left_out += len(outcome.unsupported)
+            values = [item.value for item in await list_all(store, memory_namespace(user, memory_type))]
+            held = " ".join(kind.render_value(value) for value in values).lower()
+            found += sum(word.lower() in held for word in conversation["expect"])
+            stale += sum(word.lower() in held for word in conversation["gone"])
+            said = stems(" ".join(conversation["turns"]))
+            invented += sum(bool(claim(fact) - said) for value in values for fact in kind.facts(value))
+        stated = sum(len(c["expect"]) for c in conversations)
+        print(
+            f"{memory_type:<12}{found / stated:>9.0%}{stale:>22}{invented:>14}{kept:>6}{left_out:>10}{failed:>15}"
+            f"{time.perf_counter() - started:>7.0f}s"
+        )
+
+
+async def main(runs: int, conversations: int) -> None:
     model = load_chat_model(LOCAL_MODEL)
     assert isinstance(model, LocalChatModel)
     start = time.perf_counter()
@@ -70,9 +122,12 @@ async def main(runs: int) -> None:
     for memory_type in MEMORY_TYPES:
         turn = statistics.median([await full_turn(memory_type) for _ in range(runs)])
         print(f"{'full turn, ' + memory_type + ' memory':<34}{turn:>14.2f} s")
+    await memory_quality(model, json.loads(CONVERSATIONS.read_text())["conversations"][:conversations])
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=3)
-    asyncio.run(main(parser.parse_args().runs))
+    parser.add_argument("--conversations", type=int, default=1_000, help="how many of the scripted conversations")
+    args = parser.parse_args()
+    asyncio.run(main(args.runs, args.conversations))

@@ -47,6 +47,7 @@ RETRACTION = re.compile(
 )
 _ANYMORE = re.compile(r"\s+any\s?more$", re.I)
 
+INVENTED = "skydiving"
 MODES = {
     "honest": "does what the prompt asks",
     "forgetful": "rewrites a document from the newest conversation only (semantic text; the profile by one "
@@ -56,6 +57,8 @@ MODES = {
     "bad_doc_id": "patches under a json_doc_id that does not exist",
     "bad_path": "patches a field path that does not exist",
     "destructive": "removes the stored name from the profile; overwrites an unrelated collection item with a new fact",
+    "inventive": f"adds a fact the user never said to every write (they like {INVENTED})",
+    "misfiling": 'files what the user likes as their job too ("I like chess" -> job: chess player)',
 }
 NOTHING_NEW = "NothingNew"
 REMOVE = "ForgetMemory"
@@ -235,6 +238,15 @@ def _collection_calls(existing: list[tuple[str, dict]], facts, retracted, names:
     return calls
 
 
+def _as_misread(facts: list[tuple[str, str]], mode: str) -> list[tuple[str, str]]:
+    """The facts a misbehaving model writes down instead of what the user said."""
+    if mode == "inventive":
+        return [*facts, ("interests", INVENTED)]
+    if mode == "misfiling":
+        return [*facts, *(("job", f"{value} player") for field, value in facts if field == "interests")]
+    return facts
+
+
 def respond(
     messages: Sequence[BaseMessage], tools: Sequence[dict], tool_choice: str, mode: str = "honest"
 ) -> AIMessage:
@@ -246,7 +258,7 @@ def respond(
         raise ValueError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
     system = _system_text(messages)
     said = user_utterances(messages)
-    facts, retracted = facts_in(said), retractions_in(said)
+    facts, retracted = _as_misread(facts_in(said), mode), retractions_in(said)
     names = [_tool_name(t) for t in tools] if tool_choice != "none" else []
     if not names:
         request = messages[-1].text if messages else ""

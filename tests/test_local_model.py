@@ -34,7 +34,7 @@ async def test_streams_a_reply_token_by_token(model):
 @pytest.mark.parametrize("memory_type, schema", [("profile", UserProfile), ("collection", Memory)])
 async def test_extractors_give_schema_valid_memories_with_the_name(model, memory_type, schema):
     store = InMemoryStore()
-    writes = await remember(store, model, "lance", memory_type, [HumanMessage(FIRST)])
+    writes = (await remember(store, model, "lance", memory_type, [HumanMessage(FIRST)])).writes
     assert writes, "nothing was extracted"
     for _key, value in writes:
         schema.model_validate(value)
@@ -53,7 +53,7 @@ async def test_a_move_patches_the_stored_profile(model):
     before = _stored_profile(store)
     assert before["location"] == "San Francisco"
 
-    writes = await remember(store, model, "lance", "profile", [HumanMessage("I moved to Boston")])
+    writes = (await remember(store, model, "lance", "profile", [HumanMessage("I moved to Boston")])).writes
 
     assert [key for key, _ in writes] == ["profile"]
     after = _stored_profile(store)

@@ -113,6 +113,8 @@ async def test_page_shows_edits_deletes_restores_and_forgets_behind_a_login(brow
     assert browser.find_element(By.CSS_SELECTOR, f"{city} input[data-field=content]").get_attribute("value") == (
         "The user lives in Turin."
     )
+    health = browser.find_element(By.ID, "health").text
+    assert "4 memories (semantic 1, profile 1, collection 2)" in health and "Near-duplicate facts" in health
     IMAGES.mkdir(parents=True, exist_ok=True)
     browser.set_window_size(1000, 1400)
     browser.save_screenshot(str(IMAGES / "memory-page.png"))

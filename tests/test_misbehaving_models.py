@@ -1,6 +1,9 @@
 """Models that misbehave the way real ones do, through a real `langgraph dev`: nothing stored is lost or
-corrupted, every refusal is reported (the memory-writer run fails and `wait_for_memory` raises), and beside
-each guard a positive control shows that honest updates still go through.
+corrupted, and nothing the user never said is stored. A write that would drop stored facts is repaired (they
+are kept, the new facts saved, the repair reported); a fact the user never said is left out while the true
+facts of the same write are saved; what cannot be repaired is refused and reported (the memory-writer run
+fails and `wait_for_memory` raises). Beside each guard a positive control shows honest updates still go
+through.
 
 The scripted endpoint's ``mode`` (devtools/scripted_brain.py ``MODES``) picks the misbehaviour.
 """
@@ -18,7 +21,8 @@ from agent.client.sdk import (
     send,
     wait_for_memory,
 )
-from agent.memory.kinds import MEMORY_TYPES
+from agent.memory import admin
+from agent.memory.kinds import MEMORY_TYPES, memory_kind
 from devtools.scripted_brain import normalize_tool_choice
 from tests.typed import DelaySettings
 
@@ -33,8 +37,9 @@ async def _teach(client, user, memory_type, text) -> str:
     return thread
 
 
-async def _written(client, user, memory_type, text) -> None:
-    await wait_for_memory(client, await _teach(client, user, memory_type, text))
+async def _written(client, user, memory_type, text) -> str | None:
+    """Teach ``text``; returns what the write reported."""
+    return await wait_for_memory(client, await _teach(client, user, memory_type, text))
 
 
 async def _refused(client, user, memory_type, text, reported: str) -> str:
@@ -52,11 +57,17 @@ async def _values(client, user, memory_type) -> list[dict]:
 # -- 1. a forgetful rewrite of the semantic document ------------------------------------------------
 
 
-async def test_forgetful_rewrite_is_refused_and_the_name_kept(client, user, endpoint):
+async def test_a_forgetful_rewrite_is_repaired_both_facts_kept(client, user, endpoint):
     await _written(client, user, "semantic", "Hi, I'm Lance.")
     endpoint.mode = "forgetful"  # returns only the newest conversation's facts
-    await _refused(client, user, "semantic", "I live in Boston.", reported="Name: Lance")
-    assert await _values(client, user, "semantic") == [{"content": "Name: Lance"}]
+    note = await _written(client, user, "semantic", "I live in Boston.")
+    assert note and "kept 1 fact(s) the model dropped (Name: Lance)" in note
+    [document] = await _values(client, user, "semantic")
+    assert set(document["content"].splitlines()) == {"Location: Boston", "Name: Lance"}
+    [newest] = (await admin.memory_history(client, user, "semantic", "semantic"))[-1:]
+    assert newest["repaired"] == ["Name: Lance"], "the repair is in the memory's history"
+    report = await admin.health_report(client, user)
+    assert (report["writes"], report["repairs"], report["unsupported"]) == (2, 1, 0)
 
 
 async def test_honest_rewrites_keep_the_name_add_the_city_and_replace_it_after_a_move(client, user):
@@ -67,12 +78,13 @@ async def test_honest_rewrites_keep_the_name_add_the_city_and_replace_it_after_a
     assert await _values(client, user, "semantic") == [{"content": "Name: Lance\nLocation: Paris"}]
 
 
-async def test_forgetful_profile_patch_is_refused(client, user, endpoint):
+async def test_a_forgetful_profile_patch_is_repaired(client, user, endpoint):
     await _written(client, user, "profile", "Hi, I'm Lance and I like chess.")
     endpoint.mode = "forgetful"  # one patch replacing the whole profile with the newest facts
-    await _refused(client, user, "profile", "I live in Boston.", reported="name: Lance")
+    note = await _written(client, user, "profile", "I live in Boston.")
+    assert note and "name: Lance" in note and "interests: chess" in note
     [profile] = await _values(client, user, "profile")
-    assert profile["name"] == "Lance" and profile["interests"] == ["chess"] and profile["location"] is None
+    assert profile["name"] == "Lance" and profile["interests"] == ["chess"] and profile["location"] == "Boston"
 
 
 # -- 2. "nothing new" must be a choice, and a reply must make one -----------------------------------
@@ -137,19 +149,55 @@ async def test_a_patch_that_cannot_apply_is_reported_and_changes_nothing(
     assert await _values(client, user, memory_type) == before
 
 
-async def test_removing_a_name_the_user_did_not_retract_is_refused(client, user, endpoint):
+async def test_a_name_the_user_did_not_retract_is_kept_and_the_new_fact_saved(client, user, endpoint):
     await _written(client, user, "profile", "I'm Dana and I live in Boston.")
     endpoint.mode = "destructive"  # adds `remove /name` to its patch
-    await _refused(client, user, "profile", "I like chess.", reported="name: Dana")
+    note = await _written(client, user, "profile", "I like chess.")
+    assert note and "name: Dana" in note
     [profile] = await _values(client, user, "profile")
-    assert profile["name"] == "Dana" and profile["interests"] == [], "nothing of the refused patch is written"
+    assert profile["name"] == "Dana" and profile["interests"] == ["chess"]
 
 
-async def test_overwriting_an_unrelated_collection_item_is_refused(client, user, endpoint):
+async def test_an_overwritten_collection_item_stays_beside_the_new_one(client, user, endpoint):
     await _written(client, user, "collection", "I live in Boston.")
     endpoint.mode = "destructive"  # patches the new fact over the Boston item instead of inserting it
-    await _refused(client, user, "collection", "I like chess.", reported="lives in Boston")
-    assert [v["content"] for v in await _values(client, user, "collection")] == ["The user lives in Boston."]
+    note = await _written(client, user, "collection", "I like chess.")
+    assert note and "lives in Boston" in note
+    contents = sorted(v["content"] for v in await _values(client, user, "collection"))
+    assert contents == ["The user likes chess.", "The user lives in Boston."]
+
+
+@pytest.mark.parametrize("memory_type", MEMORY_TYPES)
+async def test_a_fact_the_user_never_said_is_left_out_and_the_true_ones_saved(client, user, endpoint, memory_type):
+    endpoint.mode = "inventive"  # adds "likes skydiving" to every write
+    note = await _written(client, user, memory_type, "I'm Lena and I live in Oslo.")
+    assert note and "left out 1" in note and "skydiving" in note
+    stored = str(await _values(client, user, memory_type))
+    assert "skydiving" not in stored and "Lena" in stored and "Oslo" in stored, stored
+    assert (await admin.health_report(client, user))["unsupported"] == 1
+    endpoint.mode = "honest"  # the positive control: what the user does say is stored
+    await _written(client, user, memory_type, "I like skydiving.")
+    assert "skydiving" in str(await _values(client, user, memory_type))
+
+
+@pytest.mark.parametrize("memory_type", MEMORY_TYPES)
+async def test_corrections_land_and_the_old_value_goes_to_history(client, user, endpoint, memory_type):
+    endpoint.mode = "misfiling"  # "I like chess" also becomes a job: "chess player"
+    await _written(client, user, memory_type, "I'm Dana and I like chess.")
+    stored = str(await _values(client, user, memory_type))
+    assert "player" not in stored and "chess" in stored, "the misfiled job is never stored"
+    endpoint.mode = "honest"
+    await _written(client, user, memory_type, "I work as a dentist.")
+    await _written(client, user, memory_type, "Actually my name is Lena.")
+    await _written(client, user, memory_type, "I moved to Paris.")
+    stored = str(await _values(client, user, memory_type))
+    assert "dentist" in stored and "chess" in stored and "Paris" in stored, stored
+    assert "Lena" in stored and "Dana" not in stored, "the corrected name replaced the old one"
+    if memory_type != "collection":
+        key = memory_kind(memory_type).key
+        assert key is not None
+        past = str([v["value"] for v in await admin.memory_history(client, user, memory_type, key)])
+        assert "Dana" in past, "the old name is in the memory's history"
 
 
 @pytest.mark.parametrize("memory_type", MEMORY_TYPES)
@@ -162,12 +210,24 @@ async def test_a_move_still_replaces_and_a_retraction_still_removes(client, user
     assert "chess" not in stored and "tennis" in stored and "Dana" in stored, stored
 
 
-async def test_in_hot_path_a_refused_write_fails_the_chat_run_and_says_why(client, user, endpoint):
+async def test_in_hot_path_a_repair_is_reported_in_the_chat_thread(client, user, endpoint):
     assistant = await ensure_assistant(client, "profile", write_mode="hot_path")
     await send(client, assistant, (await client.threads.create())["thread_id"], user, "I'm Dana.", out=io.StringIO())
     endpoint.mode = "destructive"
+    thread = (await client.threads.create())["thread_id"]
+    await send(client, assistant, thread, user, "I like chess.", out=io.StringIO())
+    note = await wait_for_memory(client, thread)
+    assert note and "name: Dana" in note
+    [profile] = await _values(client, user, "profile")
+    assert profile["name"] == "Dana" and profile["interests"] == ["chess"]
+
+
+async def test_in_hot_path_an_unrepairable_write_fails_the_chat_run_and_says_why(client, user, endpoint):
+    assistant = await ensure_assistant(client, "profile", write_mode="hot_path")
+    await send(client, assistant, (await client.threads.create())["thread_id"], user, "I'm Dana.", out=io.StringIO())
+    endpoint.mode = "bad_doc_id"
     reply = io.StringIO()
-    with pytest.raises(RunFailed, match="name: Dana"):
+    with pytest.raises(RunFailed, match="does not exist"):
         await send(client, assistant, (await client.threads.create())["thread_id"], user, "I like chess.", out=reply)
     assert reply.getvalue().strip(), "the reply came before the write was refused"
     [profile] = await _values(client, user, "profile")

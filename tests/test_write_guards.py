@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from agent.memory import health
 from agent.memory.facts import document_facts, item_facts, record_facts
 from agent.memory.guards import lost_facts, without_restatements
+from agent.memory.support import unsupported
 
 
 def _lost_from_document(before: str, after: str, said: str) -> list[str]:
@@ -81,3 +83,37 @@ def test_restated_items_are_dropped_and_new_ones_kept():
         ("game", {"content": "The user likes chess a lot."}),
     ]
     assert [key for key, _ in without_restatements(writes, stored, item_facts)] == ["c", "game"]
+
+
+def test_near_duplicates_are_facts_sharing_most_of_their_words():
+    memories: dict[str, list[dict]] = {
+        "collection": [
+            {"value": {"content": "The user likes green tea."}},
+            {"value": {"content": "The user enjoys green tea."}},
+            {"value": {"content": "The user lives in Oslo."}},
+        ],
+        "profile": [{"value": {"name": "Lena", "interests": ["chess", "chess club"]}}],
+    }
+    pairs = health.near_duplicates(memories)
+    assert [p["facts"] for p in pairs] == [["The user likes green tea.", "The user enjoys green tea."]]
+    assert pairs[0]["similarity"] >= health.NEAR_DUPLICATE
+
+
+@pytest.mark.parametrize(
+    "fact, said, supported",
+    [
+        ("Location: Boston", "I live in Boston.", True),
+        ("The user enjoys hiking on weekends.", "I love to hike on weekends", True),
+        ("job: chess player", "I like chess.", False),  # filed under the wrong subject
+        ("job: Software Engineer at [Company Name]", "I work as a software engineer.", False),
+        ("The user has a cat named Whiskers.", "I like hiking.", False),
+        ("Welcome to my blog about coding and life", "I'm Lance.", False),
+    ],
+)
+def test_a_fact_is_stored_only_when_the_users_words_support_it(fact, said, supported):
+    found = (
+        record_facts({fact.split(": ")[0]: fact.split(": ")[1]})
+        if fact.startswith("job:")
+        else document_facts({"content": fact})
+    )
+    assert (unsupported(found, said) == []) is supported

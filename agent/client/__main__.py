@@ -3,6 +3,7 @@
     python -m agent.client demo   --url http://127.0.0.1:2024 --token $TOKEN --memory-type all
     python -m agent.client chat   --token $TOKEN --memory-type profile
     python -m agent.client memories --token $TOKEN                    # list
+    python -m agent.client health --token $TOKEN                      # repairs, left-out facts, near-duplicates
     python -m agent.client edit collection <key> '{"content": "..."}' --token $TOKEN
     python -m agent.client delete collection <key> --token $TOKEN
     python -m agent.client memories history collection [<key>] --token $TOKEN   # versions (or keys)
@@ -79,15 +80,21 @@ async def settle(client: LangGraphClient, thread_id: str) -> None:
     """Wait for the memory write this thread queued; a write that failed is said, and the chat goes on."""
     print("(saving what you said to memory...)")
     try:
-        await wait_for_memory(client, thread_id)
+        note = await wait_for_memory(client, thread_id)
     except RunFailed as error:
         print(f"(not saved to memory: {error})")
+    else:
+        if note:
+            print(f"(memory: {note})")
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
-        "mode", nargs="?", default="demo", choices=["demo", "chat", "memories", "edit", "delete", "restore", "forget"]
+        "mode",
+        nargs="?",
+        default="demo",
+        choices=["demo", "chat", "memories", "health", "edit", "delete", "restore", "forget"],
     )
     parser.add_argument(
         "rest",
@@ -143,6 +150,8 @@ async def manage(client: LangGraphClient, args: argparse.Namespace) -> None:
             for memory_type, items in (await admin.list_memories(client, args.user)).items():
                 if args.memory_type in ("all", memory_type):
                     print_memories(items, memory_type)
+        elif args.mode == "health":
+            print_health(await admin.health_report(client, args.user))
         elif args.mode == "edit":
             memory_type, key, value = _need(args.rest, 3, "edit TYPE KEY JSON")
             print(await admin.update_memory(client, args.user, memory_type, key, json.loads(value)))
@@ -162,6 +171,20 @@ async def manage(client: LangGraphClient, args: argparse.Namespace) -> None:
                 print("nothing deleted")
     except json.JSONDecodeError as error:
         raise CommandFailed(f"the value is not JSON ({error})") from None
+
+
+def print_health(report: dict) -> None:
+    """The user's memory health, as lines."""
+    kinds = ", ".join(f"{memory_type} {n}" for memory_type, n in report["memories"].items())
+    print(f"memories: {sum(report['memories'].values())} ({kinds})")
+    print(f"memory writes saved: {report['writes']}")
+    print(f"  stored facts a write would have dropped, kept (repairs): {report['repairs']}")
+    print(f"  facts the user never said, left out: {report['unsupported']}")
+    print(f"  writes refused (no choice made, an impossible patch): {report['refusals']}")
+    pairs = report["near_duplicates"]
+    print(f"near-duplicate facts (at least {report['near_duplicate_threshold']:.0%} of words shared): {len(pairs)}")
+    for pair in pairs:
+        print(f"  {pair['memory_type']}: {pair['facts'][0]!r} ~ {pair['facts'][1]!r} ({pair['similarity']:.0%})")
 
 
 def _need(rest: list[str], count: int | tuple[int, ...], usage: str) -> list[str]:

@@ -45,18 +45,19 @@ def connect(url: str = DEFAULT_URL, token: str | None = None) -> LangGraphClient
     return get_client(url=url, headers={"Authorization": f"Bearer {token}"} if token else None)
 
 
-async def wait_for_memory(client: LangGraphClient, chat_thread_id: str) -> None:
-    """Block until every memory write queued from this chat thread has finished; raise if one failed.
+async def wait_for_memory(client: LangGraphClient, chat_thread_id: str) -> str | None:
+    """Block until every memory write queued from this chat thread has finished; what the last one did
+    (saved, kept, left out), or raise if one failed.
 
     RunFailed says why: the memory-writer run's own error (a model error, a reply that made no choice, a
-    patch that could not be applied, a write refused because it would lose a stored fact, ...).
+    patch of a memory that does not exist, ...) and what becomes of the messages (kept for the next write).
 
     In background mode a chat run returns before its memory is written; a new thread sees the
-    memory once this returns.
+    memory once this returns. In hot-path mode the write is done when the run ends.
     """
     queued = await _value(client, chat_thread_id, "memory_write")
     if not queued:
-        return  # hot-path mode, or nothing queued yet
+        return await _value(client, chat_thread_id, "memory_note")  # hot-path mode, or nothing queued yet
     thread_id = queued["thread_id"]
     while True:
         runs = await client.runs.list(thread_id, limit=20)
@@ -70,6 +71,7 @@ async def wait_for_memory(client: LangGraphClient, chat_thread_id: str) -> None:
         if run["status"] != "success":
             reason = await _value(client, thread_id, "error") or "no reason recorded"
             raise RunFailed(f"memory write {run['run_id']} ended with status {run['status']!r}: {reason}")
+    return await _value(client, thread_id, "note")
 
 
 async def _value(client: LangGraphClient, thread_id: str, key: str) -> Any:

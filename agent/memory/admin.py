@@ -15,6 +15,7 @@ import httpx
 from langgraph_sdk.client import LangGraphClient
 from pydantic import ValidationError
 
+from agent.memory import health
 from agent.memory.history import HISTORY, find_version, now, versions_of, with_version
 from agent.memory.kinds import MEMORY_KINDS, MEMORY_TYPES
 from agent.memory.namespaces import MAX_VALUE_CHARS, ROOT, without_nul
@@ -212,3 +213,16 @@ async def forget_user(client: LangGraphClient, user_id: str) -> dict[str, int]:
             await client.store.delete_item(item["namespace"], item["key"])
             counts["histories" if item["namespace"][2:3] == [HISTORY] else "memories"] += 1
     return counts
+
+
+async def health_report(client: LangGraphClient, user_id: str) -> dict:
+    """The user's memory health (``agent.memory.health``): memories by kind, what the guards did to the model's
+    writes, and near-duplicate facts."""
+    memories = await list_memories(client, user_id)
+    stored = await client.store.get_item(list(health.namespace(user_id)), health.KEY)
+    return {
+        "memories": {memory_type: len(items) for memory_type, items in memories.items()},
+        **health.counts_of(stored["value"] if stored else None),
+        "near_duplicates": health.near_duplicates(memories),
+        "near_duplicate_threshold": health.NEAR_DUPLICATE,
+    }

@@ -8,6 +8,7 @@ character budget, so prompts stay bounded however many memories a user has.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
@@ -16,11 +17,13 @@ from langchain_core.messages import AnyMessage
 from langgraph.store.base import BaseStore, Item
 
 from agent import limits, prompts
-from agent.memory.guards import Write, lost_facts, refusal, without_restatements
+from agent.memory import health
+from agent.memory.guards import Write, losses, without_restatements
 from agent.memory.history import save_with_history
-from agent.memory.kinds import memory_kind
+from agent.memory.kinds import MemoryKind, memory_kind
 from agent.memory.namespaces import memory_namespace
 from agent.memory.retrieval import search_memories
+from agent.memory.support import unsupported
 from agent.memory.timeline import stamp, unstamped
 from agent.memory.writers import ExtractionFailed
 
@@ -98,24 +101,30 @@ async def remember(
     messages: Sequence[AnyMessage],
     k: int = 10,
     provenance: dict | None = None,
-) -> list[Write]:
-    """Extract what ``messages`` teach about the user and save it with its history; returns the writes.
+) -> Outcome:
+    """Extract what ``messages`` teach about the user and save it with its history; returns what was done.
 
     The writer sees the existing memories relevant to what the user said (at most ``k`` items of
     a collection), so a restated fact patches its item instead of adding a duplicate; a new memory that
-    restates a stored one is dropped. A write that would lose a stored fact the user neither corrected
-    nor retracted is refused whole (``agent.memory.guards``): ExtractionFailed, nothing written.
-    ``provenance`` (source, chat thread, run) is recorded with every version. Hold the user's write lock
-    (``agent.memory.write_lock``) around this call.
+    restates a stored one is dropped. Before anything is saved, the model's write is checked fact by fact:
+    a new fact the user's messages do not support is left out (``agent.memory.support``), and a stored fact
+    it would drop that the user neither corrected nor retracted is kept (``agent.memory.guards``,
+    ``agent.memory.edits``); both are recorded in the memory's history and in the outcome. What cannot be
+    repaired (no choice made, a patch of a memory that does not exist) raises ExtractionFailed: nothing is
+    written, and the caller keeps the messages for the next write. ``provenance`` (source, chat thread, run)
+    is recorded with every version. Hold the user's write lock (``agent.memory.write_lock``) around this call.
 
     A conversation longer than half the prompt budget (a burst, or messages kept after failed writes) is
     read in windows of that size, oldest first, each its own extraction: every prompt stays bounded and
     no message is skipped.
     """
-    writes: list[Write] = []
+    outcome = Outcome()
     for window in windows(messages, limits.PROMPT_CHARS.value() // 2):
-        writes += await _remember_window(store, model, user_id, memory_type, window, k, provenance)
-    return writes
+        done = await _remember_window(store, model, user_id, memory_type, window, k, provenance)
+        outcome.writes += done.writes
+        outcome.repaired += done.repaired
+        outcome.unsupported += done.unsupported
+    return outcome
 
 
 def windows(messages: Sequence[AnyMessage], budget: int) -> list[list[AnyMessage]]:
@@ -132,6 +141,26 @@ def windows(messages: Sequence[AnyMessage], budget: int) -> list[list[AnyMessage
     return groups
 
 
+@dataclass
+class Outcome:
+    """What one memory write did: what it saved, and how the model's proposal was changed first."""
+
+    writes: list[Write] = field(default_factory=list)
+    repaired: list[str] = field(default_factory=list)
+    """Stored facts the model's write would have dropped, kept."""
+    unsupported: list[str] = field(default_factory=list)
+    """Facts the model proposed that the user never said, not stored."""
+
+    def note(self) -> str:
+        """One line for a run's state and a person: what was saved, kept and left out."""
+        parts = [f"saved {len(self.writes)} change(s)"]
+        if self.repaired:
+            parts.append(f"kept {len(self.repaired)} fact(s) the model dropped ({'; '.join(self.repaired)})")
+        if self.unsupported:
+            parts.append(f"left out {len(self.unsupported)} the user never said ({'; '.join(self.unsupported)})")
+        return ", ".join(parts)
+
+
 async def _remember_window(
     store: BaseStore,
     model: BaseChatModel,
@@ -140,16 +169,55 @@ async def _remember_window(
     messages: Sequence[AnyMessage],
     k: int,
     provenance: dict | None,
-) -> list[Write]:
+) -> Outcome:
     kind = memory_kind(memory_type)
     said = "\n".join(m.text for m in messages if m.type == "human")
     existing = await recall(store, user_id, memory_type, said, k)
     read = {item.key: item.value for item in existing}
     known = {key: unstamped(value) for key, value in read.items()}
-    writes = await kind.writer.extract(model, transcript(messages), existing)
-    writes = [(key, value) for key, value in writes if value is None or known.get(key) != unstamped(value)]
+    try:
+        proposed = await kind.writer.extract(model, transcript(messages), existing)
+    except ExtractionFailed:
+        await health.count(store, user_id, refusals=1)
+        raise
+    outcome = Outcome()
+    writes = [(key, value) for key, value in proposed if value is None or known.get(key) != unstamped(value)]
+    writes = _supported_only(kind, known, writes, said, outcome)
+    writes = _repaired(kind, known, writes, said, outcome)
     writes = without_restatements(writes, known, kind.facts)
-    if lost := lost_facts(known, writes, kind.facts, said):
-        raise ExtractionFailed(refusal(lost))
-    await save(store, user_id, memory_type, writes, read=read, provenance=provenance)
-    return writes
+    outcome.writes = [(key, value) for key, value in writes if value is None or known.get(key) != unstamped(value)]
+    recorded = {**(provenance or {}), "repaired": outcome.repaired or None, "unsupported": outcome.unsupported or None}
+    await save(store, user_id, memory_type, outcome.writes, read=read, provenance=recorded)
+    await health.count(store, user_id, writes=1, repairs=len(outcome.repaired), unsupported=len(outcome.unsupported))
+    return outcome
+
+
+def _supported_only(kind: MemoryKind, known: dict[str, dict], writes: list[Write], said: str, outcome: Outcome):
+    """``writes`` without the new facts the user's words do not support."""
+    checked: list[Write] = []
+    for key, value in writes:
+        stored = known.get(key)
+        if value is None:
+            checked.append((key, value))
+            continue
+        held = [fact.words for fact in kind.facts(stored)] if stored else []
+        new = [fact for fact in kind.facts(value) if not any(fact.words <= words for words in held)]
+        if rejected := unsupported(new, said):
+            outcome.unsupported += [fact.text for fact in rejected]
+            checked += kind.edits.without(key, stored, value, rejected)
+        else:
+            checked.append((key, value))
+    return checked
+
+
+def _repaired(kind: MemoryKind, known: dict[str, dict], writes: list[Write], said: str, outcome: Outcome):
+    """``writes`` with every stored fact they would lose (neither corrected nor retracted) kept."""
+    lost = losses(known, writes, kind.facts, said)
+    repaired: list[Write] = []
+    for key, value in writes:
+        if facts := lost.get(key):
+            outcome.repaired += [fact.text for fact in facts]
+            repaired += kind.edits.keeping(key, known.get(key), value, facts)
+        else:
+            repaired.append((key, value))
+    return repaired

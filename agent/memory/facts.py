@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from agent.memory.retrieval import terms
 
@@ -24,6 +25,10 @@ class Fact:
     subject: frozenset[str]
     single: bool = True
     """One value at a time: a new value on the same subject may replace it."""
+    field: str = ""
+    """Where the fact sits in its value: a record's field (a document's line and an item's content need none)."""
+    entry: Any = None
+    """A record's value of ``field`` this fact is (one entry of a list field)."""
 
 
 FactsOf = Callable[[dict], list[Fact]]
@@ -60,7 +65,8 @@ def record_facts(value: dict) -> list[Fact]:
         for entry in held if isinstance(held, list) else [held]:
             if entry not in (None, "", [], {}):
                 text = f"{field}: {entry}"
-                facts.append(Fact(text, _words(str(entry)), subject, single=not isinstance(held, list)))
+                single = not isinstance(held, list)
+                facts.append(Fact(text, _words(str(entry)), subject, single=single, field=field, entry=entry))
     return facts
 
 

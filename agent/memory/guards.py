@@ -12,8 +12,9 @@ a write may drop a stored fact only when
   n't, never, anymore, stopped, quit, wrong, moved, ...) and names one of the fact's own words beyond its
   subject ("Forget that I like chess" retracts 'Likes: chess', not 'Likes: tennis').
 
-Anything else is refused whole: the write fails with an error naming each fact it would lose, and nothing
-is written. What it cannot tell apart: a model that swaps a single-valued fact for another value the user
+Anything else is a loss, and the write is repaired rather than refused (`agent.memory.api`): the facts it
+would lose are put back (`agent.memory.edits`), the new facts it brings are kept, and the repair is recorded
+in the memory's history. What it cannot tell apart: a model that swaps a single-valued fact for another value the user
 said in passing ("my friend lives in Rome" turning 'Location: Paris' into 'Location: Rome'), or that
 turns the only one of its kind ('Likes: chess') into another ('Likes: golf') when the user adds one. Such a
 write passes; the memory's history keeps the previous version, and the memory page or
@@ -61,11 +62,16 @@ def _corrected(fact: Fact, after: Sequence[Fact], before: frozenset[str], said: 
 
 def lost_facts(known: dict[str, dict], writes: Sequence[Write], facts_of: FactsOf, said: str) -> list[Fact]:
     """The stored facts ``writes`` would drop although the user neither corrected nor retracted them."""
+    return [fact for facts in losses(known, writes, facts_of, said).values() for fact in facts]
+
+
+def losses(known: dict[str, dict], writes: Sequence[Write], facts_of: FactsOf, said: str) -> dict[str, list[Fact]]:
+    """``lost_facts`` by the key of the memory each belongs to (memories that lose nothing left out)."""
     said_words = set(terms(said))
     sentences = [s for s in _SENTENCE.split(said) if s.strip()]
     stored = {key: facts_of(value) for key, value in known.items()}
     everything = [fact for facts in stored.values() for fact in facts]
-    lost = []
+    lost: dict[str, list[Fact]] = {}
     for key, value in writes:
         if key not in stored:
             continue  # a new memory loses nothing
@@ -75,16 +81,8 @@ def lost_facts(known: dict[str, dict], writes: Sequence[Write], facts_of: FactsO
             if _own_words(fact) <= kept or _corrected(fact, after, before, said_words, everything):
                 continue
             if not retracted(fact, sentences):
-                lost.append(fact)
+                lost.setdefault(key, []).append(fact)
     return lost
-
-
-def refusal(lost: Sequence[Fact]) -> str:
-    listed = "; ".join(repr(fact.text) for fact in lost)
-    return (
-        f"refused the model's update: it would lose {len(lost)} stored fact(s) the user neither corrected nor "
-        f"retracted ({listed}); nothing was written"
-    )
 
 
 def without_restatements(writes: Sequence[Write], known: dict[str, dict], facts_of: FactsOf) -> list[Write]:

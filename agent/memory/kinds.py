@@ -18,6 +18,8 @@ from langgraph.store.base import Item
 from pydantic import BaseModel
 
 from agent import prompts
+from agent.memory import edits
+from agent.memory.edits import FactEdits
 from agent.memory.facts import FactsOf, document_facts, item_facts, record_facts
 from agent.memory.writers import DocumentWriter, SchemaWriter, Writer
 from agent.schemas import Memory, SemanticDocument, UserProfile
@@ -38,6 +40,7 @@ class MemoryKind:
     """A stored value as the lines the chatbot (and a person) reads."""
     writer: Writer
     facts: FactsOf
+    edits: FactEdits
     key: str | None = None
 
     def fit(self, items: Sequence[Item], budget: int) -> list[tuple[Item, str]]:
@@ -112,6 +115,7 @@ _DECLARED = (
         render_value=_render_document,
         writer=DocumentWriter("semantic", prompts.SEMANTIC_INSTRUCTIONS, prompts.SEMANTIC_REQUEST),
         facts=document_facts,
+        edits=edits.DOCUMENT,
         key="semantic",
     ),
     MemoryKind(
@@ -121,6 +125,7 @@ _DECLARED = (
         render_value=_render_profile,
         writer=SchemaWriter(UserProfile, prompts.PROFILE_INSTRUCTIONS, key="profile"),
         facts=record_facts,
+        edits=edits.RECORD,
         key="profile",
     ),
     MemoryKind(
@@ -130,6 +135,7 @@ _DECLARED = (
         render_value=_render_memory,
         writer=SchemaWriter(Memory, prompts.COLLECTION_INSTRUCTIONS),
         facts=item_facts,
+        edits=edits.ITEM,
     ),
 )
 MEMORY_KINDS: dict[str, MemoryKind] = {kind.name: kind for kind in _DECLARED}

@@ -144,6 +144,7 @@ async def list_items(request: Request, client: LangGraphClient, user: str) -> di
         "kinds": [kind.described() for kind in MEMORY_KINDS.values()],
         "memories": await admin.list_memories(client, user),
         "deleted": deleted,
+        "health": await admin.health_report(client, user),
         "threads": await client.threads.count(),  # the auth handlers scope this to the caller
     }
 

@@ -202,12 +202,31 @@ function render(data) {
   $('deleted-section').hidden = !gone.childElementCount;
 }
 
+function renderHealth(report) {
+  const list = $('health-lines');
+  list.textContent = '';
+  const total = Object.values(report.memories).reduce((a, b) => a + b, 0);
+  const kinds = Object.entries(report.memories).map(([type, n]) => `${type} ${n}`).join(', ');
+  const share = Math.round(report.near_duplicate_threshold * 100);
+  for (const line of [
+    `${total} memories (${kinds}); ${report.writes} memory writes saved.`,
+    `Facts a write would have dropped, kept: ${report.repairs}.`,
+    `Facts the bot proposed that you never said, left out: ${report.unsupported}.`,
+    `Writes refused (the model made no choice or an impossible change): ${report.refusals}.`,
+    `Near-duplicate facts (at least ${share}% of their words shared): ${report.near_duplicates.length}.`,
+  ]) list.append(el('li', {}, line));
+  for (const pair of report.near_duplicates) {
+    list.append(el('li', {className: 'change'}, `${pair.memory_type}: ${quoted(pair.facts[0])} and ${quoted(pair.facts[1])}`));
+  }
+}
+
 async function load() {
   try {
     const data = await call('GET', '/memories/api/items');
     $('user').textContent = data.user;
     $('conversations').textContent = `Conversations kept: ${data.threads}.`;
     render(data);
+    renderHealth(data.health);
     show('app');
   } catch (e) {
     if (e.data && e.data.no_auth) { $('here').textContent = location.origin; show('no-auth'); return; }
