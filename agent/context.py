@@ -11,7 +11,7 @@ from langgraph.store.base import BaseStore
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from agent import limits, prompts
-from agent.memory.kinds import MEMORY_TYPES, described, memory_kind
+from agent.memory.kinds import MEMORY_TYPES, described
 from agent.users import USER_ID_RULE, check_user_id
 
 WriteMode = Literal["background", "hot_path"]
@@ -89,11 +89,21 @@ class Context(BaseModel):
             "fills it with its memories most relevant to the last messages."
         ),
     )
+    instructions_char_budget: int = Field(
+        default=1000,
+        ge=0,
+        le=8000,
+        description=(
+            "Most characters of the user's own instructions (how they want the bot to answer: 'keep answers "
+            "short') put into the system prompt, newest first; apart from memory_char_budget. 0 leaves them out."
+        ),
+    )
     system_prompt: str = Field(
         default=prompts.SYSTEM_PROMPT,
         description=(
             "System prompt of the chatbot. '{memory}' is replaced by what the bot remembers "
-            "about the user, '{time}' by the current UTC time."
+            "about the user, '{instructions}' by the user's instructions for the bot (added at the end when "
+            "missing), '{time}' by the current UTC time."
         ),
     )
 
@@ -105,7 +115,8 @@ class Context(BaseModel):
     @field_validator("memory_type")
     @classmethod
     def _known_memory_type(cls, value: str) -> str:
-        memory_kind(value)
+        if value not in MEMORY_TYPES:
+            raise ValueError(f"unknown memory_type {value!r}; expected one of: {', '.join(MEMORY_TYPES)}")
         return value
 
     @field_validator("system_prompt")

@@ -15,8 +15,9 @@ from langgraph.runtime import Runtime
 
 from agent.chat_input import message_problem, new_input, size_problem
 from agent.context import Context, context_of, store_of
-from agent.memory.api import messages_after, recall_for_prompt, remember
+from agent.memory.api import messages_after, recall_for_prompt, remember_turn
 from agent.memory.kinds import memory_kind
+from agent.memory.procedural import answering_prompt, recall_instructions
 from agent.memory.retrieval import query_from
 from agent.memory.write_lock import write_lock
 from agent.memory.write_queue import queue_write
@@ -48,11 +49,12 @@ async def respond(state: ChatState, runtime: Runtime[Context]) -> dict:
     ctx = context_of(runtime)
     kind = memory_kind(ctx.memory_type)
     query = query_from(state["messages"])
-    items = await recall_for_prompt(store_of(runtime), ctx.user_id, ctx.memory_type, query, ctx.memory_char_budget)
+    store = store_of(runtime)
+    items = await recall_for_prompt(store, ctx.user_id, ctx.memory_type, query, ctx.memory_char_budget)
     memory = kind.render(items, ctx.memory_char_budget)
-    system = ctx.system_prompt.replace("{memory}", memory).replace(
-        "{time}", datetime.now(UTC).strftime("%Y-%m-%d %H:%M")
-    )
+    instructions = await recall_instructions(store, ctx.user_id, ctx.instructions_char_budget)
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M")
+    system = answering_prompt(ctx.system_prompt, memory, instructions, now)
     reply = await load_chat_model(ctx.model).ainvoke([SystemMessage(system), *fit_prompt(system, state["messages"])])
     return {"messages": [reply], "recalled_memory": memory}
 
@@ -73,17 +75,17 @@ async def write_memory(state: ChatState, runtime: Runtime[Context]) -> dict:
         "chat_thread_id": configurable.get("thread_id"),
         "run_id": configurable.get("run_id"),
     }
-    async with write_lock(config, ctx.user_id, ctx.memory_type):
-        outcome = await remember(
-            store_of(runtime),
-            load_chat_model(ctx.model),
-            ctx.user_id,
-            ctx.memory_type,
-            new,
-            ctx.memory_top_k,
-            provenance,
-        )
-    return {"memory_cursor": state["messages"][-1].id, "memory_note": outcome.note()}
+    note = await remember_turn(
+        store_of(runtime),
+        load_chat_model(ctx.model),
+        ctx.user_id,
+        ctx.memory_type,
+        new,
+        ctx.memory_top_k,
+        provenance,
+        lock=lambda kind: write_lock(config, ctx.user_id, kind),
+    )
+    return {"memory_cursor": state["messages"][-1].id, "memory_note": note}
 
 
 async def schedule_memory(state: ChatState, runtime: Runtime[Context]) -> dict:

@@ -17,7 +17,7 @@ from langgraph.graph.message import REMOVE_ALL_MESSAGES
 from langgraph.runtime import Runtime
 
 from agent.context import Context, context_of, store_of
-from agent.memory.api import remember
+from agent.memory.api import remember_turn
 from agent.memory.write_lock import lock_thread_id, write_lock
 from agent.memory.write_queue import later_write_queued
 from agent.memory.writer_threads import MEMORY_GRAPH_ID, writer_thread_id
@@ -52,16 +52,16 @@ async def extract(state: MemoryWriterState, runtime: Runtime[Context]) -> dict:
         "run_id": configurable.get("run_id"),
     }
     try:
-        async with write_lock(config, ctx.user_id, ctx.memory_type):
-            outcome = await remember(
-                store_of(runtime),
-                load_chat_model(ctx.model),
-                ctx.user_id,
-                ctx.memory_type,
-                state["messages"],
-                ctx.memory_top_k,
-                provenance,
-            )
+        note = await remember_turn(
+            store_of(runtime),
+            load_chat_model(ctx.model),
+            ctx.user_id,
+            ctx.memory_type,
+            state["messages"],
+            ctx.memory_top_k,
+            provenance,
+            lock=lambda kind: write_lock(config, ctx.user_id, kind),
+        )
     except Exception as error:  # model, network or validation failure (after their own retries): nothing written
         failed_runs = state.get("failed_runs", 0) + 1
         dropped = failed_runs >= MAX_FAILED_RUNS
@@ -72,7 +72,7 @@ async def extract(state: MemoryWriterState, runtime: Runtime[Context]) -> dict:
         )
         update = {"failed_runs": 0 if dropped else failed_runs, "error": note}
         return {**update, "messages": _CLEAR} if dropped else update
-    return {"messages": _CLEAR, "failed_runs": 0, "error": None, "note": outcome.note()}
+    return {"messages": _CLEAR, "failed_runs": 0, "error": None, "note": note}
 
 
 def report(state: MemoryWriterState) -> dict:

@@ -39,6 +39,12 @@ class Memory(BaseModel):
         return self
 
 
+class Instruction(BaseModel):
+    """One instruction of the user's about how the assistant should answer them."""
+
+    content: str = Field(description="The instruction, in the imperative: 'Keep answers short.'")
+
+
 class NothingNew(BaseModel):
     """Call this when the conversation teaches nothing new about the user: no new fact, no correction and no
     retraction of a stored memory (small talk, questions, or only facts already remembered)."""

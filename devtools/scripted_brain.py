@@ -42,6 +42,13 @@ FACT_PATTERNS: list[tuple[str, re.Pattern]] = [
     ("interests", re.compile(_LEAD.format("(?:i like|i love|i enjoy)") + _PHRASE)),
 ]
 
+# How the user wants the bot to answer (procedural memory), and the instruction each becomes.
+INSTRUCTION_PATTERNS: list[tuple[re.Pattern, str]] = [
+    (re.compile(r"\bkeep (?:it|your answers|answers|your replies) (short|brief)", re.I), "Keep answers short."),
+    (re.compile(r"\b(?:answer|reply|respond|talk|speak) (?:to me )?in ([A-Z][a-z]+)"), "Answer in {}."),
+    (re.compile(r"\b(?:don't|do not) suggest ([\w' -]+?)(?:[.,!?;]|$)", re.I), "Do not suggest {}."),
+]
+
 RETRACTION = re.compile(
     _LEAD.format("(?:forget that i|i no longer|i don't|i do not)") + r"(?:like|love|enjoy)\s+" + _PHRASE
 )
@@ -95,6 +102,15 @@ def facts_in(utterances: Sequence[str]) -> list[tuple[str, str]]:
         for field, pattern in FACT_PATTERNS:
             facts += [(field, m.group(1).strip()) for m in pattern.finditer(text)]
     return facts
+
+
+def instructions_in(utterances: Sequence[str]) -> list[str]:
+    """The instructions the user gave about how the bot should answer, as the bot writes them down."""
+    found = []
+    for text in utterances:
+        for pattern, instruction in INSTRUCTION_PATTERNS:
+            found += [instruction.format(m.group(1).strip()) for m in pattern.finditer(text)]
+    return found
 
 
 def retractions_in(utterances: Sequence[str]) -> list[str]:
@@ -173,11 +189,21 @@ def _rewrite_document(prompt: str, facts: list[tuple[str, str]], retracted: list
 
 def _chat_reply(system: str, messages: Sequence[BaseMessage]) -> str:
     memory = system.split("What you remember about the user:", 1)[-1]
-    memory = memory.split("Current time", 1)[0].strip()
+    memory = memory.split("Current time", 1)[0].split("How the user wants you to answer", 1)[0].strip()
+    following = _section(system, "How the user wants you to answer", "Current time")
+    follows = f" (I follow your instructions: {following})" if following and following != "(none given)" else ""
     if not memory or memory == "(nothing yet)":
-        return "Nice to meet you! I don't know anything about you yet."
+        return f"Nice to meet you! I don't know anything about you yet.{follows}"
     remembered = "; ".join(ln.strip("- ").strip() for ln in memory.splitlines() if ln.strip())
-    return f"Here is what I remember about you: {remembered}"
+    return f"Here is what I remember about you: {remembered}{follows}"
+
+
+def _section(system: str, heading: str, before: str) -> str:
+    """The lines of ``system`` under the line that starts with ``heading``, up to ``before``."""
+    if heading not in system:
+        return ""
+    body = system.split(heading, 1)[1].split("\n", 1)[-1]
+    return " ".join(line.strip() for line in body.split(before, 1)[0].splitlines() if line.strip())
 
 
 def _judge_verdict(request: str) -> str:
@@ -238,6 +264,19 @@ def _collection_calls(existing: list[tuple[str, dict]], facts, retracted, names:
     return calls
 
 
+def _instruction_calls(existing: list[tuple[str, dict]], instructions: list[str]) -> list[dict]:
+    """An instruction on what an existing one is about ('Answer in ...') replaces it; others are inserted."""
+    calls = []
+    for instruction in instructions:
+        topic = instruction.split(" in ")[0] if " in " in instruction else instruction
+        same = [doc_id for doc_id, value in existing if str(value.get("content", "")).startswith(topic)]
+        if not same:
+            calls.append(_call("Instruction", {"content": instruction}))
+        elif next(v for d, v in existing if d == same[0]).get("content") != instruction:
+            calls.append(_patch(same[0], [{"op": "replace", "path": "/content", "value": instruction}], "honest"))
+    return calls
+
+
 def _as_misread(facts: list[tuple[str, str]], mode: str) -> list[tuple[str, str]]:
     """The facts a misbehaving model writes down instead of what the user said."""
     if mode == "inventive":
@@ -274,6 +313,10 @@ def respond(
     existing = _existing_instances(system)
     if "UserProfile" in names or 'schema_type="UserProfile"' in system:
         calls = _profile_calls(existing, facts, retracted, mode)
+    elif "Instruction" in names:
+        calls = _instruction_calls(existing, instructions_in(said))
+        if not calls and NOTHING_NEW in names:
+            calls.append(_call(NOTHING_NEW, {"reason": "the user gave no instruction"}))
     elif "Memory" in names:
         calls = _collection_calls(existing, facts, retracted, names, mode)
         if not calls and NOTHING_NEW in names:

@@ -21,7 +21,7 @@ import pytest
 
 from agent.client.sdk import ensure_assistant, memories, send, wait_for_memory
 from agent.memory import admin
-from agent.memory.kinds import MEMORY_TYPES
+from agent.memory.kinds import STORED_KINDS
 from agent.memory.write_lock import lock_thread_id
 from agent.memory.write_queue import writer_thread_id
 from agent.secret import PREVIOUS_SECRET_ENV, SECRET_ENV
@@ -391,7 +391,7 @@ async def test_forget_deletes_every_thread_and_frees_every_id(connect, user, ser
     counts = await admin.forget_user(client, user)
 
     assert counts["threads"] == len(used)
-    assert await admin.list_memories(client, user) == {t: [] for t in MEMORY_TYPES}
+    assert await admin.list_memories(client, user) == {t: [] for t in STORED_KINDS}
     other = connect(f"{user}-other")
     for thread_id in used[:3]:
         await refused(client.threads.get(thread_id))

@@ -13,7 +13,7 @@ import pytest
 from agent.client.sdk import ensure_assistant, memories, send, wait_for_memory
 from agent.memory import admin
 from agent.memory.history import MAX_VERSIONS, with_version
-from agent.memory.kinds import MEMORY_TYPES
+from agent.memory.kinds import STORED_KINDS
 from agent.server.tokens import mint
 from devtools.dev_server import PROJECT_ROOT
 from tests.conftest import AUTH_SECRET
@@ -44,7 +44,7 @@ async def test_background_writes_record_each_version_with_its_chat_thread_and_ru
     assert versions[0]["valid_until"] == versions[1]["valid_from"] and versions[1]["valid_until"] is None
 
     # Out of the answering path: not a memory type anywhere, and the old value never reaches a prompt.
-    assert set(await admin.list_memories(client, user)) == set(MEMORY_TYPES)
+    assert set(await admin.list_memories(client, user)) == set(STORED_KINDS)
     sent = len(endpoint.requests)
     assistant = await ensure_assistant(client, "profile", **FAST)
     reply = await send(

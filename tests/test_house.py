@@ -34,10 +34,14 @@ def test_no_module_edits_sys_path():
     assert not edits, f"sys.path is touched at {', '.join(edits)}"
 
 
-def _lists_every_kind(node: ast.AST) -> TypeGuard[ast.List | ast.Tuple | ast.Set]:
-    if not isinstance(node, ast.List | ast.Tuple | ast.Set):
+def _lists_every_kind(node: ast.AST) -> TypeGuard[ast.List | ast.Tuple | ast.Set | ast.Dict]:
+    if isinstance(node, ast.Dict):
+        elements = [key for key in node.keys if key is not None]
+    elif isinstance(node, ast.List | ast.Tuple | ast.Set):
+        elements = list(node.elts)
+    else:
         return False
-    names = {e.value for e in node.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)}
+    names = {e.value for e in elements if isinstance(e, ast.Constant) and isinstance(e.value, str)}
     return set(MEMORY_TYPES) <= names
 
 
@@ -60,6 +64,7 @@ def test_the_probe_finds_a_spelled_out_list():
     """The check above can fail: a list of every kind is found, one of some kinds is not."""
     assert _lists_every_kind(ast.parse(repr(list(MEMORY_TYPES)), mode="eval").body)
     assert not _lists_every_kind(ast.parse(repr(list(MEMORY_TYPES[:-1])), mode="eval").body)
+    assert _lists_every_kind(ast.parse(repr(dict.fromkeys(MEMORY_TYPES)), mode="eval").body)
 
 
 def test_every_limit_is_documented_with_its_default_and_in_env_example():

@@ -12,6 +12,7 @@ from langgraph_sdk.errors import NotFoundError
 
 from agent.client.sdk import ensure_assistant, memories, send, wait_for_memory
 from agent.memory import admin
+from agent.memory.kinds import STORED_KINDS
 from agent.server.tokens import mint
 from devtools.dev_server import PROJECT_ROOT
 from tests.conftest import AUTH_SECRET
@@ -57,7 +58,7 @@ async def test_forget_me_deletes_everything_and_cancels_pending_writes(client, u
 
     assert counts["memories"] >= 1 and counts["threads"] >= 3
     await asyncio.sleep(6)  # past the cancelled write's start time
-    assert await admin.list_memories(client, user) == {"semantic": [], "profile": [], "collection": []}
+    assert await admin.list_memories(client, user) == {kind: [] for kind in STORED_KINDS}
     with pytest.raises(NotFoundError):
         await client.threads.get(pending_thread)
 

@@ -89,7 +89,9 @@ async def test_collection_prompt_fills_the_char_budget_with_the_most_relevant_it
         "Do you remember my cat?", user="lance", memory_type="collection", memory_top_k=4, memory_char_budget=300
     )
     memory = (
-        scripted_model.prompt_texts()[0].split("What you remember about the user:\n")[1].split("\n\nCurrent time")[0]
+        scripted_model.prompt_texts()[0]
+        .split("What you remember about the user:\n")[1]
+        .split("\n\nHow the user wants you to answer")[0]
     )
     lines = memory.splitlines()
     assert lines[0] == "The user has a cat called Miso.", "the most relevant memory comes first"
@@ -134,7 +136,11 @@ async def test_single_document_memory_is_cut_to_the_char_budget(chat, store, scr
     store.put(namespace, key, value, index=False)
     scripted_model.prompts.clear()
     await chat("Hello", user="lance", memory_type=memory_type, memory_char_budget=300)
-    memory = scripted_model.prompt_texts()[0].split("What you remember about the user:")[1].split("Current time")[0]
+    memory = (
+        scripted_model.prompt_texts()[0]
+        .split("What you remember about the user:")[1]
+        .split("How the user wants you to answer")[0]
+    )
     assert "Lance" in memory and len(memory.strip()) <= 300
 
 

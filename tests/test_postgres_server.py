@@ -15,6 +15,7 @@ import pytest
 
 from agent.client.sdk import connect, ensure_assistant, send, wait_for_memory
 from agent.memory import admin
+from agent.memory.kinds import STORED_KINDS
 from agent.models.registry import RETRIES_ENV, TIMEOUT_ENV
 from agent.secret import SECRET_ENV
 from agent.server.tokens import mint
@@ -84,7 +85,7 @@ async def test_memory_admin_pages_past_one_hundred_and_forget_empties_postgres(p
 
     counts = await admin.forget_user(client, user)
     assert counts["memories"] == 130
-    assert await admin.list_memories(client, user) == {"semantic": [], "profile": [], "collection": []}
+    assert await admin.list_memories(client, user) == {kind: [] for kind in STORED_KINDS}
     assert await _rows(database, "store", user) == 0
 
 

@@ -16,6 +16,7 @@ import pytest
 
 from agent.client.sdk import connect, ensure_assistant, memories, send, user_says, wait_for_memory
 from agent.memory import admin
+from agent.memory.kinds import STORED_KINDS
 from agent.secret import SECRET_ENV
 from agent.server.tokens import mint
 from devtools.dev_server import DevServer, config_copy
@@ -96,7 +97,7 @@ async def test_memories_history_and_forgetting_survive_sigkill(endpoint, tmp_pat
     third = DevServer(config, workdir=tmp_path, env=env).start()
     try:
         client = connect(third.url, token)
-        assert await admin.list_memories(client, "rita") == {"semantic": [], "profile": [], "collection": []}
+        assert await admin.list_memories(client, "rita") == {kind: [] for kind in STORED_KINDS}
         assert await client.threads.search(limit=10) == [], "forgotten threads stay forgotten"
     finally:
         third.stop()

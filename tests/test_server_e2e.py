@@ -112,6 +112,6 @@ async def test_answering_prompt_holds_a_memory_only_vector_search_finds(client, 
     await send(client, assistant, (await client.threads.create())["thread_id"], user, QUESTION)
 
     prompt = _answering_prompt(endpoint, sent_before, QUESTION)
-    memory_section = prompt.split("What you remember about the user:\n")[1].split("\n\nCurrent time")[0]
+    memory_section = prompt.split("What you remember about the user:\n")[1].split("\n\nHow the user wants you")[0]
     assert NEEDLE in memory_section, "the store index configured in langgraph.json was not used"
     assert 1 <= memory_section.count("The user") <= 3 and len(memory_section) <= 140

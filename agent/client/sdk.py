@@ -15,7 +15,7 @@ from langgraph_sdk.client import LangGraphClient
 
 from agent.client.errors import CommandFailed
 from agent.memory import admin
-from agent.memory.kinds import MEMORY_KINDS
+from agent.memory.kinds import STORED_KINDS
 
 GRAPH_ID = "chatbot"
 DEFAULT_URL = "http://127.0.0.1:2024"
@@ -143,7 +143,7 @@ async def memories(client: LangGraphClient, user: str, memory_type: str) -> list
 
 def print_memories(items: list[dict], memory_type: str, out: TextIO = sys.stdout) -> None:
     """The memories as a person reads them: each under its key (what `edit` and `delete` take)."""
-    kind = MEMORY_KINDS.get(memory_type)
+    kind = STORED_KINDS.get(memory_type)
     out.write(f"  {memory_type} memory ({len(items)} stored):\n")
     for item in items:
         text = kind.render_value(item["value"]) if kind else str(item["value"])

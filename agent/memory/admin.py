@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from agent.memory import health
 from agent.memory.history import HISTORY, find_version, now, versions_of, with_version
-from agent.memory.kinds import MEMORY_KINDS, MEMORY_TYPES
+from agent.memory.kinds import STORED_KINDS
 from agent.memory.namespaces import MAX_VALUE_CHARS, ROOT, without_nul
 from agent.memory.writer_threads import OWNER, WRITER_OF
 from agent.users import check_user_id
@@ -31,8 +31,8 @@ class BadMemoryRequest(ValueError):
 
 
 def _namespace(user_id: str, memory_type: str) -> list[str]:
-    if memory_type not in MEMORY_TYPES:
-        raise BadMemoryRequest(f"unknown memory_type {memory_type!r}; expected one of {', '.join(MEMORY_TYPES)}")
+    if memory_type not in STORED_KINDS:
+        raise BadMemoryRequest(f"unknown memory_type {memory_type!r}; expected one of {', '.join(STORED_KINDS)}")
     try:
         return [ROOT, check_user_id(user_id), memory_type]
     except ValueError as error:
@@ -72,13 +72,13 @@ async def list_memories(client: LangGraphClient, user_id: str) -> dict[str, list
             {"key": i["key"], "value": i["value"], "updated_at": i.get("updated_at")}
             for i in await stored_items(client, user_id, memory_type)
         ]
-        for memory_type in MEMORY_TYPES
+        for memory_type in STORED_KINDS
     }
 
 
 def _checked(memory_type: str, value: dict) -> dict:
     try:
-        checked = MEMORY_KINDS[memory_type].schema.model_validate(value).model_dump(mode="json")
+        checked = STORED_KINDS[memory_type].schema.model_validate(value).model_dump(mode="json")
     except ValidationError as error:
         raise BadMemoryRequest(f"invalid {memory_type} memory: {error.errors()[0]['msg']}") from None
     if len(json.dumps(checked)) > MAX_VALUE_CHARS:
@@ -105,7 +105,7 @@ async def _write(
     if value is None:
         await client.store.delete_item(namespace, key)
     else:
-        await client.store.put_item(namespace, key, value, index=False if MEMORY_KINDS[memory_type].key else None)
+        await client.store.put_item(namespace, key, value, index=False if STORED_KINDS[memory_type].key else None)
 
 
 async def update_memory(
@@ -113,7 +113,7 @@ async def update_memory(
 ) -> dict:
     """Replace one memory's value after checking it against its memory type's schema."""
     namespace, key = _namespace(user_id, memory_type), _key(key)
-    fixed = MEMORY_KINDS[memory_type].key
+    fixed = STORED_KINDS[memory_type].key
     if fixed is not None and key != fixed:
         raise BadMemoryRequest(f"{memory_type} memory is one document under the key {fixed!r}")
     stored = await client.store.get_item(namespace, key)

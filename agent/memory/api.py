@@ -7,20 +7,21 @@ character budget, so prompts stay bounded however many memories a user has.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AnyMessage
 from langgraph.store.base import BaseStore, Item
 
 from agent import limits, prompts
-from agent.memory import health
+from agent.memory import health, procedural
 from agent.memory.guards import Write, losses, without_restatements
 from agent.memory.history import save_with_history
-from agent.memory.kinds import MemoryKind, memory_kind
+from agent.memory.kinds import INSTRUCTIONS, MemoryKind, memory_kind
 from agent.memory.namespaces import memory_namespace
 from agent.memory.retrieval import search_memories
 from agent.memory.support import unsupported
@@ -125,6 +126,29 @@ async def remember(
         outcome.repaired += done.repaired
         outcome.unsupported += done.unsupported
     return outcome
+
+
+async def remember_turn(
+    store: BaseStore,
+    model: BaseChatModel,
+    user_id: str,
+    memory_type: str,
+    messages: Sequence[AnyMessage],
+    k: int,
+    provenance: dict,
+    lock: Callable[[str], AbstractAsyncContextManager[Any]],
+) -> str:
+    """What one turn's messages teach: facts for ``memory_type`` and, when the user gave feedback about how the
+    bot answers (``procedural.gives_instructions``), instructions, each written holding ``lock(kind)``; a note
+    of what was done."""
+    async with lock(memory_type):
+        facts = await remember(store, model, user_id, memory_type, messages, k, provenance)
+    notes = [facts.note()]
+    if procedural.gives_instructions(messages):
+        async with lock(INSTRUCTIONS.name):
+            taught = await remember(store, model, user_id, INSTRUCTIONS.name, messages, k, provenance)
+        notes.append(f"instructions: {taught.note()}")
+    return "; ".join(notes)
 
 
 def windows(messages: Sequence[AnyMessage], budget: int) -> list[list[AnyMessage]]:

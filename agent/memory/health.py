@@ -18,7 +18,7 @@ from itertools import combinations
 
 from langgraph.store.base import BaseStore
 
-from agent.memory.kinds import MEMORY_KINDS
+from agent.memory.kinds import STORED_KINDS
 from agent.memory.namespaces import ROOT
 from agent.memory.support import claim
 from agent.users import check_user_id
@@ -56,7 +56,7 @@ def near_duplicates(memories: dict[str, list[dict]]) -> list[dict]:
     [{"memory_type", "facts": [text, text], "similarity"}]."""
     pairs = []
     for memory_type, items in memories.items():
-        kind = MEMORY_KINDS.get(memory_type)
+        kind = STORED_KINDS.get(memory_type)
         if kind is None:
             continue
         facts = [(fact, words) for item in items for fact in kind.facts(item["value"]) if (words := claim(fact))]

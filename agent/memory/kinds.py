@@ -22,7 +22,7 @@ from agent.memory import edits
 from agent.memory.edits import FactEdits
 from agent.memory.facts import FactsOf, document_facts, item_facts, record_facts
 from agent.memory.writers import DocumentWriter, SchemaWriter, Writer
-from agent.schemas import Memory, SemanticDocument, UserProfile
+from agent.schemas import Instruction, Memory, SemanticDocument, UserProfile
 
 
 @dataclass(frozen=True)
@@ -142,11 +142,25 @@ MEMORY_KINDS: dict[str, MemoryKind] = {kind.name: kind for kind in _DECLARED}
 MEMORY_TYPES: tuple[str, ...] = tuple(MEMORY_KINDS)
 """Every memory type's name, in declaration order (the first is the default)."""
 
+INSTRUCTIONS = MemoryKind(
+    name="instructions",
+    schema=Instruction,
+    description="how the user wants the bot to answer them, one instruction each (kept beside every memory type)",
+    render_value=_render_memory,
+    writer=SchemaWriter(Instruction, prompts.PROCEDURAL_INSTRUCTIONS),
+    facts=item_facts,
+    edits=edits.ITEM,
+)
+"""Procedural memory: the user's instructions for the bot, kept whatever memory type an assistant uses."""
+
+STORED_KINDS: dict[str, MemoryKind] = {**MEMORY_KINDS, INSTRUCTIONS.name: INSTRUCTIONS}
+"""Everything kept per user: the memory types, and the instructions beside them."""
+
 
 def memory_kind(memory_type: str) -> MemoryKind:
-    """The declaration of ``memory_type``; a clear error for an unknown one."""
+    """The declaration of ``memory_type`` (a memory type, or the instructions); a clear error for another."""
     try:
-        return MEMORY_KINDS[memory_type]
+        return STORED_KINDS[memory_type]
     except KeyError:
         known = ", ".join(MEMORY_KINDS)
         raise ValueError(f"unknown memory_type {memory_type!r}; expected one of: {known}") from None

@@ -34,7 +34,7 @@ from starlette.routing import Route
 
 from agent.dev_runtime import persistence, store_isolation, thread_search
 from agent.memory import admin
-from agent.memory.kinds import MEMORY_KINDS
+from agent.memory.kinds import STORED_KINDS
 from agent.server import revocation
 from agent.server.route_guard import RouteGuard
 from agent.stores import embeddings
@@ -137,11 +137,11 @@ async def list_items(request: Request, client: LangGraphClient, user: str) -> di
             for kept in await admin.remembered_keys(client, user, memory_type)
             if kept["current"] is None
         ]
-        for memory_type in MEMORY_KINDS
+        for memory_type in STORED_KINDS
     }
     return {
         "user": user,
-        "kinds": [kind.described() for kind in MEMORY_KINDS.values()],
+        "kinds": [kind.described() for kind in STORED_KINDS.values()],
         "memories": await admin.list_memories(client, user),
         "deleted": deleted,
         "health": await admin.health_report(client, user),
