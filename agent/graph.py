@@ -15,8 +15,7 @@ from langgraph.runtime import Runtime
 
 from agent.chat_input import message_problem, new_input, size_problem
 from agent.context import Context, context_of, store_of
-from agent.memory.api import messages_after, recall_for_prompt, remember_turn
-from agent.memory.kinds import memory_kind
+from agent.memory.api import messages_after, recall_for_answer, remember_turn
 from agent.memory.procedural import answering_prompt, recall_instructions
 from agent.memory.retrieval import query_from
 from agent.memory.write_lock import write_lock
@@ -45,13 +44,15 @@ def route_checked(state: ChatState) -> str:
 
 
 async def respond(state: ChatState, runtime: Runtime[Context]) -> dict:
-    """Reply to the user with their long-term memory in the system prompt."""
+    """Reply to the user with their long-term memory (facts, and excerpts of past conversations) and their
+    instructions for the bot in the system prompt."""
     ctx = context_of(runtime)
-    kind = memory_kind(ctx.memory_type)
     query = query_from(state["messages"])
     store = store_of(runtime)
-    items = await recall_for_prompt(store, ctx.user_id, ctx.memory_type, query, ctx.memory_char_budget)
-    memory = kind.render(items, ctx.memory_char_budget)
+    # The messages the prompt will hold, were the memory to fill its budget: their own episodes stay out.
+    room = len(ctx.system_prompt) + ctx.memory_char_budget + ctx.instructions_char_budget
+    in_prompt = {m.id for m in fit_prompt("x" * room, state["messages"]) if m.id}
+    memory = await recall_for_answer(store, ctx.user_id, ctx.memory_type, query, ctx.memory_char_budget, in_prompt)
     instructions = await recall_instructions(store, ctx.user_id, ctx.instructions_char_budget)
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M")
     system = answering_prompt(ctx.system_prompt, memory, instructions, now)

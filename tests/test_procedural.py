@@ -69,4 +69,4 @@ async def test_instructions_have_a_budget_of_their_own_and_reach_a_custom_system
     assert "Answer in German." in scripted_model.prompt_texts()[0], "a prompt of an assistant's own gets them too"
     scripted_model.prompts.clear()
     await chat("Hi", user="eva", memory_type="semantic", instructions_char_budget=0)
-    assert "Answer in German." not in scripted_model.prompt_texts()[0]
+    assert "Answer in German." not in _instruction_section(scripted_model.prompt_texts()[0])

@@ -15,15 +15,15 @@ from typing import Any, Literal
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AnyMessage
-from langgraph.store.base import BaseStore, Item
+from langgraph.store.base import BaseStore, Item, SearchItem
 
 from agent import limits, prompts
-from agent.memory import health, procedural
+from agent.memory import episodes, health, procedural
 from agent.memory.guards import Write, losses, without_restatements
 from agent.memory.history import save_with_history
 from agent.memory.kinds import INSTRUCTIONS, MemoryKind, memory_kind
 from agent.memory.namespaces import memory_namespace
-from agent.memory.retrieval import search_memories
+from agent.memory.retrieval import rerank, search_memories
 from agent.memory.support import unsupported
 from agent.memory.timeline import stamp, unstamped
 from agent.memory.writers import ExtractionFailed
@@ -67,6 +67,50 @@ async def recall_for_prompt(store: BaseStore, user_id: str, memory_type: str, qu
     ``MemoryKind.render`` (or ``fit``) then keeps, in order of relevance, those that fit.
     """
     return await recall(store, user_id, memory_type, query, items_for_budget(budget))
+
+
+EXCERPTS_HEADING = "From earlier conversations (the user's words, and your replies):"
+
+
+async def recall_for_answer(
+    store: BaseStore, user_id: str, memory_type: str, query: str, budget: int, in_prompt: set[str]
+) -> str:
+    """The memory section of the answering prompt, at most ``budget`` characters: the facts and the exchanges of
+    past conversations (episodes) most relevant to ``query``, chosen together by relevance, not by a fixed split,
+    and shown apart. Exchanges whose message is already in the prompt (``in_prompt``, ids) are left out; one
+    trimmed from a long thread's prompt counts as past. A document (semantic, profile) leads and may take the
+    whole budget; both searches read bounded pools, so the section costs the same at any number of episodes."""
+    kind = memory_kind(memory_type)
+    facts = await recall_for_prompt(store, user_id, memory_type, query, budget)
+    excerpts = [
+        item
+        for item in await episodes.search(store, user_id, query, items_for_budget(budget))
+        if item.value.get("message_id") not in in_prompt
+    ]
+    if kind.key is not None or not excerpts:
+        ranked: list[Item] = [*facts, *rerank(query, excerpts)]
+    else:
+        ranked = [*rerank(query, [*(f for f in facts if isinstance(f, SearchItem)), *excerpts])]
+    fact_lines: list[str] = []
+    excerpt_lines: list[str] = []
+    used = 0
+    heading = len(EXCERPTS_HEADING) + 2
+    if kind.key is not None and facts and (document := kind.render_value(facts[0].value)):
+        fact_lines.append(document if len(document) <= budget else document[: max(budget - 1, 0)] + "…")
+        used = len(fact_lines[0])
+        ranked = ranked[1:]
+    for item in ranked:
+        is_episode = tuple(item.namespace) == episodes.namespace(user_id)
+        line = episodes.render(item) if is_episode else kind.render_value(item.value)
+        cost = len(line) + 1 + (heading if is_episode and not excerpt_lines else 0)
+        if line and used + cost <= budget:
+            (excerpt_lines if is_episode else fact_lines).append(line)
+            used += cost
+    if not excerpt_lines:
+        return "\n".join(fact_lines) or prompts.NO_MEMORY
+    return "\n\n".join(
+        [*(["\n".join(fact_lines)] if fact_lines else []), EXCERPTS_HEADING + "\n" + "\n".join(excerpt_lines)]
+    )
 
 
 async def save(
@@ -138,9 +182,12 @@ async def remember_turn(
     provenance: dict,
     lock: Callable[[str], AbstractAsyncContextManager[Any]],
 ) -> str:
-    """What one turn's messages teach: facts for ``memory_type`` and, when the user gave feedback about how the
-    bot answers (``procedural.gives_instructions``), instructions, each written holding ``lock(kind)``; a note
-    of what was done."""
+    """What one turn's messages teach: the exchanges themselves, kept as episodes (``agent.memory.episodes``);
+    facts for ``memory_type`` and, when the user gave feedback about how the bot answers
+    (``procedural.gives_instructions``), instructions, each written holding ``lock(kind)`` and recording the
+    episodes they were drawn from; a note of what was done."""
+    said = await episodes.record(store, user_id, messages, provenance.get("chat_thread_id"))
+    provenance = {**provenance, "episodes": said or None}
     async with lock(memory_type):
         facts = await remember(store, model, user_id, memory_type, messages, k, provenance)
     notes = [facts.note()]

@@ -65,9 +65,52 @@ def _day(year: str, month: str | int, day: str) -> date | None:
         return None
 
 
-def periods(text: str) -> list[tuple[date, date]]:
-    """The calendar days and months ``text`` names, as (first day, last day) ranges."""
+_RELATIVE = re.compile(
+    r"\b(today|yesterday|this week|last week|this month|last month|(\d{1,2}|a|one|two|three) (day|week)s? ago)\b", re.I
+)
+_MONTH_ALONE = re.compile(r"\bin " + _MONTH + r"\b(?!,?\s+\d)", re.I)
+_COUNTS = {"a": 1, "one": 1, "two": 2, "three": 3}
+
+
+def _month_span(first: date) -> tuple[date, date]:
+    following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return first, following - timedelta(days=1)
+
+
+def relative_periods(text: str, today: date) -> list[tuple[date, date]]:
+    """The periods ``text`` names relative to ``today``: today, yesterday, this or last week or month, N days or
+    weeks ago, and a month named without a year ("in March": the last March up to today)."""
     found: list[tuple[date, date]] = []
+    for match in _RELATIVE.finditer(text):
+        phrase = match[1].lower()
+        if phrase == "today":
+            found.append((today, today))
+        elif phrase == "yesterday":
+            found.append((today - timedelta(days=1),) * 2)
+        elif phrase == "this week":
+            found.append((today - timedelta(days=today.weekday()), today))
+        elif phrase == "last week":
+            start = today - timedelta(days=today.weekday() + 7)
+            found.append((start, start + timedelta(days=6)))
+        elif phrase == "this month":
+            found.append((today.replace(day=1), today))
+        elif phrase == "last month":
+            found.append(_month_span((today.replace(day=1) - timedelta(days=1)).replace(day=1)))
+        else:
+            count = int(match[2]) if match[2].isdigit() else _COUNTS[match[2].lower()]
+            days = count * (7 if match[3].lower() == "week" else 1)
+            found.append((today - timedelta(days=days + 1), today - timedelta(days=max(days - 1, 0))))
+    for match in _MONTH_ALONE.finditer(text):
+        month = _MONTHS.index(match[1].lower()) + 1
+        year = today.year if month <= today.month else today.year - 1
+        found.append(_month_span(date(year, month, 1)))
+    return found
+
+
+def periods(text: str, today: date | None = None) -> list[tuple[date, date]]:
+    """The calendar days and months ``text`` names, as (first day, last day) ranges: dates, months of a year,
+    and periods relative to ``today`` (default: today, UTC)."""
+    found = relative_periods(text, today or datetime.now(UTC).date())
     for pattern, fields in (
         (_DAY_MONTH_YEAR, lambda m: (m[3], m[2], m[1])),
         (_MONTH_DAY_YEAR, lambda m: (m[3], m[1], m[2])),
@@ -81,8 +124,7 @@ def periods(text: str) -> list[tuple[date, date]]:
     for match in _MONTH_YEAR.finditer(text):
         first = _day(match[2], match[1], "1")
         if first:
-            following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
-            found.append((first, following - timedelta(days=1)))
+            found.append(_month_span(first))
     return found
 
 
