@@ -114,7 +114,7 @@ async def test_page_shows_edits_deletes_restores_and_forgets_behind_a_login(brow
         "The user lives in Turin."
     )
     health = browser.find_element(By.ID, "health").text
-    assert "4 memories (semantic 1, profile 1, collection 2)" in health and "Near-duplicate facts" in health
+    assert "4 memories (semantic 1, profile 1, collection 2, instructions 0)" in health, health
     IMAGES.mkdir(parents=True, exist_ok=True)
     browser.set_window_size(1000, 1400)
     browser.save_screenshot(str(IMAGES / "memory-page.png"))
@@ -161,6 +161,15 @@ async def test_page_shows_edits_deletes_restores_and_forgets_behind_a_login(brow
     await click("#deleted .version[data-version='1'] .restore")
     await run(lambda: wait.until(lambda d: sorted(_items(d)) == ["city", "tea"]))
     assert (await client.store.get_item(namespace, "tea"))["value"]["content"] == "The user likes green tea."
+
+    # Go back in time: every memory as it was before the page's edits and deletes (a version of its own).
+    browser.execute_script("document.getElementById('restore-when').value = arguments[0]", "2000-01-01T00:00")
+    await click("#restore-at")
+    await run(lambda: wait.until(expected_conditions.alert_is_present()))
+    browser.switch_to.alert.accept()
+    await run(lambda: wait.until(lambda d: "Restored" in d.find_element(By.ID, "restore-status").text))
+    restored = browser.find_element(By.ID, "restore-status").text
+    assert "left as they were" not in restored, restored  # every kept history starts with its first version
 
     # "Forget everything" asks first; cancelling keeps everything.
     await click("#forget")

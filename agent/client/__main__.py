@@ -8,6 +8,9 @@
     python -m agent.client delete collection <key> --token $TOKEN
     python -m agent.client memories history collection [<key>] --token $TOKEN   # versions (or keys)
     python -m agent.client restore collection <key> <version> --token $TOKEN
+    python -m agent.client restore-at 2026-12-01T14:00 --token $TOKEN   # every memory as it was then
+    python -m agent.client episodes --token $TOKEN                    # what was said (forget-episode KEY)
+    python -m agent.client export me.json --token $TOKEN              # everything kept about you; import FILE
     python -m agent.client forget --token $TOKEN                      # asks first; --yes to skip
 
 With auth on (the default langgraph.json) the server knows the user from the token: pass --token
@@ -23,6 +26,7 @@ import asyncio
 import json
 import os
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -42,7 +46,7 @@ from agent.client.sdk import (
     send,
     wait_for_memory,
 )
-from agent.memory import admin
+from agent.memory import admin, export
 from agent.memory.kinds import MEMORY_TYPES
 from agent.secret import SECRET_ENV
 from agent.server import tokens
@@ -94,7 +98,21 @@ def _parser() -> argparse.ArgumentParser:
         "mode",
         nargs="?",
         default="demo",
-        choices=["demo", "chat", "memories", "health", "edit", "delete", "restore", "forget"],
+        choices=[
+            "demo",
+            "chat",
+            "memories",
+            "health",
+            "edit",
+            "delete",
+            "restore",
+            "restore-at",
+            "episodes",
+            "forget-episode",
+            "export",
+            "import",
+            "forget",
+        ],
     )
     parser.add_argument(
         "rest",
@@ -150,6 +168,33 @@ async def manage(client: LangGraphClient, args: argparse.Namespace) -> None:
             for memory_type, items in (await admin.list_memories(client, args.user)).items():
                 if args.memory_type in ("all", memory_type):
                     print_memories(items, memory_type)
+        elif args.mode == "restore-at":
+            (when,) = _need(args.rest, 1, "restore-at TIME   (ISO 8601, e.g. 2026-12-01T14:00)")
+            report = await admin.restore_at(client, args.user, _time(when))
+            print(
+                f"memory as it was at {when}: {report['restored']} restored, {report['deleted']} deleted, "
+                f"{report['unchanged']} unchanged"
+            )
+            if report["beyond_history"]:
+                print(f"left as they are (their kept history starts later): {', '.join(report['beyond_history'])}")
+        elif args.mode == "episodes":
+            for episode in await admin.episode_list(client, args.user):
+                print(f"  [{episode['key']}] {episode['at']}: {episode['said']!r}")
+        elif args.mode == "forget-episode":
+            (key,) = _need(args.rest, 1, "forget-episode KEY")
+            await admin.delete_episode(client, args.user, key)
+            print(f"forgot episode {key} (the facts drawn from it stay)")
+        elif args.mode == "export":
+            data = json.dumps(await export.export_user(client, args.user), indent=1, ensure_ascii=False)
+            if args.rest:
+                Path(args.rest[0]).write_text(data)
+                print(f"everything kept about {args.user!r} is in {args.rest[0]}")
+            else:
+                print(data)
+        elif args.mode == "import":
+            (path,) = _need(args.rest, 1, "import FILE")
+            counts = await export.import_user(client, args.user, json.loads(Path(path).read_text()))
+            print(f"imported into {args.user!r}: {counts}")
         elif args.mode == "health":
             print_health(await admin.health_report(client, args.user))
         elif args.mode == "edit":
@@ -193,6 +238,13 @@ def _need(rest: list[str], count: int | tuple[int, ...], usage: str) -> list[str
     return rest
 
 
+def _time(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise CommandFailed(f"a time is ISO 8601, like 2026-12-01T14:00 (got {text!r})") from None
+
+
 def _version(text: str) -> int:
     if not text.isdigit():
         raise admin.BadMemoryRequest(f"a version is a number (got {text!r})")
@@ -209,11 +261,13 @@ async def print_history(client: LangGraphClient, user: str, memory_type: str, ke
     for version in await admin.memory_history(client, user, memory_type, key):
         origin = ", ".join(
             f"{name} {version[name]}"
-            for name in ("source", "chat_thread_id", "run_id", "restored_from")
+            for name in ("source", "chat_thread_id", "run_id", "restored_from", "restored_at")
             if version.get(name)
         )
         value = "(deleted)" if version["value"] is None else json.dumps(version["value"])
         print(f"  v{version['version']}  {version.get('valid_from') or 'before history'}  {origin}\n      {value}")
+        for source in version.get("said", []):
+            print(f"      from your words ({source['at']}): {source['said']!r}")
 
 
 if __name__ == "__main__":

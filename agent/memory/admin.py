@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime
 
 import httpx
 from langgraph_sdk.client import LangGraphClient
 from pydantic import ValidationError
 
-from agent.memory import health
+from agent.memory import episodes, health
 from agent.memory.history import HISTORY, find_version, now, versions_of, with_version
 from agent.memory.kinds import STORED_KINDS
 from agent.memory.namespaces import MAX_VALUE_CHARS, ROOT, without_nul
+from agent.memory.timeline import RECORDED_AT
 from agent.memory.writer_threads import OWNER, WRITER_OF
 from agent.users import check_user_id
 
@@ -58,6 +60,24 @@ async def _every_item(client: LangGraphClient, namespace: list[str]) -> list[dic
         items += [dict(item) for item in page]
         if len(page) < PAGE:
             return items
+
+
+async def stored_items_under(client: LangGraphClient, namespace: list[str]) -> list[dict]:
+    """Every item directly in ``namespace`` (not in its sub-namespaces)."""
+    return [item for item in await _every_item(client, namespace) if item["namespace"] == namespace]
+
+
+def checked_value(memory_type: str, value: object) -> dict:
+    """``value`` as a memory of ``memory_type`` holds it (its schema's fields), else BadMemoryRequest."""
+    if not isinstance(value, dict):
+        raise BadMemoryRequest(f"a {memory_type} memory is a JSON object")
+    return _checked(memory_type, value)
+
+
+async def import_memory(client: LangGraphClient, user_id: str, memory_type: str, key: str, value: dict) -> None:
+    """Store ``value`` (checked already) as the user's ``memory_type`` memory ``key``, as an export held it."""
+    namespace, key = _namespace(user_id, memory_type), _key(key)
+    await client.store.put_item(namespace, key, value, index=False if STORED_KINDS[memory_type].key else None)
 
 
 async def stored_items(client: LangGraphClient, user_id: str, memory_type: str) -> list[dict]:
@@ -134,11 +154,70 @@ async def delete_memory(client: LangGraphClient, user_id: str, memory_type: str,
 
 
 async def memory_history(client: LangGraphClient, user_id: str, memory_type: str, key: str) -> list[dict]:
-    """The kept versions of one memory, oldest first, deleted ones included (value None)."""
+    """The kept versions of one memory, oldest first, deleted ones included (value None); each with ``said``, the
+    user's words it was drawn from and when ([{"said", "at"}], a deleted or expired episode left out)."""
     history = await client.store.get_item(_history_namespace(user_id, memory_type), _key(key))
     if history is None:
         raise BadMemoryRequest(f"no history of a {memory_type} memory with key {key!r}")
-    return versions_of(history["value"])
+    versions = versions_of(history["value"])
+    words = await said(client, user_id, [k for v in versions for k in _episode_keys(v)])
+    for version in versions:
+        version["said"] = [words[k] for k in _episode_keys(version) if k in words]
+    return versions
+
+
+def _episode_keys(version: dict) -> list[str]:
+    keys = version.get("episodes")
+    return [k for k in keys if isinstance(k, str)] if isinstance(keys, list) else []
+
+
+async def said(client: LangGraphClient, user_id: str, keys: list[str]) -> dict[str, dict]:
+    """The user's words of the episodes ``keys`` that still exist: {key: {"said", "at"}}."""
+    namespace = list(episodes.namespace(check_user_id(user_id)))
+    found: dict[str, dict] = {}
+    for key in dict.fromkeys(keys):
+        try:
+            item = await client.store.get_item(namespace, key)
+        except httpx.HTTPStatusError:
+            item = None
+        if item is not None:
+            found[key] = {"said": item["value"].get("content"), "at": item["value"].get(RECORDED_AT)}
+    return found
+
+
+async def sources(client: LangGraphClient, user_id: str, memory_type: str) -> dict[str, list[dict]]:
+    """For each memory of ``memory_type`` that has a history: the user's words its current version came from."""
+    latest = {
+        kept["key"]: _episode_keys(kept["newest"]) for kept in await remembered_keys(client, user_id, memory_type)
+    }
+    words = await said(client, user_id, [k for keys in latest.values() for k in keys])
+    return {key: [words[k] for k in keys if k in words] for key, keys in latest.items()}
+
+
+async def episode_list(client: LangGraphClient, user_id: str, limit: int = PAGE, offset: int = 0) -> list[dict]:
+    """A page of the user's episodes (what was said, the reply, when, in which chat), newest first within it."""
+    page = (
+        await client.store.search_items(list(episodes.namespace(check_user_id(user_id))), limit=limit, offset=offset)
+    )["items"]
+    shown = [
+        {
+            "key": i["key"],
+            "said": i["value"].get("content"),
+            "reply": i["value"].get("context"),
+            "at": i["value"].get(RECORDED_AT),
+            "chat_thread_id": i["value"].get("chat_thread_id"),
+        }
+        for i in page
+    ]
+    return sorted(shown, key=lambda e: str(e["at"] or ""), reverse=True)
+
+
+async def delete_episode(client: LangGraphClient, user_id: str, key: str) -> None:
+    """Forget one exchange. The facts drawn from it stay (their history says "a conversation since deleted")."""
+    namespace = list(episodes.namespace(check_user_id(user_id)))
+    if await client.store.get_item(namespace, _key(key)) is None:
+        raise BadMemoryRequest(f"no episode with key {key!r}")
+    await client.store.delete_item(namespace, key)
 
 
 async def remembered_keys(client: LangGraphClient, user_id: str, memory_type: str) -> list[dict]:
@@ -152,8 +231,9 @@ async def remembered_keys(client: LangGraphClient, user_id: str, memory_type: st
         kept = versions_of(item["value"])
         values = [v["value"] for v in kept if v["value"] is not None]
         current = kept[-1]["value"] if kept else None
+        last, newest = (values or [None])[-1], (kept or [{}])[-1]
         remembered.append(
-            {"key": item["key"], "versions": len(kept), "current": current, "last": (values or [None])[-1]}
+            {"key": item["key"], "versions": len(kept), "current": current, "last": last, "newest": newest}
         )
     return remembered
 
@@ -226,3 +306,43 @@ async def health_report(client: LangGraphClient, user_id: str) -> dict:
         "near_duplicates": health.near_duplicates(memories),
         "near_duplicate_threshold": health.NEAR_DUPLICATE,
     }
+
+
+async def restore_at(client: LangGraphClient, user_id: str, when: datetime, source: str = "cli") -> dict:
+    """Make every memory of every kind (instructions included) what it was at ``when``; each change is a new
+    version (restored_at), so the restore itself can be undone. How far back it reaches: a memory's last
+    ``MAX_VERSIONS`` versions; one whose kept history starts after ``when`` without its first version (older ones
+    were dropped) cannot be placed, is left as it is and is reported. Counts, and the memories left as they were.
+    """
+    at = when.astimezone(UTC).isoformat() if when.tzinfo else when.replace(tzinfo=UTC).isoformat()
+    report: dict = {"restored": 0, "deleted": 0, "unchanged": 0, "beyond_history": []}
+    for memory_type in STORED_KINDS:
+        history_namespace = _history_namespace(user_id, memory_type)
+        for item in await _every_item(client, history_namespace):
+            if item["namespace"] != history_namespace:
+                continue
+            versions = versions_of(item["value"])
+            known, then = _value_at(versions, at)
+            if not known:
+                report["beyond_history"].append(f"{memory_type}/{item['key']}")
+                continue
+            stored = await client.store.get_item(_namespace(user_id, memory_type), item["key"])
+            current = stored["value"] if stored else None
+            if current == then:
+                report["unchanged"] += 1
+                continue
+            value = None if then is None else _checked(memory_type, then)
+            await _write(client, user_id, memory_type, item["key"], value, current, source=source, restored_at=at)
+            report["deleted" if value is None else "restored"] += 1
+    return report
+
+
+def _value_at(versions: list[dict], at: str) -> tuple[bool, dict | None]:
+    """(whether the kept versions tell, the memory's value) at ``at`` (ISO time)."""
+    if not versions:
+        return False, None
+    for version in reversed(versions):
+        started = version.get("valid_from")
+        if started is None or str(started) <= at:
+            return True, version["value"]  # the newest version begun by then (one of unknown start counts)
+    return versions[0]["version"] == 1, None  # created after ``at``: nothing then, if its first version is kept

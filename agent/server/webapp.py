@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import os
 from collections.abc import AsyncIterator
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -33,7 +34,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from agent.dev_runtime import persistence, store_isolation, thread_search
-from agent.memory import admin
+from agent.memory import admin, export
 from agent.memory.kinds import STORED_KINDS
 from agent.server import revocation
 from agent.server.route_guard import RouteGuard
@@ -139,10 +140,15 @@ async def list_items(request: Request, client: LangGraphClient, user: str) -> di
         ]
         for memory_type in STORED_KINDS
     }
+    memories = await admin.list_memories(client, user)
+    for memory_type, items in memories.items():
+        words = await admin.sources(client, user, memory_type)
+        for item in items:
+            item["said"] = words.get(item["key"], [])
     return {
         "user": user,
         "kinds": [kind.described() for kind in STORED_KINDS.values()],
-        "memories": await admin.list_memories(client, user),
+        "memories": memories,
         "deleted": deleted,
         "health": await admin.health_report(client, user),
         "threads": await client.threads.count(),  # the auth handlers scope this to the caller
@@ -194,6 +200,33 @@ async def restore_item(request: Request, client: LangGraphClient, user: str) -> 
 
 
 @_api
+async def restore_at(request: Request, client: LangGraphClient, user: str) -> dict:
+    at = await _json_field(request, "at", str, '{"at": "<ISO 8601 time>"}')
+    try:
+        when = datetime.fromisoformat(at)
+    except ValueError:
+        raise admin.BadMemoryRequest(f"a time is ISO 8601, like 2026-12-01T14:00 (got {at[:40]!r})") from None
+    return await admin.restore_at(client, user, when, source="page")
+
+
+@_api
+async def list_episodes(request: Request, client: LangGraphClient, user: str) -> dict:
+    offset = request.query_params.get("offset", "0")
+    return {"episodes": await admin.episode_list(client, user, offset=int(offset) if offset.isdigit() else 0)}
+
+
+@_api
+async def delete_episode(request: Request, client: LangGraphClient, user: str) -> dict:
+    await admin.delete_episode(client, user, request.path_params["key"])
+    return {"deleted": request.path_params["key"]}
+
+
+@_api
+async def export_everything(request: Request, client: LangGraphClient, user: str) -> dict:
+    return await export.export_user(client, user)
+
+
+@_api
 async def forget(request: Request, client: LangGraphClient, user: str) -> dict:
     return await admin.forget_user(client, user)
 
@@ -232,6 +265,10 @@ app = Starlette(
         Route("/memories/api/items/{memory_type}/{key}", delete_item, methods=["DELETE"]),
         Route("/memories/api/history/{memory_type}/{key}", item_history, methods=["GET"]),
         Route("/memories/api/restore/{memory_type}/{key}", restore_item, methods=["POST"]),
+        Route("/memories/api/restore-at", restore_at, methods=["POST"]),
+        Route("/memories/api/episodes", list_episodes, methods=["GET"]),
+        Route("/memories/api/episodes/{key}", delete_episode, methods=["DELETE"]),
+        Route("/memories/api/export", export_everything, methods=["GET"]),
         Route("/memories/api/forget", forget, methods=["POST"]),
         Route("/memories/api/revoke-tokens", revoke_tokens, methods=["POST"]),
     ],

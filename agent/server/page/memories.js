@@ -98,13 +98,16 @@ function changes(before, after) {
 function origin(v) {
   const where = {page: ' on this page', cli: ' from the command line'}[v.source] || '';
   if (v.restored_from) return `restored version ${v.restored_from}${where}`;
+  if (v.restored_at) return `restored as it was at ${when(v.restored_at)}${where}`;
   const chat = v.chat_started ? ` (the chat of ${when(v.chat_started)})` : v.chat_thread_id ? ' (a chat since deleted)' : '';
   switch (v.source) {
     case 'memory_writer': return `written by the bot after a chat${chat}`;
     case 'hot_path': return `written by the bot during a chat${chat}`;
     case 'page': return 'edited on this page';
     case 'cli': return 'edited from the command line';
-    default: return v.valid_from ? 'changed outside the memory tools' : 'as it was before its history was kept';
+    default:
+      if (v.restored_at) return `restored as it was at ${when(v.restored_at)}${where}`;
+      return v.valid_from ? 'changed outside the memory tools' : 'as it was before its history was kept';
   }
 }
 
@@ -117,6 +120,7 @@ async function showHistory(type, key, list, status) {
     entry.dataset.version = v.version;
     entry.append(el('span', {className: 'when'}, v.valid_from ? when(v.valid_from) : 'earlier'), ` — ${origin(v)}`);
     for (const change of changes(i > 0 ? previous : null, v.value)) entry.append(el('div', {className: 'change'}, change));
+    entry.append(...saidLines(v.said));
     if (v.valid_until) {
       const restore = el('button', {className: 'restore', textContent: 'Bring this version back'});
       restore.onclick = async () => {
@@ -133,6 +137,10 @@ async function showHistory(type, key, list, status) {
 }
 
 // -- one memory ---------------------------------------------------------------------------------------
+
+function saidLines(said) {
+  return (said || []).map((s) => el('div', {className: 'said'}, `From your words${s.at ? ` (${when(s.at)})` : ''}: ${quoted(s.said)}`));
+}
 
 function renderItem(kind, item, deleted) {
   const box = el('div', {className: 'item'});
@@ -175,7 +183,7 @@ function renderItem(kind, item, deleted) {
     });
   }
   actions.append(status);
-  box.append(fields.node, json, actions, past);
+  box.append(fields.node, ...saidLines(item.said), json, actions, past);
   return box;
 }
 
@@ -220,6 +228,27 @@ function renderHealth(report) {
   }
 }
 
+async function loadEpisodes() {
+  const {episodes} = await call('GET', '/memories/api/episodes');
+  const root = $('episodes');
+  root.textContent = '';
+  if (!episodes.length) root.append(el('p', {className: 'hint'}, 'Nothing yet.'));
+  for (const e of episodes) {
+    const row = el('div', {className: 'episode'});
+    row.dataset.key = e.key;
+    const status = el('span', {className: 'status', role: 'status'});
+    const forget = el('button', {className: 'forget-episode', textContent: 'Forget this'});
+    forget.onclick = async () => {
+      if (!confirm('Forget this exchange? The facts the bot drew from it stay.')) return;
+      try { await call('DELETE', `/memories/api/episodes/${encodeURIComponent(e.key)}`); await loadEpisodes(); }
+      catch (error) { say(status, error.message, true); }
+    };
+    row.append(el('div', {}, `${e.at ? when(e.at) : 'undated'}: you said ${quoted(e.said)}`),
+      e.reply ? el('div', {className: 'said'}, `and the bot replied ${quoted(e.reply)}`) : null, forget, status);
+    root.append(row);
+  }
+}
+
 async function load() {
   try {
     const data = await call('GET', '/memories/api/items');
@@ -228,6 +257,7 @@ async function load() {
     render(data);
     renderHealth(data.health);
     show('app');
+    await loadEpisodes();
   } catch (e) {
     if (e.data && e.data.no_auth) { $('here').textContent = location.origin; show('no-auth'); return; }
     const hadToken = Boolean(sessionStorage.getItem(TOKEN));
@@ -254,6 +284,28 @@ $('revoke').onclick = async () => {
     show('signin');
     say($('status'), 'Every token of yours issued until now is refused.');
   } catch (e) { say($('status'), e.message, true); }
+};
+
+$('download').onclick = async () => {
+  try {
+    const data = await call('GET', '/memories/api/export');
+    const link = el('a', {href: URL.createObjectURL(new Blob([JSON.stringify(data, null, 1)], {type: 'application/json'})),
+      download: `memories-${data.user}.json`});
+    link.click();
+    URL.revokeObjectURL(link.href);
+  } catch (e) { say($('status'), e.message, true); }
+};
+
+$('restore-at').onclick = async () => {
+  const picked = $('restore-when').value;
+  if (!picked) { say($('restore-status'), 'Pick a moment first.', true); return; }
+  if (!confirm(`Make every memory what it was at ${picked}? You can go back again.`)) return;
+  try {
+    const report = await call('POST', '/memories/api/restore-at', {at: new Date(picked).toISOString()});
+    await load();
+    const beyond = report.beyond_history.length ? `; ${report.beyond_history.length} left as they were (their history starts later)` : '';
+    say($('restore-status'), `Restored ${report.restored}, deleted ${report.deleted}, unchanged ${report.unchanged}${beyond}.`);
+  } catch (e) { say($('restore-status'), e.message, true); }
 };
 
 $('forget').onclick = async () => {

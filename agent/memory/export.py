@@ -1,0 +1,105 @@
+"""Everything kept about one user, as one file: downloaded by the user, imported by a deployment for that user.
+
+The file is JSON: ``{"format", "user", "exported_at", "memories", "histories", "episodes", "health"}``, where
+``memories`` and ``histories`` hold every kind (the memory types and the instructions) as lists of ``{"key",
+"value"}``. Everything goes through the store API as the caller, so with auth on an export holds only the
+caller's data and an import writes only into the caller's own namespaces (whatever user the file names).
+An import checks each memory against its kind's schema, and each episode's shape, before writing anything.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from langgraph_sdk.client import LangGraphClient
+
+from agent.memory import admin, episodes, health
+from agent.memory.history import HISTORY, versions_of
+from agent.memory.kinds import STORED_KINDS
+from agent.memory.namespaces import ROOT
+from agent.users import check_user_id
+
+FORMAT = "memory-chatbot-export/1"
+
+
+async def export_user(client: LangGraphClient, user_id: str) -> dict:
+    """Every memory, every memory's history, every episode and the health counters of ``user_id``."""
+    check_user_id(user_id)
+    histories = {
+        kind: [
+            {"key": item["key"], "value": item["value"]}
+            for item in await admin.stored_items_under(client, [ROOT, user_id, HISTORY, kind])
+        ]
+        for kind in STORED_KINDS
+    }
+    counts = await client.store.get_item(list(health.namespace(user_id)), health.KEY)
+    return {
+        "format": FORMAT,
+        "user": user_id,
+        "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "memories": {
+            kind: [{"key": m["key"], "value": m["value"]} for m in memories]
+            for kind, memories in (await admin.list_memories(client, user_id)).items()
+        },
+        "histories": histories,
+        "episodes": [
+            {"key": item["key"], "value": item["value"]}
+            for item in await admin.stored_items_under(client, list(episodes.namespace(user_id)))
+        ],
+        "health": health.counts_of(counts["value"] if counts else None),
+    }
+
+
+async def import_user(client: LangGraphClient, user_id: str, data: object) -> dict[str, int]:
+    """Write an export's memories, histories and episodes into ``user_id``'s namespaces; counts of each."""
+    memories, histories, said = _checked(data)
+    for kind, items in memories.items():
+        for item in items:
+            await admin.import_memory(client, user_id, kind, item["key"], item["value"])
+    for kind, items in histories.items():
+        for item in items:
+            await client.store.put_item([ROOT, user_id, HISTORY, kind], item["key"], item["value"], index=False)
+    for item in said:
+        await client.store.put_item(list(episodes.namespace(user_id)), item["key"], item["value"])
+    return {
+        "memories": sum(map(len, memories.values())),
+        "histories": sum(map(len, histories.values())),
+        "episodes": len(said),
+    }
+
+
+def _checked(data: object) -> tuple[dict[str, list[dict]], dict[str, list[dict]], list[dict]]:
+    """The parts of an export, each checked; BadMemoryRequest naming what is wrong, before anything is written."""
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise admin.BadMemoryRequest(f"not an export of this chatbot (its format must be {FORMAT!r})")
+    memories = _keyed(data.get("memories"), "memories")
+    histories = _keyed(data.get("histories"), "histories")
+    for kind, items in memories.items():
+        for item in items:
+            item["value"] = {**item["value"], **admin.checked_value(kind, item["value"])}  # recorded_at kept
+    for items in histories.values():
+        for item in items:
+            if not versions_of(item["value"]):
+                raise admin.BadMemoryRequest(f"history {item['key']!r} holds no version")
+    said = data.get("episodes") or []
+    if not isinstance(said, list) or not all(_is_episode(item) for item in said):
+        raise admin.BadMemoryRequest("episodes must be a list of {key, value: {content, context, ...}}")
+    return memories, histories, said
+
+
+def _keyed(part: object, name: str) -> dict[str, list[dict]]:
+    if not isinstance(part, dict) or not set(part) <= set(STORED_KINDS):
+        raise admin.BadMemoryRequest(f"{name} must map kinds ({', '.join(STORED_KINDS)}) to lists")
+    for kind, items in part.items():
+        if not isinstance(items, list) or not all(
+            isinstance(i, dict) and isinstance(i.get("key"), str) and isinstance(i.get("value"), dict) for i in items
+        ):
+            raise admin.BadMemoryRequest(f"{name}.{kind} must be a list of {{key, value}}")
+    return part
+
+
+def _is_episode(item: object) -> bool:
+    if not isinstance(item, dict) or not isinstance(item.get("key"), str) or not isinstance(item.get("value"), dict):
+        return False
+    value = item["value"]
+    return isinstance(value.get("content"), str) and isinstance(value.get("context"), str | None)

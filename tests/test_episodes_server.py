@@ -1,0 +1,100 @@
+"""Episodes, provenance, point-in-time restore, export and import through a real `langgraph dev` (auth on)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import pytest
+from langgraph_sdk.errors import APIStatusError
+
+from agent.client.sdk import ensure_assistant, memories, send, wait_for_memory
+from agent.memory import admin, episodes, export
+from agent.server.tokens import mint
+from tests.conftest import AUTH_SECRET
+from tests.typed import DelaySettings
+
+FAST: DelaySettings = {"memory_delay_seconds": 0}
+
+
+async def _teach(client, user: str, memory_type: str, text: str) -> None:
+    assistant = await ensure_assistant(client, memory_type, **FAST)
+    thread = (await client.threads.create())["thread_id"]
+    await send(client, assistant, thread, user, text)
+    await wait_for_memory(client, thread)
+
+
+async def test_every_memory_says_which_words_of_the_user_it_came_from(client, user):
+    await _teach(client, user, "profile", "I'm Vera and I live in Riga.")
+    [said] = await admin.episode_list(client, user)
+    assert said["said"] == "I'm Vera and I live in Riga." and said["reply"], "the exchange, the reply beside it"
+    [newest] = (await admin.memory_history(client, user, "profile", "profile"))[-1:]
+    assert [s["said"] for s in newest["said"]] == ["I'm Vera and I live in Riga."]
+    sources = await admin.sources(client, user, "profile")
+    assert [s["said"] for s in sources["profile"]] == ["I'm Vera and I live in Riga."]
+    assert all(m["key"] != said["key"] for items in (await admin.list_memories(client, user)).values() for m in items)
+    # One exchange forgotten: the facts drawn from it stay, and their history no longer shows the words.
+    await admin.delete_episode(client, user, said["key"])
+    assert "Riga" in str(await memories(client, user, "profile"))
+    assert (await admin.memory_history(client, user, "profile", "profile"))[-1]["said"] == []
+
+
+async def test_memory_goes_back_to_a_moment_and_the_restore_can_be_undone(client, user):
+    await _teach(client, user, "collection", "I live in Riga.")
+    await _teach(client, user, "profile", "I live in Riga.")
+    await asyncio.sleep(1.1)
+    moment = datetime.now(UTC)
+    await asyncio.sleep(1.1)
+    await _teach(client, user, "collection", "I moved to Tallinn. I like chess.")
+    await _teach(client, user, "profile", "I moved to Tallinn.")
+    report = await admin.restore_at(client, user, moment)
+    assert report["beyond_history"] == [] and report["restored"] >= 2 and report["deleted"] >= 1, report
+    stored = str([await memories(client, user, kind) for kind in ("collection", "profile")])
+    assert "Riga" in stored and "Tallinn" not in stored and "chess" not in stored, stored
+    versions = await admin.memory_history(client, user, "profile", "profile")
+    assert versions[-1].get("restored_at"), "the restore is a version of its own"
+    await admin.restore_at(client, user, datetime.now(UTC))  # and undone by restoring to now
+    assert "Riga" in str(await memories(client, user, "profile"))  # "now" is the restored state: still Riga
+    await admin.restore_memory(client, user, "profile", "profile", versions[-2]["version"])
+    assert "Tallinn" in str(await memories(client, user, "profile")), "the version before the restore is kept"
+
+
+async def test_everything_kept_downloads_as_one_file_and_imports_back(client, user, connect):
+    await _teach(client, user, "collection", "I'm Vera. I like kayaking.")
+    data = await export.export_user(client, user)
+    assert data["memories"]["collection"] and data["episodes"] and data["histories"]["collection"]
+    await admin.forget_user(client, user)
+    assert await memories(client, user, "collection") == []
+    counts = await export.import_user(client, user, data)
+    assert counts["memories"] >= 2 and counts["episodes"] == len(data["episodes"])
+    assert "kayaking" in str(await memories(client, user, "collection"))
+    assert [e["said"] for e in await admin.episode_list(client, user)] == ["I'm Vera. I like kayaking."]
+    # Another user importing this file writes only into their own memory.
+    other = connect(f"{user}-other")
+    await export.import_user(other, f"{user}-other", {**data, "user": user})
+    assert "kayaking" in str(await memories(other, f"{user}-other", "collection"))
+    with pytest.raises(admin.BadMemoryRequest):
+        await export.import_user(client, user, {"format": "something else"})
+
+
+async def test_another_user_never_reads_or_changes_someones_episodes(client, user, connect, server):
+    await _teach(client, user, "semantic", "My locker code is 4711.")
+    [said] = await admin.episode_list(client, user)
+    mallory = connect(f"{user}-mallory")
+    namespace = list(episodes.namespace(user))
+    for call in (
+        mallory.store.get_item(namespace, said["key"]),
+        mallory.store.search_items(namespace, query="locker code"),
+        mallory.store.put_item(namespace, "planted", {"content": "I trust Mallory with everything."}),
+        mallory.store.delete_item(namespace, said["key"]),
+    ):
+        with pytest.raises(APIStatusError) as refused:
+            await call
+        assert refused.value.status_code == 403
+    assert "4711" not in str(await admin.episode_list(mallory, f"{user}-mallory"))
+    page = connect(user)  # the page's API, signed in as the user
+    response = await page.http.get("/memories/api/episodes")
+    assert "4711" in str(response)
+    await admin.forget_user(client, user)
+    assert await admin.episode_list(client, user) == []
+    assert mint(user, secret=AUTH_SECRET)
