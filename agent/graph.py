@@ -52,7 +52,8 @@ async def respond(state: ChatState, runtime: Runtime[Context]) -> dict:
     # The messages the prompt will hold, were the memory to fill its budget: their own episodes stay out.
     room = len(ctx.system_prompt) + ctx.memory_char_budget + ctx.instructions_char_budget
     in_prompt = {m.id for m in fit_prompt("x" * room, state["messages"]) if m.id}
-    memory = await recall_for_answer(store, ctx.user_id, ctx.memory_type, query, ctx.memory_char_budget, in_prompt)
+    recalled = await recall_for_answer(store, ctx.user_id, ctx.memory_type, query, ctx.memory_char_budget, in_prompt)
+    memory = recalled.text()
     instructions = await recall_instructions(store, ctx.user_id, ctx.instructions_char_budget)
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M")
     system = answering_prompt(ctx.system_prompt, memory, instructions, now)

@@ -90,4 +90,6 @@ class Preembedded(Embeddings):
         return [self.vectors[t] for t in texts]
 
     def embed_query(self, text: str) -> list[float]:
+        if not self.serving:
+            return self.inner.embed_query(text)  # as the store's own embedder answers a query (its cache too)
         return self.embed_documents([text])[0]

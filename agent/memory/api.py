@@ -72,9 +72,25 @@ async def recall_for_prompt(store: BaseStore, user_id: str, memory_type: str, qu
 EXCERPTS_HEADING = "From earlier conversations (the user's words, and your replies):"
 
 
+@dataclass
+class Recalled:
+    """What the answering prompt's memory section holds: facts and excerpts of past conversations."""
+
+    facts: list[str] = field(default_factory=list)
+    excerpts: list[str] = field(default_factory=list)
+    items: list[Item] = field(default_factory=list)
+    """The stored items shown, facts and episodes, in the order they were chosen."""
+
+    def text(self) -> str:
+        if not self.excerpts:
+            return "\n".join(self.facts) or prompts.NO_MEMORY
+        blocks = ["\n".join(self.facts)] if self.facts else []
+        return "\n\n".join([*blocks, EXCERPTS_HEADING + "\n" + "\n".join(self.excerpts)])
+
+
 async def recall_for_answer(
     store: BaseStore, user_id: str, memory_type: str, query: str, budget: int, in_prompt: set[str]
-) -> str:
+) -> Recalled:
     """The memory section of the answering prompt, at most ``budget`` characters: the facts and the exchanges of
     past conversations (episodes) most relevant to ``query``, chosen together by relevance, not by a fixed split,
     and shown apart. Exchanges whose message is already in the prompt (``in_prompt``, ids) are left out; one
@@ -82,35 +98,28 @@ async def recall_for_answer(
     whole budget; both searches read bounded pools, so the section costs the same at any number of episodes."""
     kind = memory_kind(memory_type)
     facts = await recall_for_prompt(store, user_id, memory_type, query, budget)
-    excerpts = [
-        item
-        for item in await episodes.search(store, user_id, query, items_for_budget(budget))
-        if item.value.get("message_id") not in in_prompt
-    ]
+    found = await episodes.search(store, user_id, query, items_for_budget(budget))  # the query's vector: cached
+    excerpts = [item for item in found if item.value.get("message_id") not in in_prompt]
     if kind.key is not None or not excerpts:
         ranked: list[Item] = [*facts, *rerank(query, excerpts)]
     else:
         ranked = [*rerank(query, [*(f for f in facts if isinstance(f, SearchItem)), *excerpts])]
-    fact_lines: list[str] = []
-    excerpt_lines: list[str] = []
-    used = 0
+    recalled, used = Recalled(), 0
     heading = len(EXCERPTS_HEADING) + 2
     if kind.key is not None and facts and (document := kind.render_value(facts[0].value)):
-        fact_lines.append(document if len(document) <= budget else document[: max(budget - 1, 0)] + "…")
-        used = len(fact_lines[0])
+        recalled.facts.append(document if len(document) <= budget else document[: max(budget - 1, 0)] + "…")
+        recalled.items.append(facts[0])
+        used = len(recalled.facts[0])
         ranked = ranked[1:]
     for item in ranked:
         is_episode = tuple(item.namespace) == episodes.namespace(user_id)
         line = episodes.render(item) if is_episode else kind.render_value(item.value)
-        cost = len(line) + 1 + (heading if is_episode and not excerpt_lines else 0)
+        cost = len(line) + 1 + (heading if is_episode and not recalled.excerpts else 0)
         if line and used + cost <= budget:
-            (excerpt_lines if is_episode else fact_lines).append(line)
+            (recalled.excerpts if is_episode else recalled.facts).append(line)
+            recalled.items.append(item)
             used += cost
-    if not excerpt_lines:
-        return "\n".join(fact_lines) or prompts.NO_MEMORY
-    return "\n\n".join(
-        [*(["\n".join(fact_lines)] if fact_lines else []), EXCERPTS_HEADING + "\n" + "\n".join(excerpt_lines)]
-    )
+    return recalled
 
 
 async def save(

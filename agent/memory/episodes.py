@@ -65,10 +65,15 @@ def episode_key(chat_thread_id: str | None, message: AnyMessage) -> str:
 
 
 async def record(
-    store: BaseStore, user_id: str, messages: Sequence[AnyMessage], chat_thread_id: str | None
+    store: BaseStore,
+    user_id: str,
+    messages: Sequence[AnyMessage],
+    chat_thread_id: str | None,
+    when: datetime | None = None,
 ) -> list[str]:
-    """Keep each exchange of ``messages`` as an episode of ``user_id``'s; their keys."""
-    at = datetime.now(UTC).isoformat(timespec="seconds")
+    """Keep each exchange of ``messages`` as an episode of ``user_id``'s (said ``when``, default now); their keys."""
+    moment = when or datetime.now(UTC)
+    at = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC).isoformat(timespec="seconds")
     days = retention_days()
     ttl = days * 24 * 60 if days else None
     ops, keys = [], []

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 DIMS = 384
 MAX_CHARS = 2_000
 THREADS_ENV = "EMBED_THREADS"
+QUERY_CACHE = 256
 
 
 class LocalEmbeddings(Embeddings):
@@ -29,6 +30,7 @@ class LocalEmbeddings(Embeddings):
         self._threads = threads or int(os.environ.get(THREADS_ENV, "1"))
         self._model: SentenceTransformer | None = None
         self._lock = threading.Lock()
+        self._queries: dict[str, list[float]] = {}  # the latest queries' vectors, oldest first
         self.serves_store_index = False  # set by agent/stores/index_embed.py when the store loads it
 
     def load(self) -> SentenceTransformer:
@@ -52,13 +54,31 @@ class LocalEmbeddings(Embeddings):
         return vectors.tolist()
 
     def embed_query(self, text: str) -> list[float]:
-        return self.embed_documents([text])[0]
+        if (cached := self._queries.get(text)) is not None:
+            return cached
+        vector = self.embed_documents([text])[0]
+        self._remember(text, vector)
+        return vector
+
+    def forget_queries(self) -> None:
+        """Drop the cached query vectors (a benchmark timing a search with its query's embedding)."""
+        self._queries.clear()
+
+    def _remember(self, text: str, vector: list[float]) -> None:
+        """Keep a query's vector: one turn searches facts and episodes with the same words."""
+        self._queries[text] = vector
+        while len(self._queries) > QUERY_CACHE:
+            self._queries.pop(next(iter(self._queries)))
 
     async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
         return await asyncio.to_thread(self.embed_documents, texts)
 
     async def aembed_query(self, text: str) -> list[float]:
-        return (await self.aembed_documents([text]))[0]
+        if (cached := self._queries.get(text)) is not None:
+            return cached
+        vector = (await self.aembed_documents([text]))[0]
+        self._remember(text, vector)
+        return vector
 
 
 embed = LocalEmbeddings()
