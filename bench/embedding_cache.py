@@ -52,6 +52,8 @@ class CachedEmbeddings(Embeddings):
         return [vector(t) for t in texts]
 
     def embed_query(self, text: str) -> list[float]:
+        if text in self.uncached:
+            return self.inner.embed_query(text)  # a question: as the store's own embedder answers it
         return self.embed_documents([text])[0]
 
     def save(self) -> None:

@@ -15,7 +15,11 @@ Per approach, the needles found in the top 10 and the search latency (query embe
 - ``exact``: exact cosine top 10 on the same data (Postgres: the same query with index scans off;
   the in-memory store always searches exactly);
 - ``first 10``: what a prompt would get from the store's default page, whatever the question.
-``prompt chars``: the memory section the answering prompt gets from ``search_memories``. Printed, not asserted.
+``prompt chars``: the memory section the answering prompt gets from ``search_memories``. The user also holds as
+many episodes (past exchanges) as memories: ``answer, facts`` times the answering path's memory section with
+the facts alone, ``answer, +episodes`` with facts and episodes ranked together (`recall_for_answer`), each
+embedding its question once, side by side; on the in-memory store, how long the dev server's flush takes to
+write it all. Printed, not asserted.
 Postgres: then, on the same index, ``search_memories`` and ``asearch`` again at several ``ivfflat.probes``
 (``--probes``; the operator's ``STORE_IVFFLAT_PROBES``), timed with the question embedded beforehand: the
 store and the re-rank alone, the trade between needles found and latency.
@@ -28,6 +32,7 @@ import argparse
 import contextlib
 import itertools
 import json
+import pickle
 import random
 import statistics
 import time
@@ -36,6 +41,8 @@ from pathlib import Path
 from langgraph.store.base import PutOp
 from langgraph.store.memory import InMemoryStore
 
+from agent.memory import episodes
+from agent.memory.api import recall_for_answer, recall_for_prompt
 from agent.memory.kinds import MEMORY_KINDS
 from agent.memory.namespaces import memory_namespace
 from agent.memory.retrieval import search_memories, terms
@@ -377,6 +384,9 @@ async def measure(
         "exact": lambda q: exact_store.asearch(namespace, query=q, limit=K),
         "first 10": lambda q: store.asearch(namespace),
         "(embedding)": lambda q: _embedding_only(store, q),  # what every search above spends embedding the question
+        # The answering path's memory section, 4,000 characters: facts alone, and facts with the user's episodes.
+        "answer, facts": lambda q: _answer_items(store, q, with_episodes=False),
+        "answer, +episodes": lambda q: _answer_items(store, q, with_episodes=True),
     }
     results = {}
     for name, retrieve in approaches.items():
@@ -386,12 +396,18 @@ async def measure(
         found, seconds, chars = 0, [], []
         for round_ in range(rounds):
             for needle, question in needles:
+                embed.forget_queries()  # each timed path embeds its question once, as a chat turn does
                 start = time.perf_counter()
                 items = await retrieve(question)
                 seconds.append(time.perf_counter() - start)
                 if round_ == 0 and items is not None:
-                    found += needle in [item.value["content"] for item in items[:K]]
-                    chars.append(len(kind.render(items, 4000)))
+                    shown = items if name.startswith("answer") else items[:K]
+                    found += needle in [item.value["content"] for item in shown]
+                    chars.append(
+                        len(kind.render(items, 4000))
+                        if not name.startswith("answer")
+                        else len("\n".join(kind.render_value(i.value) for i in items))
+                    )
         results[name] = {
             "found": found if chars else None,
             "of": len(needles),
@@ -399,6 +415,14 @@ async def measure(
             "chars": statistics.mean(chars) if chars else None,
         }
     return results
+
+
+async def _answer_items(store, question: str, with_episodes: bool) -> list:
+    """The items the answering prompt's memory section shows for ``question`` (4,000 characters)."""
+    if with_episodes:
+        return (await recall_for_answer(store, USER, "collection", question, 4000, set())).items
+    candidates = await recall_for_prompt(store, USER, "collection", question, 4000)
+    return [item for item, _ in MEMORY_KINDS["collection"].fit(candidates, 4000)]
 
 
 async def _embedding_only(store, question: str) -> None:
@@ -427,9 +451,20 @@ async def run_memory(sizes: list[int], rounds: int) -> None:
         namespace = memory_namespace(USER, "collection")
         cached.recording = True
         await put_facts(store, namespace, user_facts(n), 0)
+        await put_facts(store, episodes.namespace(USER), user_facts(n), 0)  # as many episodes as memories
         cached.recording = False
         cached.save()
         report(n, "-", await measure(store, store, namespace, n, rounds))
+        print(f"{'':>7} (dev server persistence: {persistence_seconds(store)})")
+
+
+def persistence_seconds(store: InMemoryStore) -> str:
+    """How long `langgraph dev`'s flush takes to write this store (it pickles its dicts), and the bytes written."""
+    vectors = {ns: {key: dict(paths) for key, paths in keys.items()} for ns, keys in store._vectors.items()}
+    data = {ns: dict(items) for ns, items in store._data.items()}
+    start = time.perf_counter()
+    written = len(pickle.dumps(data)) + len(pickle.dumps(vectors))
+    return f"one flush pickles {written / 1e6:.0f} MB in {time.perf_counter() - start:.2f} s"
 
 
 async def _count(store, condition: str, value: str) -> int:
@@ -486,6 +521,7 @@ async def run_postgres(
                 started = time.perf_counter()
                 facts = user_facts(n)
                 await put_facts(store, namespace, facts[stored:], stored, cache=cached)
+                await put_facts(store, episodes.namespace(USER), facts[stored:], stored, cache=cached)
                 stored = max(stored, n)
                 cached.save()
                 print(f"{'':>7} (loaded {n} memories of the user in {time.perf_counter() - started:.0f} s)")
