@@ -7,6 +7,7 @@ import os
 import signal
 import socket
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -47,16 +48,33 @@ def test_every_config_validates_and_generates_a_dockerfile(config, tmp_path):
         assert "torch" not in dockerfile
 
 
-def _wait_for(url: str, process: subprocess.Popen, seconds: float = 120) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        assert process.poll() is None, process.stdout.read() if process.stdout else "exited"
-        try:
-            with urllib.request.urlopen(url, timeout=2):
+class _Output:
+    """A process's output, read as it comes, so a test can wait for a line without ending the process."""
+
+    def __init__(self, process: subprocess.Popen) -> None:
+        self.lines: list[str] = []
+        self._process = process
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self._process.stdout is not None
+        for line in self._process.stdout:
+            self.lines.append(line)
+
+    def wait_for(self, text: str, seconds: float = 180) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if any(text in line for line in self.lines):
                 return
-        except OSError:
+            assert self._process.poll() is None, "".join(self.lines[-50:])
             time.sleep(0.3)
-    pytest.fail(f"{url} did not answer")
+        pytest.fail(f"{text!r} never printed:\n{''.join(self.lines[-50:])}")
+
+    def text(self) -> str:
+        """All of it, once the process has ended."""
+        self._reader.join(timeout=30)
+        return "".join(self.lines)
 
 
 def _descendant_commands(pid: int) -> list[str]:
@@ -108,7 +126,8 @@ def test_make_serve_refuses_clearly_starts_with_free_slots_and_says_how_to_use_i
         start_new_session=True,
     )
     try:
-        _wait_for(f"http://127.0.0.1:{port}/ok", serving)
+        printed = _Output(serving)
+        printed.wait_for("Ctrl-C stops it.")  # the greeting, printed once the server answers
         commands = " ".join(_descendant_commands(serving.pid))
         assert f"--n-jobs-per-worker {JOBS_PER_WORKER}" in commands and f"--port {port}" in commands, commands
         # The page says plainly what a server without sign-in means for it.
@@ -119,7 +138,8 @@ def test_make_serve_refuses_clearly_starts_with_free_slots_and_says_how_to_use_i
             assert refusal.code == 401 and json.loads(refusal.read())["no_auth"] is True
     finally:
         os.killpg(serving.pid, signal.SIGTERM)
-        output, _ = serving.communicate(timeout=60)
+        serving.wait(timeout=60)
+    output = printed.text()
     for said in ("model:", "memory page:", f"http://127.0.0.1:{port}/memories", ".dev-state/langgraph.local/"):
         assert said in output, f"the start does not say {said!r}:\n{output[-3000:]}"
     assert "/docs" not in output and "Traceback" not in output, output[-3000:]

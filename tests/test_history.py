@@ -12,6 +12,7 @@ import pytest
 
 from agent.client.sdk import ensure_assistant, memories, send, wait_for_memory
 from agent.memory import admin
+from agent.memory.api import EXCERPTS_HEADING
 from agent.memory.history import MAX_VERSIONS, with_version
 from agent.memory.kinds import STORED_KINDS
 from agent.server.tokens import mint
@@ -31,6 +32,12 @@ async def _say(client, user, memory_type, text, **settings) -> tuple[str, dict]:
     return thread, result
 
 
+def _facts_part(prompt: str) -> str:
+    """A prompt without its excerpts of past conversations (episodes, dated, in the user's own words)."""
+    before, _, _ = prompt.partition(EXCERPTS_HEADING)
+    return before
+
+
 async def test_background_writes_record_each_version_with_its_chat_thread_and_run(client, user, endpoint):
     first, first_run = await _say(client, user, "profile", "I'm Dana and I live in Boston.")
     second, second_run = await _say(client, user, "profile", "I moved to Paris.")
@@ -43,14 +50,15 @@ async def test_background_writes_record_each_version_with_its_chat_thread_and_ru
         assert version["run_id"] == run["memory_write"]["run_id"], "the memory-writer run that wrote it"
     assert versions[0]["valid_until"] == versions[1]["valid_from"] and versions[1]["valid_until"] is None
 
-    # Out of the answering path: not a memory type anywhere, and the old value never reaches a prompt.
+    # Out of the answering path: not a memory type anywhere, and the old value is never offered as a fact.
+    # (The conversation that said it may be recalled as a dated excerpt: that is what episodes are.)
     assert set(await admin.list_memories(client, user)) == set(STORED_KINDS)
     sent = len(endpoint.requests)
     assistant = await ensure_assistant(client, "profile", **FAST)
     reply = await send(
         client, assistant, (await client.threads.create())["thread_id"], user, "Where do I live?", out=io.StringIO()
     )
-    assert "Paris" in reply and "Boston" not in "\n".join(endpoint.prompts()[sent:])
+    assert "Paris" in reply and "Boston" not in "\n".join(_facts_part(p) for p in endpoint.prompts()[sent:])
 
 
 async def test_collection_history_stays_out_of_search_and_hot_path_writes_name_the_chat_run(client, user, endpoint):
@@ -67,7 +75,8 @@ async def test_collection_history_stays_out_of_search_and_hot_path_writes_name_t
     assistant = await ensure_assistant(client, "collection", **FAST)
     await send(client, assistant, (await client.threads.create())["thread_id"], user, "Boston?", out=io.StringIO())
     prompt = next(p for p in endpoint.prompts()[sent:] if "Boston?" in p and "What you remember" in p)
-    assert "Paris" in prompt and "lives in Boston" not in prompt, "a past version reached the prompt"
+    facts = _facts_part(prompt)
+    assert "Paris" in facts and "lives in Boston" not in facts, "a past version reached the prompt"
 
 
 async def test_history_is_bounded_and_a_deleted_memory_can_be_restored_from_the_command_line(client, user, server):

@@ -47,6 +47,7 @@ TWO_SESSIONS: dict[str, Any] = {
         {"question": "Where does Lance live?", "answer": "Boston", "evidence": ["D1:1"], "category": 4},
         {"question": "What does Lance do for a living?", "answer": "teacher", "evidence": ["D2:1"], "category": 1},
         {"question": "Which city did Ana visit?", "answer": "Paris", "evidence": ["D2:2"], "category": 2},
+        {"question": "When did Lance move to Boston?", "answer": "2019", "evidence": ["D1:1"], "category": 2},
         {"question": "What is Lance's cat called?", "adversarial_answer": "Miso", "evidence": ["D1:1"], "category": 5},
     ],
 }
@@ -85,14 +86,16 @@ async def test_quality_bench_ingests_answers_grades_and_writes_out(server, user,
 
     assert result["ingested"] == [{"conversation": "smoke-1", "sessions": 2, "failed_writes": 0}]
     records = result["questions"]
-    assert [r["question"] for r in records] == [qa["question"] for qa in TWO_SESSIONS["qa"][:3]], "categories 1-4 only"
-    assert [r["label"] for r in records] == ["CORRECT", "CORRECT", "WRONG"]  # Ana's trip was never remembered
-    assert "Boston" in records[0]["memory"] and "teacher" in records[1]["memory"]
+    assert [r["question"] for r in records] == [qa["question"] for qa in TWO_SESSIONS["qa"][:4]], "categories 1-4 only"
+    # Ana's trip is no fact about the user, but the conversation that mentions it is recalled (an episode);
+    # when Lance moved was never said.
+    assert [r["label"] for r in records] == ["CORRECT", "CORRECT", "CORRECT", "WRONG"]
+    assert "Boston" in records[0]["memory"] and "teacher" in records[1]["memory"] and "Paris" in records[2]["memory"]
     assert all(r["memory_tokens"] > 0 and r["latency_s"] > 0 for r in records)
-    assert records[0]["f1"] > 0 and records[2]["f1"] == 0
+    assert records[0]["f1"] > 0 and records[3]["f1"] == 0
     summary = result["summary"]
-    assert summary["overall"]["n"] == 3 and summary["overall"]["J"] == pytest.approx(200 / 3)
-    assert summary["single-hop"]["J"] == 100 and summary["temporal"]["J"] == 0
+    assert summary["overall"]["n"] == 4 and summary["overall"]["J"] == pytest.approx(75)
+    assert summary["single-hop"]["J"] == 100 and summary["temporal"]["J"] == 50
     assert json.loads(out.read_text())["questions"][0]["answer"] == records[0]["answer"]
 
     client = connect(server.url, token)
