@@ -7,6 +7,7 @@ search latency includes the query's embedding, as in production.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from pathlib import Path
@@ -55,6 +56,16 @@ class CachedEmbeddings(Embeddings):
         if text in self.uncached:
             return self.inner.embed_query(text)  # a question: as the store's own embedder answers it
         return self.embed_documents([text])[0]
+
+    async def aembed_query(self, text: str) -> list[float]:
+        if text in self.uncached:
+            return await self.inner.aembed_query(text)  # a question: as the store's own embedder answers it
+        return self.embed_documents([text])[0]
+
+    async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
+        if len(texts) == 1 and texts[0] in self.uncached:  # the Postgres store embeds its search query this way
+            return await self.inner.aembed_documents(texts)
+        return await asyncio.to_thread(self.embed_documents, texts)
 
     def save(self) -> None:
         """Write the vectors recorded since loading to the cache files."""

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import UTC, datetime
 
 from langgraph.store.base import SearchItem
+from langgraph.store.memory import InMemoryStore
 
+from agent.memory.api import recall_for_answer
 from agent.memory.namespaces import memory_namespace
 from agent.memory.retrieval import lexical_scores, rerank, search_memories
+from agent.stores.embeddings import LocalEmbeddings
 from tests.conftest import project_store
 from tests.distractors import NEEDLE, QUESTION, food_distractors
 
@@ -26,8 +31,6 @@ async def test_paraphrased_question_finds_the_needle_among_200_same_topic_distra
 
 
 async def test_without_a_vector_index_every_item_is_ranked_lexically():
-    from langgraph.store.memory import InMemoryStore
-
     store = InMemoryStore()
     namespace = memory_namespace("lance", "collection")
     for i in range(120):
@@ -67,3 +70,31 @@ def test_a_rare_word_the_question_repeats_still_lifts_its_memory():
 
 def test_an_empty_pool_ranks_to_nothing():
     assert rerank("Where is Osprey moored?", []) == []
+
+
+class _CountingEmbeddings(LocalEmbeddings):
+    """The project's embedder with a counted, slow stand-in for the model."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.embedded: list[str] = []
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        time.sleep(0.05)  # long enough for a second search to ask while the first embeds
+        self.embedded.extend(texts)
+        return [[float(len(text)), 1.0] for text in texts]
+
+
+async def test_a_turn_embeds_its_question_once_for_facts_and_episodes_searched_side_by_side():
+    embedder = _CountingEmbeddings()
+    store = InMemoryStore(index={"dims": 2, "embed": embedder, "fields": ["content"]})
+    store.put(memory_namespace("lance", "collection"), "a", {"content": "The user owns a boat."}, index=False)
+
+    await recall_for_answer(store, "lance", "collection", "Tell me about my boat", 4000, set())
+    assert embedder.embedded == ["Tell me about my boat"], "one embedding of the question, shared by both searches"
+    # The Postgres store embeds a search query as a list of one: that takes the same path.
+    assert await embedder.aembed_documents(["Tell me about my boat"]) == [embedder.embed_query("Tell me about my boat")]
+    assert embedder.embedded == ["Tell me about my boat"]
+    await asyncio.gather(*(embedder.aembed_query("another question") for _ in range(3)))
+    assert embedder.embedded.count("another question") == 1
+    assert len(await embedder.aembed_documents(["two", "texts"])) == 2 and embedder.embedded[-2:] == ["two", "texts"]

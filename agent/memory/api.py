@@ -7,6 +7,7 @@ character budget, so prompts stay bounded however many memories a user has.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
@@ -97,8 +98,10 @@ async def recall_for_answer(
     trimmed from a long thread's prompt counts as past. A document (semantic, profile) leads and may take the
     whole budget; both searches read bounded pools, so the section costs the same at any number of episodes."""
     kind = memory_kind(memory_type)
-    facts = await recall_for_prompt(store, user_id, memory_type, query, budget)
-    found = await episodes.search(store, user_id, query, items_for_budget(budget))  # the query's vector: cached
+    facts, found = await asyncio.gather(  # side by side; the query is embedded once for both
+        recall_for_prompt(store, user_id, memory_type, query, budget),
+        episodes.search(store, user_id, query, items_for_budget(budget)),
+    )
     excerpts = [item for item in found if item.value.get("message_id") not in in_prompt]
     if kind.key is not None or not excerpts:
         ranked: list[Item] = [*facts, *rerank(query, excerpts)]

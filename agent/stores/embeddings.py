@@ -31,6 +31,7 @@ class LocalEmbeddings(Embeddings):
         self._model: SentenceTransformer | None = None
         self._lock = threading.Lock()
         self._queries: dict[str, list[float]] = {}  # the latest queries' vectors, oldest first
+        self._pending: dict[str, asyncio.Task[list[float]]] = {}  # queries being embedded now
         self.serves_store_index = False  # set by agent/stores/index_embed.py when the store loads it
 
     def load(self) -> SentenceTransformer:
@@ -71,12 +72,29 @@ class LocalEmbeddings(Embeddings):
             self._queries.pop(next(iter(self._queries)))
 
     async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
+        """Off the event loop. One text is taken as a query (the Postgres store embeds its search queries
+        this way): cached, and embedded once for searches that ask for it at the same time."""
+        if len(texts) == 1:
+            return [await self.aembed_query(texts[0])]
         return await asyncio.to_thread(self.embed_documents, texts)
 
     async def aembed_query(self, text: str) -> list[float]:
         if (cached := self._queries.get(text)) is not None:
             return cached
-        vector = (await self.aembed_documents([text]))[0]
+        loop = asyncio.get_running_loop()
+        pending = self._pending.get(text)
+        if pending is None or pending.get_loop() is not loop:
+            pending = loop.create_task(self._embed_query_off_loop(text))
+            self._pending[text] = pending
+            pending.add_done_callback(lambda done: self._forget_pending(text, done))
+        return await asyncio.shield(pending)  # one caller cancelled does not cancel the others' embedding
+
+    def _forget_pending(self, text: str, done: asyncio.Task[list[float]]) -> None:
+        if self._pending.get(text) is done:
+            del self._pending[text]
+
+    async def _embed_query_off_loop(self, text: str) -> list[float]:
+        vector = (await asyncio.to_thread(self.embed_documents, [text]))[0]
         self._remember(text, vector)
         return vector
 
