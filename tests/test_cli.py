@@ -110,3 +110,30 @@ def test_chat_waits_for_the_memory_write_on_new_and_goes_on_after_a_failed_one(s
     assert done.returncode == 0, done.stderr
     assert "(not saved to memory:" in done.stdout
     assert done.stdout.count("bot> ") == 2, "the chat went on after the failed write"
+
+
+@pytest.mark.server
+def test_what_was_said_can_be_listed_added_from_earlier_chats_forgotten_and_exported(server, user, tmp_path):
+    base = ["-m", "agent.client", "--url", server.url, "--token", mint(user, secret=AUTH_SECRET)]
+    chat = _run(
+        *base[:2], "chat", *base[2:], "--memory-type", "collection", stdin="I like kayaking.\n/memories\n/quit\n"
+    )
+    assert chat.returncode == 0, chat.stderr
+
+    def run(*args: str) -> str:
+        done = _run(*base[:2], *args, *base[2:])
+        assert done.returncode == 0 and not done.stderr.strip(), done.stderr
+        return done.stdout
+
+    [line] = [line for line in run("episodes").splitlines() if "'I like kayaking.'" in line]
+    key = line.split("[", 1)[1].split("]", 1)[0]
+    added = run("add-earlier-chats")
+    assert "added 0 exchanges from 1 chat" in added and "1 already kept" in added, added
+    assert "the facts drawn from it stay" in run("forget-episode", key)
+    assert "1 deleted by you left out" in run("add-earlier-chats"), "a forgotten exchange is never brought back"
+    assert "'I like kayaking.'" not in run("episodes")
+    run("export", str(tmp_path / "me.json"))
+    assert "kayaking" in (tmp_path / "me.json").read_text()
+    assert "memory as it was at" in run("restore-at", "2026-01-01T00:00")
+    _one_line_error(_run(*base[:2], "restore-at", "yesterday", *base[2:]), "ISO 8601")
+    _one_line_error(_run(*base[:2], "forget-episode", "no-such-episode", *base[2:]), "no episode")

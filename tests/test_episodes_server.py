@@ -9,12 +9,13 @@ import pytest
 from langgraph_sdk.errors import APIStatusError
 
 from agent.client.sdk import ensure_assistant, memories, send, wait_for_memory
-from agent.memory import admin, episodes, export
+from agent.memory import admin, backfill, episodes, export
 from agent.server.tokens import mint
 from tests.conftest import AUTH_SECRET
 from tests.typed import DelaySettings
 
 FAST: DelaySettings = {"memory_delay_seconds": 0}
+SPARE_KEY = "I keep the spare key under the blue pot."
 
 
 async def _teach(client, user: str, memory_type: str, text: str) -> None:
@@ -98,3 +99,47 @@ async def test_another_user_never_reads_or_changes_someones_episodes(client, use
     await admin.forget_user(client, user)
     assert await admin.episode_list(client, user) == []
     assert mint(user, secret=AUTH_SECRET)
+
+
+async def test_earlier_chats_become_episodes_once_and_a_forgotten_one_stays_forgotten(client, user, connect):
+    assistant = await ensure_assistant(client, "collection", **FAST)
+    first, second = [(await client.threads.create(metadata={"user": user}))["thread_id"] for _ in range(2)]
+    for thread, text in ((first, SPARE_KEY), (first, "My bike is red.")):
+        await send(client, assistant, thread, user, text)
+    await send(client, assistant, second, user, "I'm learning Greek.")
+    for thread in (first, second):
+        await wait_for_memory(client, thread)
+    kept = {e["said"]: e for e in await admin.episode_list(client, user)}
+    namespace = list(episodes.namespace(user))
+    # As if from before episodes: the spare key was never kept. The bike was forgotten on purpose.
+    await client.store.delete_item(namespace, kept[SPARE_KEY]["key"])
+    await admin.delete_episode(client, user, kept["My bike is red."]["key"])
+
+    done = await backfill.backfill(client, user)
+    assert done.as_dict() == {"threads": 2, "added": 1, "already_kept": 1, "forgotten": 1, "expired": 0}
+    now_kept = {e["said"]: e for e in await admin.episode_list(client, user)}
+    assert set(now_kept) == {SPARE_KEY, "I'm learning Greek."}
+    spare, original = (
+        now_kept[SPARE_KEY],
+        kept[SPARE_KEY],
+    )
+    assert spare["key"] == original["key"] and spare["reply"] == original["reply"], "the exchange a live write keeps"
+    at = datetime.fromisoformat(spare["at"]) - datetime.fromisoformat(original["at"])
+    assert abs(at.total_seconds()) < 5, "dated when it was said, not when it was added"
+    assert (await backfill.backfill(client, user)).added == 0, "twice adds nothing twice"
+
+    # A retention longer than the store API's longest TTL still adds (the TTL is capped at a year).
+    await client.store.delete_item(namespace, spare["key"])
+    assert (await backfill.backfill(client, user, [first], retention_days=400)).added == 1
+
+    # Another user lists none of these threads, and naming them reads nothing.
+    mallory = connect(f"{user}-mallory")
+    assert await backfill.chat_threads(mallory, f"{user}-mallory") == []
+    with pytest.raises(APIStatusError) as refused:
+        await backfill.backfill(mallory, f"{user}-mallory", [first])
+    assert refused.value.status_code == 404
+    assert await admin.episode_list(mallory, f"{user}-mallory") == []
+
+    page = connect(user)  # the page's button
+    response = await page.http.post("/memories/api/episodes/add-earlier-chats", json={})
+    assert response == {"threads": 2, "added": 0, "already_kept": 2, "forgotten": 1, "expired": 0}

@@ -10,6 +10,7 @@
     python -m agent.client restore collection <key> <version> --token $TOKEN
     python -m agent.client restore-at 2026-12-01T14:00 --token $TOKEN   # every memory as it was then
     python -m agent.client episodes --token $TOKEN                    # what was said (forget-episode KEY)
+    python -m agent.client add-earlier-chats [THREAD ...] --token $TOKEN  # chats from before episodes, as episodes
     python -m agent.client export me.json --token $TOKEN              # everything kept about you; import FILE
     python -m agent.client forget --token $TOKEN                      # asks first; --yes to skip
 
@@ -46,7 +47,7 @@ from agent.client.sdk import (
     send,
     wait_for_memory,
 )
-from agent.memory import admin, export
+from agent.memory import admin, backfill, episodes, export
 from agent.memory.kinds import MEMORY_TYPES
 from agent.secret import SECRET_ENV
 from agent.server import tokens
@@ -92,6 +93,10 @@ async def settle(client: LangGraphClient, thread_id: str) -> None:
             print(f"(memory: {note})")
 
 
+def _count(n: int, thing: str) -> str:
+    return f"{n} {thing}{'' if n == 1 else 's'}"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
@@ -109,6 +114,7 @@ def _parser() -> argparse.ArgumentParser:
             "restore-at",
             "episodes",
             "forget-episode",
+            "add-earlier-chats",
             "export",
             "import",
             "forget",
@@ -117,7 +123,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "rest",
         nargs="*",
-        help="edit: TYPE KEY JSON; delete: TYPE KEY; memories history TYPE [KEY]; restore: TYPE KEY VERSION",
+        help="edit: TYPE KEY JSON; delete: TYPE KEY; memories history TYPE [KEY]; restore: TYPE KEY VERSION; "
+        "add-earlier-chats: [THREAD ...] (default: every chat thread the server lists as yours)",
     )
     parser.add_argument("--yes", action="store_true", help="forget: do not ask for confirmation")
     parser.add_argument("--url", default=DEFAULT_URL, help=f"LangGraph server (default {DEFAULT_URL})")
@@ -184,6 +191,13 @@ async def manage(client: LangGraphClient, args: argparse.Namespace) -> None:
             (key,) = _need(args.rest, 1, "forget-episode KEY")
             await admin.delete_episode(client, args.user, key)
             print(f"forgot episode {key} (the facts drawn from it stay)")
+        elif args.mode == "add-earlier-chats":
+            done = await backfill.backfill(client, args.user, args.rest or None, episodes.retention_days())
+            print(
+                f"added {_count(done.added, 'exchange')} from {_count(done.threads, 'chat')} of {args.user!r}'s; "
+                f"{done.already_kept} already kept, {done.forgotten} deleted by you left out, "
+                f"{done.expired} past the retention left out"
+            )
         elif args.mode == "export":
             data = json.dumps(await export.export_user(client, args.user), indent=1, ensure_ascii=False)
             if args.rest:

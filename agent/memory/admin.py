@@ -217,6 +217,8 @@ async def delete_episode(client: LangGraphClient, user_id: str, key: str) -> Non
     namespace = list(episodes.namespace(check_user_id(user_id)))
     if await client.store.get_item(namespace, _key(key)) is None:
         raise BadMemoryRequest(f"no episode with key {key!r}")
+    forgotten = list(episodes.forgotten_namespace(user_id))
+    await client.store.put_item(forgotten, key, {"forgotten_at": now()}, index=False)
     await client.store.delete_item(namespace, key)
 
 

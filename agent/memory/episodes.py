@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
-from langchain_core.messages import AnyMessage
+from langchain_core.messages import BaseMessage
 from langgraph.store.base import BaseStore, Item, PutOp, SearchItem
 
 from agent.memory.namespaces import ROOT
@@ -28,6 +28,7 @@ from agent.memory.timeline import RECORDED_AT, recorded_date
 from agent.users import check_user_id
 
 EPISODES = "episodes"
+FORGOTTEN = "episodes_forgotten"
 RETENTION_ENV = "MEMORY_CHATBOT_EPISODE_RETENTION_DAYS"
 MAX_TEXT_CHARS = 20_000  # one side of an exchange, as stored (a message is capped at that already)
 _KEYS = uuid.UUID("8f0b7c0e-7a0e-4f6b-9b0a-5b3f5f2d6c11")
@@ -36,6 +37,12 @@ _KEYS = uuid.UUID("8f0b7c0e-7a0e-4f6b-9b0a-5b3f5f2d6c11")
 def namespace(user_id: str) -> tuple[str, str, str]:
     """Where a user's episodes live: ("memory", <user>, "episodes")."""
     return (ROOT, check_user_id(user_id), EPISODES)
+
+
+def forgotten_namespace(user_id: str) -> tuple[str, str, str]:
+    """Where the keys of the episodes a user deleted one by one are kept (keys only), so that adding earlier
+    chats (``agent.memory.backfill``) never brings one back."""
+    return (ROOT, check_user_id(user_id), FORGOTTEN)
 
 
 def retention_days() -> int | None:
@@ -48,9 +55,9 @@ def retention_days() -> int | None:
     return int(raw)
 
 
-def exchanges(messages: Sequence[AnyMessage]) -> list[tuple[AnyMessage, str]]:
+def exchanges(messages: Sequence[BaseMessage]) -> list[tuple[BaseMessage, str]]:
     """Each message of the user's in ``messages``, with the assistant's reply that follows it ("" if none)."""
-    pairs: list[tuple[AnyMessage, str]] = []
+    pairs: list[tuple[BaseMessage, str]] = []
     for index, message in enumerate(messages):
         if message.type != "human" or not message.text.strip():
             continue
@@ -59,26 +66,19 @@ def exchanges(messages: Sequence[AnyMessage]) -> list[tuple[AnyMessage, str]]:
     return pairs
 
 
-def episode_key(chat_thread_id: str | None, message: AnyMessage) -> str:
+def episode_key(chat_thread_id: str | None, message: BaseMessage) -> str:
     """The same key for the same exchange, however often it is written."""
     return str(uuid.uuid5(_KEYS, f"{chat_thread_id}\x00{message.id or message.text}"))
 
 
-async def record(
-    store: BaseStore,
-    user_id: str,
-    messages: Sequence[AnyMessage],
-    chat_thread_id: str | None,
-    when: datetime | None = None,
-) -> list[str]:
-    """Keep each exchange of ``messages`` as an episode of ``user_id``'s (said ``when``, default now); their keys."""
-    moment = when or datetime.now(UTC)
-    at = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC).isoformat(timespec="seconds")
-    days = retention_days()
-    ttl = days * 24 * 60 if days else None
-    ops, keys = [], []
+def episode_values(
+    messages: Sequence[BaseMessage], chat_thread_id: str | None, said_at: Callable[[BaseMessage], datetime]
+) -> list[tuple[str, dict]]:
+    """The episodes (key, value) of the exchanges in ``messages``, each message said at ``said_at(message)``."""
+    values = []
     for message, reply in exchanges(messages):
-        key = episode_key(chat_thread_id, message)
+        moment = said_at(message)
+        at = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC).isoformat(timespec="seconds")
         value = {
             "content": message.text[:MAX_TEXT_CHARS],
             "context": reply[:MAX_TEXT_CHARS] or None,
@@ -86,13 +86,31 @@ async def record(
             "message_id": message.id,
             RECORDED_AT: at,
         }
-        ops.append(PutOp(namespace(user_id), key, value, ttl=ttl))
-        keys.append(key)
-    if ops:
-        await store.abatch(ops)
+        values.append((episode_key(chat_thread_id, message), value))
+    return values
+
+
+def ttl_minutes(days: int | None) -> int | None:
+    """The store TTL of an episode kept ``days`` days (None: for good)."""
+    return days * 24 * 60 if days else None
+
+
+async def record(
+    store: BaseStore,
+    user_id: str,
+    messages: Sequence[BaseMessage],
+    chat_thread_id: str | None,
+    when: datetime | None = None,
+) -> list[str]:
+    """Keep each exchange of ``messages`` as an episode of ``user_id``'s (said ``when``, default now); their keys."""
+    moment = when or datetime.now(UTC)
+    days = retention_days()
+    said = episode_values(messages, chat_thread_id, lambda _: moment)
+    if said:
+        await store.abatch([PutOp(namespace(user_id), key, value, ttl=ttl_minutes(days)) for key, value in said])
         if days:
             await _sweep(store, user_id, days)
-    return keys
+    return [key for key, _ in said]
 
 
 SWEEP_EVERY = timedelta(hours=6)

@@ -9,6 +9,7 @@ from agent.users import check_user_id
 ROOT = "memory"
 PAGE_SIZE = 100
 MAX_VALUE_CHARS = 64 * 1024  # one stored value, as JSON: what a client may put (agent/server/auth.py)
+MIN_TTL_MINUTES, MAX_TTL_MINUTES = 1, 525_600  # the TTL a client may give an item: a minute to a year
 
 
 def memory_namespace(user_id: str, memory_type: str) -> tuple[str, str, str]:

@@ -22,7 +22,7 @@ from uuid import UUID, uuid5
 
 from langgraph_sdk import Auth
 
-from agent.memory.namespaces import MAX_VALUE_CHARS, ROOT
+from agent.memory.namespaces import MAX_TTL_MINUTES, MAX_VALUE_CHARS, MIN_TTL_MINUTES, ROOT
 from agent.memory.writer_threads import (
     MEMORY_GRAPH_ID,
     OWNER,
@@ -47,7 +47,6 @@ MAX_QUERY_CHARS = 4_000
 MAX_LABELS = 8
 MAX_LABEL_CHARS = 64
 MAX_FILTER_FIELDS = 16
-MIN_TTL_MINUTES, MAX_TTL_MINUTES = 1, 525_600  # a minute to a year
 PUBLIC_PATHS = frozenset({"/ok", "/memories", "/memories/app.js"})  # health checks; the page's static files
 # langgraph-api names a graph's default assistant uuid5(NAMESPACE_GRAPH, graph_id) (langgraph_api.graph,
 # not imported here: importing it outside a server loads the server's configuration).

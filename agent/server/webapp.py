@@ -34,7 +34,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from agent.dev_runtime import persistence, store_isolation, thread_search
-from agent.memory import admin, export
+from agent.memory import admin, backfill, episodes, export
 from agent.memory.kinds import STORED_KINDS
 from agent.server import revocation
 from agent.server.route_guard import RouteGuard
@@ -222,6 +222,11 @@ async def delete_episode(request: Request, client: LangGraphClient, user: str) -
 
 
 @_api
+async def add_earlier_chats(request: Request, client: LangGraphClient, user: str) -> dict:
+    return (await backfill.backfill(client, user, None, episodes.retention_days())).as_dict()
+
+
+@_api
 async def export_everything(request: Request, client: LangGraphClient, user: str) -> dict:
     return await export.export_user(client, user)
 
@@ -268,6 +273,7 @@ app = Starlette(
         Route("/memories/api/restore-at", restore_at, methods=["POST"]),
         Route("/memories/api/episodes", list_episodes, methods=["GET"]),
         Route("/memories/api/episodes/{key}", delete_episode, methods=["DELETE"]),
+        Route("/memories/api/episodes/add-earlier-chats", add_earlier_chats, methods=["POST"]),
         Route("/memories/api/export", export_everything, methods=["GET"]),
         Route("/memories/api/forget", forget, methods=["POST"]),
         Route("/memories/api/revoke-tokens", revoke_tokens, methods=["POST"]),

@@ -296,6 +296,17 @@ $('download').onclick = async () => {
   } catch (e) { say($('status'), e.message, true); }
 };
 
+$('add-earlier').onclick = async () => {
+  try {
+    const done = await call('POST', '/memories/api/episodes/add-earlier-chats');
+    await loadEpisodes();
+    const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+    say($('add-earlier-status'), `Added ${plural(done.added, 'exchange')} from ${plural(done.threads, 'chat')}` +
+      (done.forgotten ? `; ${done.forgotten} you forgot stayed forgotten` : '') +
+      (done.expired ? `; ${done.expired} older than the retention left out` : '') + '.');
+  } catch (e) { say($('add-earlier-status'), e.message, true); }
+};
+
 $('restore-at').onclick = async () => {
   const picked = $('restore-when').value;
   if (!picked) { say($('restore-status'), 'Pick a moment first.', true); return; }
