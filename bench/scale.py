@@ -442,7 +442,7 @@ def header() -> None:
     print(f"{'N':>7} {'others':>9} {'approach':>16} {'needles@10':>9} {'prompt chars':>12} {'p50 ms':>8} {'p95 ms':>8}")
 
 
-async def run_memory(sizes: list[int], rounds: int) -> None:
+async def run_memory(sizes: list[int], rounds: int, only: tuple[str, ...] | None = None) -> None:
     index = json.loads((ROOT / "langgraph.json").read_text())["store"]["index"]
     cached = CachedEmbeddings(embed, uncached=QUESTIONS)
     header()
@@ -454,7 +454,7 @@ async def run_memory(sizes: list[int], rounds: int) -> None:
         await put_facts(store, episodes.namespace(USER), user_facts(n), 0)  # as many episodes as memories
         cached.recording = False
         cached.save()
-        report(n, "-", await measure(store, store, namespace, n, rounds))
+        report(n, "-", await measure(store, store, namespace, n, rounds, only))
         print(f"{'':>7} (dev server persistence: {persistence_seconds(store)})")
 
 
@@ -582,6 +582,13 @@ def main() -> None:
         help="postgres: also time search at these ivfflat.probes, the question embedded beforehand "
         "(default: 60, 80 and the shipped value)",
     )
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        metavar="APPROACH",
+        help="memory store: time only these approaches (e.g. 'answer, facts' 'answer, +episodes'); "
+        "the dev server's persistence is measured at every size",
+    )
     args = parser.parse_args()
     check_needles()
     postgres = args.store == "postgres"
@@ -590,7 +597,7 @@ def main() -> None:
     if postgres:
         shutdown.run(run_postgres(sorted(sizes), others, args.rounds, args.explain, args.data_dir, args.probes))
     else:
-        shutdown.run(run_memory(sizes, args.rounds))
+        shutdown.run(run_memory(sizes, args.rounds, tuple(args.only) if args.only else None))
 
 
 if __name__ == "__main__":
