@@ -171,6 +171,11 @@ async def test_page_shows_edits_deletes_restores_and_forgets_behind_a_login(brow
     restored = browser.find_element(By.ID, "restore-status").text
     assert "left as they were" not in restored, restored  # every kept history starts with its first version
 
+    # Earlier chats: none here (these memories were put through the store), and the page says so.
+    await click("#add-earlier")
+    await run(lambda: wait.until(lambda d: "Added" in d.find_element(By.ID, "add-earlier-status").text))
+    assert browser.find_element(By.ID, "add-earlier-status").text == "Added 0 exchanges from 0 chats."
+
     # "Forget everything" asks first; cancelling keeps everything.
     await click("#forget")
     await run(lambda: wait.until(expected_conditions.alert_is_present()))
