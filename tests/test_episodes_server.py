@@ -10,6 +10,7 @@ from langgraph_sdk.errors import APIStatusError
 
 from agent.client.sdk import ensure_assistant, memories, send, wait_for_memory
 from agent.memory import admin, backfill, episodes, export
+from agent.memory.writer_threads import WRITER_OF
 from agent.server.tokens import mint
 from tests.conftest import AUTH_SECRET
 from tests.typed import DelaySettings
@@ -103,34 +104,44 @@ async def test_another_user_never_reads_or_changes_someones_episodes(client, use
 
 async def test_earlier_chats_become_episodes_once_and_a_forgotten_one_stays_forgotten(client, user, connect):
     assistant = await ensure_assistant(client, "collection", **FAST)
-    first, second = [(await client.threads.create(metadata={"user": user}))["thread_id"] for _ in range(2)]
-    for thread, text in ((first, SPARE_KEY), (first, "My bike is red.")):
+    first, second, long = [(await client.threads.create(metadata={"user": user}))["thread_id"] for _ in range(3)]
+    for thread, text in ((long, SPARE_KEY), (first, "My bike is red."), (second, "I'm learning Greek.")):
         await send(client, assistant, thread, user, text)
-    await send(client, assistant, second, user, "I'm learning Greek.")
-    for thread in (first, second):
         await wait_for_memory(client, thread)
     kept = {e["said"]: e for e in await admin.episode_list(client, user)}
+    # A long thread: its history runs past one page (100 checkpoints), so dating its first message reads on.
+    for i in range(100):
+        said = [{"role": "user", "content": f"Note {i}."}, {"role": "assistant", "content": "Noted."}]
+        await client.threads.update_state(long, {"messages": said}, as_node="check_message")
     namespace = list(episodes.namespace(user))
     # As if from before episodes: the spare key was never kept. The bike was forgotten on purpose.
     await client.store.delete_item(namespace, kept[SPARE_KEY]["key"])
     await admin.delete_episode(client, user, kept["My bike is red."]["key"])
 
     done = await backfill.backfill(client, user)
-    assert done.as_dict() == {"threads": 2, "added": 1, "already_kept": 1, "forgotten": 1, "expired": 0}
-    now_kept = {e["said"]: e for e in await admin.episode_list(client, user)}
-    assert set(now_kept) == {SPARE_KEY, "I'm learning Greek."}
-    spare, original = (
-        now_kept[SPARE_KEY],
-        kept[SPARE_KEY],
-    )
-    assert spare["key"] == original["key"] and spare["reply"] == original["reply"], "the exchange a live write keeps"
-    at = datetime.fromisoformat(spare["at"]) - datetime.fromisoformat(original["at"])
+    assert done.as_dict() == {"threads": 3, "added": 101, "already_kept": 1, "forgotten": 1, "expired": 0}
+    stored = {i["value"]["content"]: i for i in await admin.stored_items_under(client, namespace)}
+    assert set(stored) == {SPARE_KEY, "I'm learning Greek.", *(f"Note {i}." for i in range(100))}
+    spare, original = stored[SPARE_KEY], kept[SPARE_KEY]
+    assert spare["key"] == original["key"] and spare["value"]["context"] == original["reply"], "as a live write"
+    at = datetime.fromisoformat(spare["value"]["recorded_at"]) - datetime.fromisoformat(original["at"])
     assert abs(at.total_seconds()) < 5, "dated when it was said, not when it was added"
+    assert stored["Note 0."]["value"]["recorded_at"] <= stored["Note 99."]["value"]["recorded_at"]
     assert (await backfill.backfill(client, user)).added == 0, "twice adds nothing twice"
+    # A copied thread keeps its messages (and their ids): nothing is added twice, nothing forgotten comes back.
+    copy = (await client.threads.copy(first))["thread_id"]
+    again = await backfill.backfill(client, user, [copy])
+    assert again.added == 0 and again.forgotten == 1, again
+    # The export keeps what was forgotten, without its words.
+    forgotten = (await export.export_user(client, user))["forgotten_episodes"]
+    assert len(forgotten) == 1 and forgotten[0]["value"]["message_id"] and "bike" not in str(forgotten)
+    with pytest.raises(admin.BadMemoryRequest, match="not a chat"):
+        writer = await client.threads.search(metadata={WRITER_OF: user}, limit=1)
+        await backfill.backfill(client, user, [writer[0]["thread_id"]])
 
     # A retention longer than the store API's longest TTL still adds (the TTL is capped at a year).
     await client.store.delete_item(namespace, spare["key"])
-    assert (await backfill.backfill(client, user, [first], retention_days=400)).added == 1
+    assert (await backfill.backfill(client, user, [long], retention_days=400)).added == 1
 
     # Another user lists none of these threads, and naming them reads nothing.
     mallory = connect(f"{user}-mallory")
@@ -141,5 +152,8 @@ async def test_earlier_chats_become_episodes_once_and_a_forgotten_one_stays_forg
     assert await admin.episode_list(mallory, f"{user}-mallory") == []
 
     page = connect(user)  # the page's button
-    response = await page.http.post("/memories/api/episodes/add-earlier-chats", json={})
-    assert response == {"threads": 2, "added": 0, "already_kept": 2, "forgotten": 1, "expired": 0}
+    response = await page.http.post("/memories/api/episodes/add-earlier-chats", json={"threads": [first]})
+    assert response == {"threads": 1, "added": 0, "already_kept": 0, "forgotten": 1, "expired": 0}
+    with pytest.raises(APIStatusError) as refused:
+        await page.http.post("/memories/api/episodes/add-earlier-chats", json={"threads": "all of them"})
+    assert refused.value.status_code == 400

@@ -155,6 +155,7 @@ async def run(args: argparse.Namespace) -> None:
         token = tokens.mint(args.user)
     if token:
         args.user = tokens.claimed_user(token)  # with auth on, the token decides who we are
+    args.token = token
     await probe(args.url)
     client = connect(args.url, token)
     types = list(MEMORY_TYPES) if args.memory_type == "all" else [args.memory_type]
@@ -192,11 +193,15 @@ async def manage(client: LangGraphClient, args: argparse.Namespace) -> None:
             await admin.delete_episode(client, args.user, key)
             print(f"forgot episode {key} (the facts drawn from it stay)")
         elif args.mode == "add-earlier-chats":
-            done = await backfill.backfill(client, args.user, args.rest or None, episodes.retention_days())
+            if args.token:  # through the memory page's API: the server applies its own retention
+                body = {"threads": args.rest} if args.rest else None
+                done = await client.http.post("/memories/api/episodes/add-earlier-chats", json=body)
+            else:  # a server without sign-in has no page API: the retention is this environment's
+                done = (await backfill.backfill(client, args.user, args.rest, episodes.retention_days())).as_dict()
             print(
-                f"added {_count(done.added, 'exchange')} from {_count(done.threads, 'chat')} of {args.user!r}'s; "
-                f"{done.already_kept} already kept, {done.forgotten} deleted by you left out, "
-                f"{done.expired} past the retention left out"
+                f"added {_count(done['added'], 'exchange')} from {_count(done['threads'], 'chat')} of "
+                f"{args.user!r}'s; {done['already_kept']} already kept, {done['forgotten']} deleted by you left "
+                f"out, {done['expired']} past the retention left out"
             )
         elif args.mode == "export":
             data = json.dumps(await export.export_user(client, args.user), indent=1, ensure_ascii=False)

@@ -215,10 +215,10 @@ async def episode_list(client: LangGraphClient, user_id: str, limit: int = PAGE,
 async def delete_episode(client: LangGraphClient, user_id: str, key: str) -> None:
     """Forget one exchange. The facts drawn from it stay (their history says "a conversation since deleted")."""
     namespace = list(episodes.namespace(check_user_id(user_id)))
-    if await client.store.get_item(namespace, _key(key)) is None:
+    if (episode := await client.store.get_item(namespace, _key(key))) is None:
         raise BadMemoryRequest(f"no episode with key {key!r}")
-    forgotten = list(episodes.forgotten_namespace(user_id))
-    await client.store.put_item(forgotten, key, {"forgotten_at": now()}, index=False)
+    forgotten = {"forgotten_at": now(), "message_id": episode["value"].get("message_id")}  # no words kept
+    await client.store.put_item(list(episodes.forgotten_namespace(user_id)), key, forgotten, index=False)
     await client.store.delete_item(namespace, key)
 
 

@@ -1,6 +1,7 @@
 """Everything kept about one user, as one file: downloaded by the user, imported by a deployment for that user.
 
-The file is JSON: ``{"format", "user", "exported_at", "memories", "histories", "episodes", "health"}``, where
+The file is JSON: ``{"format", "user", "exported_at", "memories", "histories", "episodes", "forgotten_episodes",
+"health"}`` (``forgotten_episodes``: the keys and message ids of exchanges the user deleted, no words), where
 ``memories`` and ``histories`` hold every kind (the memory types and the instructions) as lists of ``{"key",
 "value"}``. Everything goes through the store API as the caller, so with auth on an export holds only the
 caller's data and an import writes only into the caller's own namespaces (whatever user the file names).
@@ -46,13 +47,17 @@ async def export_user(client: LangGraphClient, user_id: str) -> dict:
             {"key": item["key"], "value": item["value"]}
             for item in await admin.stored_items_under(client, list(episodes.namespace(user_id)))
         ],
+        "forgotten_episodes": [
+            {"key": item["key"], "value": item["value"]}
+            for item in await admin.stored_items_under(client, list(episodes.forgotten_namespace(user_id)))
+        ],
         "health": health.counts_of(counts["value"] if counts else None),
     }
 
 
 async def import_user(client: LangGraphClient, user_id: str, data: object) -> dict[str, int]:
     """Write an export's memories, histories and episodes into ``user_id``'s namespaces; counts of each."""
-    memories, histories, said = _checked(data)
+    memories, histories, said, forgotten = _checked(data)
     for kind, items in memories.items():
         for item in items:
             await admin.import_memory(client, user_id, kind, item["key"], item["value"])
@@ -61,6 +66,10 @@ async def import_user(client: LangGraphClient, user_id: str, data: object) -> di
             await client.store.put_item([ROOT, user_id, HISTORY, kind], item["key"], item["value"], index=False)
     for item in said:
         await client.store.put_item(list(episodes.namespace(user_id)), item["key"], item["value"])
+    for item in forgotten:
+        await client.store.put_item(
+            list(episodes.forgotten_namespace(user_id)), item["key"], item["value"], index=False
+        )
     return {
         "memories": sum(map(len, memories.values())),
         "histories": sum(map(len, histories.values())),
@@ -68,7 +77,7 @@ async def import_user(client: LangGraphClient, user_id: str, data: object) -> di
     }
 
 
-def _checked(data: object) -> tuple[dict[str, list[dict]], dict[str, list[dict]], list[dict]]:
+def _checked(data: object) -> tuple[dict[str, list[dict]], dict[str, list[dict]], list[dict], list[dict]]:
     """The parts of an export, each checked; BadMemoryRequest naming what is wrong, before anything is written."""
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise admin.BadMemoryRequest(f"not an export of this chatbot (its format must be {FORMAT!r})")
@@ -84,7 +93,10 @@ def _checked(data: object) -> tuple[dict[str, list[dict]], dict[str, list[dict]]
     said = data.get("episodes") or []
     if not isinstance(said, list) or not all(_is_episode(item) for item in said):
         raise admin.BadMemoryRequest("episodes must be a list of {key, value: {content, context, ...}}")
-    return memories, histories, said
+    forgotten = data.get("forgotten_episodes") or []  # absent from exports made before it was kept
+    if not isinstance(forgotten, list) or not all(_is_forgotten(item) for item in forgotten):
+        raise admin.BadMemoryRequest("forgotten_episodes must be a list of {key, value: {forgotten_at, message_id}}")
+    return memories, histories, said, forgotten
 
 
 def _keyed(part: object, name: str) -> dict[str, list[dict]]:
@@ -103,3 +115,11 @@ def _is_episode(item: object) -> bool:
         return False
     value = item["value"]
     return isinstance(value.get("content"), str) and isinstance(value.get("context"), str | None)
+
+
+def _is_forgotten(item: object) -> bool:
+    if not isinstance(item, dict) or not isinstance(item.get("key"), str) or not isinstance(item.get("value"), dict):
+        return False
+    return set(item["value"]) <= {"forgotten_at", "message_id"} and all(
+        isinstance(v, str | None) for v in item["value"].values()
+    )

@@ -91,7 +91,7 @@ def _api(handler):
             async with _as_caller(request) as client:
                 return JSONResponse(await handler(request, client, user), headers=PAGE_HEADERS)
         except admin.BadMemoryRequest as error:
-            return _error(str(error), 400)
+            return _error(str(error), getattr(error, "status", 400))
         except RecursionError:  # a value nested past what can be checked and stored
             return _error("the body is nested too deeply", 400)
         except httpx.HTTPStatusError as error:  # the server refused one of the calls (a cap, a conflict)
@@ -221,9 +221,27 @@ async def delete_episode(request: Request, client: LangGraphClient, user: str) -
     return {"deleted": request.path_params["key"]}
 
 
+_adding_earlier_chats: set[str] = set()  # users whose earlier chats are being added (one run each at a time)
+
+
+class _Busy(admin.BadMemoryRequest):
+    status = 409
+
+
 @_api
 async def add_earlier_chats(request: Request, client: LangGraphClient, user: str) -> dict:
-    return (await backfill.backfill(client, user, None, episodes.retention_days())).as_dict()
+    threads = None
+    if request.headers.get("content-length", "0") != "0":
+        threads = await _json_field(request, "threads", list, '{"threads": ["<thread id>", ...]} (or no body)')
+        if not threads or len(threads) > admin.PAGE or not all(isinstance(t, str) and len(t) <= 64 for t in threads):
+            raise admin.BadMemoryRequest(f"threads must list 1 to {admin.PAGE} thread ids")
+    if user in _adding_earlier_chats:
+        raise _Busy("your earlier chats are being added already; this adds nothing until that is done")
+    _adding_earlier_chats.add(user)
+    try:  # the retention is the server's
+        return (await backfill.backfill(client, user, threads, episodes.retention_days())).as_dict()
+    finally:
+        _adding_earlier_chats.discard(user)
 
 
 @_api
