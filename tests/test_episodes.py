@@ -6,12 +6,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from langchain_core.messages import AIMessage, HumanMessage, convert_to_messages
 
 from agent import limits
 from agent.memory import episodes
 from agent.memory.kinds import MEMORY_TYPES
 from agent.memory.namespaces import memory_namespace
 from agent.memory.timeline import RECORDED_AT
+from agent.memory.write_queue import tag_chat_thread
 
 
 def _memory_section(prompt: str) -> str:
@@ -89,3 +91,18 @@ async def test_every_memory_version_records_the_episodes_it_was_drawn_from(chat,
     [history] = store.search(("memory", "ruth", "history", "profile"), limit=5)
     [said] = history.value["versions"][-1]["episodes"]
     assert store.get(episodes.namespace("ruth"), said).value["content"] == "I live in Oslo."
+
+
+def test_a_write_taking_several_chats_keeps_each_exchange_under_its_own_chat():
+    queued = [
+        tag_chat_thread(HumanMessage("I live in Oslo.", id="a").model_dump(), "chat-1"),
+        tag_chat_thread(AIMessage("Nice.", id="b").model_dump(), "chat-1"),
+        tag_chat_thread(HumanMessage("I like tea.", id="c").model_dump(), "chat-2"),
+    ]
+    buffered = convert_to_messages(queued)  # as the memory writer's thread holds them
+    said = episodes.episode_values(buffered, "chat-2", lambda _: datetime.now(UTC))  # the last run's chat
+    assert [(value["content"], value["chat_thread_id"]) for _, value in said] == [
+        ("I live in Oslo.", "chat-1"),
+        ("I like tea.", "chat-2"),
+    ]
+    assert said[0][0] == episodes.episode_key("chat-1", buffered[0]), "the key a backfill of chat-1 computes"

@@ -29,6 +29,8 @@ from agent.users import check_user_id
 
 EPISODES = "episodes"
 FORGOTTEN = "episodes_forgotten"
+CHAT_THREAD_TAG = "chat_thread_id"
+"""In a queued message's ``additional_kwargs``: the chat thread it was said in (`agent.memory.write_queue`)."""
 RETENTION_ENV = "MEMORY_CHATBOT_EPISODE_RETENTION_DAYS"
 MAX_TEXT_CHARS = 20_000  # one side of an exchange, as stored (a message is capped at that already)
 _KEYS = uuid.UUID("8f0b7c0e-7a0e-4f6b-9b0a-5b3f5f2d6c11")
@@ -74,19 +76,22 @@ def episode_key(chat_thread_id: str | None, message: BaseMessage) -> str:
 def episode_values(
     messages: Sequence[BaseMessage], chat_thread_id: str | None, said_at: Callable[[BaseMessage], datetime]
 ) -> list[tuple[str, dict]]:
-    """The episodes (key, value) of the exchanges in ``messages``, each message said at ``said_at(message)``."""
+    """The episodes (key, value) of the exchanges in ``messages``, each message said at ``said_at(message)``, in
+    ``chat_thread_id`` or the chat thread the message was queued from (``CHAT_THREAD_TAG``: a memory write
+    can take messages of several chats at once)."""
     values = []
     for message, reply in exchanges(messages):
+        thread = message.additional_kwargs.get(CHAT_THREAD_TAG) or chat_thread_id
         moment = said_at(message)
         at = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC).isoformat(timespec="seconds")
         value = {
             "content": message.text[:MAX_TEXT_CHARS],
             "context": reply[:MAX_TEXT_CHARS] or None,
-            "chat_thread_id": chat_thread_id,
+            "chat_thread_id": thread,
             "message_id": message.id,
             RECORDED_AT: at,
         }
-        values.append((episode_key(chat_thread_id, message), value))
+        values.append((episode_key(thread, message), value))
     return values
 
 

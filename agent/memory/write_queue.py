@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from langchain_core.messages import AnyMessage
 from langgraph_sdk import get_client
 
+from agent.memory.episodes import CHAT_THREAD_TAG
 from agent.memory.writer_threads import (
     MEMORY_GRAPH_ID,
     WRITER_OF,
@@ -43,13 +44,19 @@ async def queue_write(
         run = await client.runs.create(  # type: ignore[call-overload]  # after_seconds: the API takes fractions
             thread_id,
             MEMORY_GRAPH_ID,
-            input={"messages": [m.model_dump() for m in messages]},
+            input={"messages": [tag_chat_thread(m.model_dump(), chat_thread_id) for m in messages]},
             context=context,
             metadata={"chat_thread_id": chat_thread_id} if chat_thread_id else None,
             multitask_strategy="enqueue",
             after_seconds=delay_seconds,
         )
     return {"thread_id": thread_id, "run_id": run["run_id"]}
+
+
+def tag_chat_thread(message: dict, chat_thread_id: str | None) -> dict:
+    """The message, marked with the chat it was said in: the writer may take several chats' messages at once."""
+    extra = {**(message.get("additional_kwargs") or {}), CHAT_THREAD_TAG: chat_thread_id}
+    return {**message, "additional_kwargs": extra}
 
 
 async def later_write_queued(thread_id: str, run_id: str | None) -> bool:
