@@ -84,7 +84,7 @@ class PostgresCluster:
         self.remove = (datadir is None) if remove is None else remove
         self.port = port or free_port()
         self.settings = dict(settings or {})
-        self.log_path = self.datadir.parent / f"{self.datadir.name}.log"
+        self.log_path = self.datadir / "server.log"  # inside: the cluster's owner owns no directory above it
         self.bin = postgres_bin()
         self.user = _system_user()
 
@@ -128,11 +128,12 @@ class PostgresCluster:
 
     def start(self) -> PostgresCluster:
         """initdb if ``datadir`` is new, then start and wait until it accepts connections."""
-        parent = self.datadir.parent
-        parent.mkdir(parents=True, exist_ok=True)
+        # initdb takes an empty directory: made here and given to the cluster's owner, never its parent (a
+        # `--data-dir /tmp/x` once handed /tmp itself to that user).
+        self.datadir.mkdir(parents=True, exist_ok=True)
         if self.user is not None:
-            _traversable(parent)
-            self._own(parent)
+            _traversable(self.datadir)
+            self._own(self.datadir)
         if self.running():  # left behind by a process that died before stopping it
             self._run("pg_ctl", "stop", "-w", "-m", "fast", "-D", str(self.datadir))
         if not (self.datadir / "PG_VERSION").exists():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import subprocess
 import sys
 
@@ -34,6 +35,7 @@ from agent.stores.postgres_index import (
 from agent.stores.unbatched import OneCallOneBatch
 from bench.search_plan import explain_search
 from devtools.dev_server import PROJECT_ROOT
+from devtools.pg_cluster import FAST_UNSAFE, PostgresCluster
 from devtools.scripted_brain import SENTENCES
 from tests.conftest import chat_over
 from tests.distractors import NEEDLE, QUESTION, food_distractors
@@ -241,3 +243,14 @@ async def test_the_server_stores_calls_fail_alone(pg_store):
     )
     assert isinstance(alone[0], Exception) and alone[1] is None
     assert [item.key for item in await store.asearch(good)] == ["k2"]
+
+
+@pytest.mark.postgres
+def test_a_cluster_in_a_given_directory_takes_that_directory_and_nothing_above_it(tmp_path):
+    given = tmp_path / "kept"
+    owner = (tmp_path.stat().st_uid, given.parent.stat().st_gid)
+    with PostgresCluster(given / "data", settings=FAST_UNSAFE, remove=True) as cluster:
+        assert "PostgreSQL" in cluster.psql("SELECT version()")
+        assert (tmp_path.stat().st_uid, tmp_path.stat().st_gid) == owner, "the parents keep their owner"
+        assert given.stat().st_uid == os.getuid(), "the directory made to hold it too"
+    assert not (given / "data").exists()
