@@ -4,6 +4,7 @@ sign out."""
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 from pathlib import Path
 
@@ -19,6 +20,16 @@ from agent.server.tokens import mint
 from tests.conftest import AUTH_SECRET
 
 IMAGES = Path(__file__).resolve().parent.parent / "docs" / "img"
+SCREENSHOTS_ENV = "MEMORY_CHATBOT_SCREENSHOTS"
+"""Set to 1 to write the README's screenshots into docs/img/; otherwise a test run leaves the clone unchanged."""
+
+
+def screenshot(browser, name: str, tmp_path: Path) -> None:
+    """The page as it looks now: into docs/img/ when asked for (``SCREENSHOTS_ENV``), else beside the test."""
+    folder = IMAGES if os.environ.get(SCREENSHOTS_ENV) == "1" else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
+    browser.save_screenshot(str(folder / name))
+
 
 CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 
@@ -61,7 +72,7 @@ def _status(driver, key: str) -> str:
     return driver.find_element(By.CSS_SELECTOR, f"section[data-type=collection] .item[data-key={key}] .status").text
 
 
-async def test_page_shows_edits_deletes_restores_and_forgets_behind_a_login(browser, server, connect):
+async def test_page_shows_edits_deletes_restores_and_forgets_behind_a_login(browser, server, connect, tmp_path):
     user = "paula"
     client = connect(user)
     namespace = ["memory", user, "collection"]
@@ -115,9 +126,8 @@ async def test_page_shows_edits_deletes_restores_and_forgets_behind_a_login(brow
     )
     health = browser.find_element(By.ID, "health").text
     assert "4 memories (semantic 1, profile 1, collection 2, instructions 0)" in health, health
-    IMAGES.mkdir(parents=True, exist_ok=True)
     browser.set_window_size(1000, 1400)
-    browser.save_screenshot(str(IMAGES / "memory-page.png"))
+    screenshot(browser, "memory-page.png", tmp_path)
 
     # Edit one memory in place: the status shows beside it.
     browser.execute_script(
@@ -148,7 +158,7 @@ async def test_page_shows_edits_deletes_restores_and_forgets_behind_a_login(brow
     await run(lambda: wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, f"{city} .version")) == 2))
     newest = browser.find_element(By.CSS_SELECTOR, f"{city} .version").text
     assert "edited on this page" in newest and "“The user lives in Turin.” → “The user lives in Milan.”" in newest
-    browser.save_screenshot(str(IMAGES / "memory-history.png"))
+    screenshot(browser, "memory-history.png", tmp_path)
     await click(f"{city} .version[data-version='1'] .restore")
     await run(lambda: wait.until(lambda d: d.find_element(By.ID, "status").text == "Restored version 1."))
     assert (await client.store.get_item(namespace, "city"))["value"]["content"] == "The user lives in Turin."
