@@ -17,10 +17,10 @@ from langgraph.graph.message import REMOVE_ALL_MESSAGES
 from langgraph.runtime import Runtime
 
 from agent.context import Context, context_of, store_of
-from agent.memory.api import remember_turn
 from agent.memory.write_lock import lock_thread_id, write_lock
 from agent.memory.write_queue import later_write_queued
 from agent.memory.writer_threads import MEMORY_GRAPH_ID, writer_thread_id
+from agent.memory.writing import remember_turn
 from agent.models.registry import load_chat_model
 from agent.state import MemoryWriterState
 

@@ -57,3 +57,30 @@ class ForgetMemory(BaseModel):
     the memory with this id. Never call it for a memory the user did not take back."""
 
     json_doc_id: str = Field(description="The id of the stored memory the user took back.")
+
+
+class Quote(BaseModel):
+    """The user's own words behind one fact."""
+
+    fact: str = Field(description="The fact (or the field) these words support, as you wrote it.")
+    quote: str = Field(description="The user's exact words that state it, copied from their message, not reworded.")
+
+
+QUOTES_DESCRIPTION = (
+    "For every fact you add or change: the user's own words that state it, copied exactly from their messages "
+    "(a few words to a sentence; a 'yes' to your question counts). Never quote the assistant."
+)
+
+
+class Verdict(BaseModel):
+    """Whether the user's words state one claim."""
+
+    claim: int = Field(description="The claim's number.")
+    holds: bool = Field(description="True only when the user's words state the claim.")
+    reason: str = Field(default="", description="When it does not hold: why, in a few words.")
+
+
+class Verdicts(BaseModel):
+    """Your verdict on every numbered claim, one each."""
+
+    verdicts: list[Verdict] = Field(description="One verdict per claim, every claim.")

@@ -30,11 +30,11 @@ from langgraph.store.memory import InMemoryStore
 
 from agent.context import LOCAL_MODEL, Context
 from agent.graph import builder
-from agent.memory.api import remember
 from agent.memory.kinds import MEMORY_TYPES, memory_kind
 from agent.memory.namespaces import list_all, memory_namespace
 from agent.memory.support import claim, stems
 from agent.memory.writers import ExtractionFailed
+from agent.memory.writing import remember
 from agent.models.local import LocalChatModel
 from agent.models.registry import load_chat_model
 from agent.state import ChatState

@@ -1,14 +1,17 @@
 """A scripted chat model for tests: every reply and tool call is derived from the prompt it gets.
 
-It understands a handful of English statements about the user ("I'm Lance", "I live in X",
-"I moved to X", "I work as a X", "I like X") and retractions ("forget that I like X", "I no longer
-like X", "I don't like X anymore"), and the formats this project and trustcall put into prompts, so
-tests exercise the real prompt -> model -> tool call -> store path with no network and no canned
-answers. The same brain serves in-process (``ScriptedChatModel``) and over HTTP as an
-OpenAI-compatible endpoint (``devtools/scripted_openai.py``).
+It understands what `devtools.scripted_facts` says a user may state, and writes it down phrased the way real
+models phrase extractions (reworded, abbreviations spelt out), quoting the user's words imperfectly, as real
+models do. For the conversations of the grounding sets (`bench/data/grounding.json`) it proposes what the set
+records a real model proposing (`devtools.recorded_phrasings`). It reads the formats this project and trustcall
+put into prompts, so tests exercise the real prompt -> model -> tool call -> store path with no network and no
+canned answers. It answers a write's verification call as `devtools.scripted_verifier` says. The same brain
+serves in-process (``ScriptedChatModel``) and over HTTP as an OpenAI-compatible endpoint
+(``devtools/scripted_openai.py``).
 
-It can also misbehave the way real models do (``MODES``): each mode is one known failure, applied
-to every memory-writing call while it is on; chat replies are never affected.
+It can also misbehave the way real models do (``MODES``): each mode is one known failure, applied to every
+memory-writing call while it is on (the verifier modes to the verification call only); chat replies are never
+affected.
 """
 
 from __future__ import annotations
@@ -27,32 +30,20 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import Field
 
-_LEAD = r"(?i:\b{})\s+"
-_PLACE = r"([A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*)"
-_PHRASE = r"([a-z][\w' -]*?)\s*(?:[.,!?;]|\band\b|$)"
-FACT_PATTERNS: list[tuple[str, re.Pattern]] = [
-    ("name", re.compile(_LEAD.format("(?:my name is|i'm|i am|call me)") + r"(?!(?:a|an|from|in)\b)([A-Z][a-z]+)")),
-    (
-        "location",
-        re.compile(
-            _LEAD.format("(?:i live in|i moved to|i moved from .+? to|i now live in|i'm from|i am from)") + _PLACE
-        ),
-    ),
-    ("job", re.compile(_LEAD.format("(?:i work as an?|i work as|my job is)") + _PHRASE)),
-    ("interests", re.compile(_LEAD.format("(?:i like|i love|i enjoy)") + _PHRASE)),
-]
-
-# How the user wants the bot to answer (procedural memory), and the instruction each becomes.
-INSTRUCTION_PATTERNS: list[tuple[re.Pattern, str]] = [
-    (re.compile(r"\bkeep (?:it|your answers|answers|your replies) (short|brief)", re.I), "Keep answers short."),
-    (re.compile(r"\b(?:answer|reply|respond|talk|speak) (?:to me )?in ([A-Z][a-z]+)"), "Answer in {}."),
-    (re.compile(r"\b(?:don't|do not) suggest ([\w' -]+?)(?:[.,!?;]|$)", re.I), "Do not suggest {}."),
-]
-
-RETRACTION = re.compile(
-    _LEAD.format("(?:forget that i|i no longer|i don't|i do not)") + r"(?:like|love|enjoy)\s+" + _PHRASE
+from agent.memory.grounding import normalised
+from devtools import scripted_verifier
+from devtools.recorded_phrasings import case_for
+from devtools.scripted_facts import (
+    SENTENCES,
+    Stated,
+    facts_in,
+    field_of,
+    instructions_in,
+    retractions_in,
+    user_utterances,
 )
-_ANYMORE = re.compile(r"\s+any\s?more$", re.I)
+
+__all__ = ["MODES", "SENTENCES", "ScriptedChatModel", "normalize_tool_choice", "respond"]
 
 INVENTED = "skydiving"
 MODES = {
@@ -64,58 +55,17 @@ MODES = {
     "bad_doc_id": "patches under a json_doc_id that does not exist",
     "bad_path": "patches a field path that does not exist",
     "destructive": "removes the stored name from the profile; overwrites an unrelated collection item with a new fact",
-    "inventive": f"adds a fact the user never said to every write (they like {INVENTED})",
-    "misfiling": 'files what the user likes as their job too ("I like chess" -> job: chess player)',
+    "inventive": f"adds a fact the user never said to every write (they love {INVENTED}), quoting words never said",
+    "misfiling": 'files what the user likes as their job too ("I like chess" -> job: Chess player)',
+    "gullible": "verifies every claim as true",
+    "doubtful": "verifies every claim as false",
+    "garbled": "answers every verification in prose, with no verdicts",
 }
+VERIFIER_MODES = ("gullible", "doubtful", "garbled")
 NOTHING_NEW = "NothingNew"
 REMOVE = "ForgetMemory"
 PATCH = "PatchDoc"
-
-SENTENCES = {
-    "name": "The user's name is {}.",
-    "location": "The user lives in {}.",
-    "job": "The user works as {}.",
-    "interests": "The user likes {}.",
-}
-DOC_LABELS = {"name": "Name", "location": "Location", "job": "Job", "interests": "Likes"}
-
-
-def user_utterances(messages: Sequence[BaseMessage]) -> list[str]:
-    """What the user said: human messages, or 'user:' lines of a transcript."""
-    said: list[str] = []
-    for message in messages:
-        if message.type != "human":
-            continue
-        text = message.text
-        if "<conversation>" in text:
-            said += [line[5:].strip() for line in text.splitlines() if line.startswith("user:")]
-        else:
-            said.append(text)
-    return said
-
-
-def facts_in(utterances: Sequence[str]) -> list[tuple[str, str]]:
-    """(field, value) pairs stated by the user, in the order they were said (retractions left out)."""
-    facts = []
-    for text in utterances:
-        text = RETRACTION.sub(" . ", text)
-        for field, pattern in FACT_PATTERNS:
-            facts += [(field, m.group(1).strip()) for m in pattern.finditer(text)]
-    return facts
-
-
-def instructions_in(utterances: Sequence[str]) -> list[str]:
-    """The instructions the user gave about how the bot should answer, as the bot writes them down."""
-    found = []
-    for text in utterances:
-        for pattern, instruction in INSTRUCTION_PATTERNS:
-            found += [instruction.format(m.group(1).strip()) for m in pattern.finditer(text)]
-    return found
-
-
-def retractions_in(utterances: Sequence[str]) -> list[str]:
-    """The interests the user takes back ("forget that I like chess" -> "chess")."""
-    return [_ANYMORE.sub("", m.group(1).strip()) for text in utterances for m in RETRACTION.finditer(text)]
+QUOTE_MARK = "<-"
 
 
 def _system_text(messages: Sequence[BaseMessage]) -> str:
@@ -134,57 +84,6 @@ def _existing_instances(system: str) -> list[tuple[str, dict]]:
     """The documents trustcall lists in its prompt: (json_doc_id, value)."""
     found = re.findall(r'<instance id=(\S+) schema_type="\w+">\n(.*?)\n</instance>', system, re.S)
     return [(doc_id, ast.literal_eval(body)) for doc_id, body in found]
-
-
-def _profile_args(facts: list[tuple[str, str]]) -> dict:
-    args: dict[str, Any] = {"interests": []}
-    for field, value in facts:
-        if field == "interests":
-            args["interests"].append(value)
-        else:
-            args[field] = value
-    return args
-
-
-def _profile_patches(current: dict, facts: list[tuple[str, str]], retracted: list[str]) -> list[dict]:
-    patches: list[dict] = []
-    interests = list(current.get("interests") or [])
-    for field, value in facts:
-        if field == "interests":
-            if value not in interests:
-                interests.append(value)
-                patches.append({"op": "add", "path": "/interests/-", "value": value})
-        elif current.get(field) != value:
-            current = {**current, field: value}
-            patches.append({"op": "replace", "path": f"/{field}", "value": value})
-    gone = sorted((i for i, v in enumerate(interests) if v in retracted), reverse=True)  # highest index first
-    return patches + [{"op": "remove", "path": f"/interests/{i}"} for i in gone]
-
-
-def _stem(sentence: str) -> str:
-    """The part of a canonical sentence that names what it is about ('The user lives in')."""
-    for field, template in SENTENCES.items():
-        prefix = template.split("{}")[0]
-        if sentence.startswith(prefix):
-            return sentence if field == "interests" else prefix
-    return sentence
-
-
-def _rewrite_document(prompt: str, facts: list[tuple[str, str]], retracted: list[str], mode: str) -> str:
-    current = prompt.split("Current document:", 1)[1].split("\n\n", 1)[0]
-    lines = [ln.strip() for ln in current.strip().splitlines() if ":" in ln]
-    entries: list[list[str]] = [[k.strip(), v.strip()] for k, v in (ln.split(":", 1) for ln in lines)]
-    if mode == "forgetful":
-        entries = []
-    for field, value in facts:
-        label = DOC_LABELS[field]
-        same = [e for e in entries if e[0] == label and (field != "interests" or e[1] == value)]
-        if same:
-            same[0][1] = value
-        else:
-            entries.append([label, value])
-    entries = [e for e in entries if not (e[0] == DOC_LABELS["interests"] and e[1] in retracted)]
-    return "\n".join(f"{k}: {v}" for k, v in entries)
 
 
 def _chat_reply(system: str, messages: Sequence[BaseMessage]) -> str:
@@ -225,7 +124,82 @@ def _patch(doc_id: str, patches: list[dict], mode: str) -> dict:
     return _call(PATCH, {"json_doc_id": doc_id, "planned_edits": "apply the new facts", "patches": patches})
 
 
-def _profile_calls(existing: list[tuple[str, dict]], facts, retracted, mode: str) -> list[dict]:
+def _quoted(fact: str, quote: str) -> dict:
+    return {"fact": fact, "quote": quote}
+
+
+def _quote_patch(fact: str, quote: str) -> dict:
+    return {"op": "add", "path": "/quotes/-", "value": _quoted(fact, quote)}
+
+
+def _marked(line: str, quote: str) -> str:
+    return f'{line} {QUOTE_MARK} "{quote}"'
+
+
+def _as_misread(facts: list[Stated], mode: str) -> list[Stated]:
+    """The facts a misbehaving model writes down instead of what the user said."""
+    if mode == "inventive":
+        return [*facts, Stated("interests", INVENTED, f"i love {INVENTED}")]
+    if mode == "misfiling":
+        return [*facts, *(Stated("job", f"{f.value} player", f.quote) for f in facts if f.field == "interests")]
+    return facts
+
+
+# -- what it writes down, from what it understands -------------------------------------------------------------
+
+
+def _current_lines(prompt: str) -> list[str]:
+    current = prompt.split("Current document:", 1)[1].split("\n\n", 1)[0].strip()
+    return [] if current in ("", "(empty)") else [line.strip() for line in current.splitlines() if line.strip()]
+
+
+def _rewrite_document(prompt: str, facts: list[Stated], retracted: list[str], mode: str) -> str:
+    lines = [] if mode == "forgetful" else _current_lines(prompt)
+    for fact in facts:
+        sentence = fact.sentence()
+        if sentence in lines:
+            continue
+        same = [i for i, line in enumerate(lines) if fact.field != "interests" and field_of(line) == fact.field]
+        if same:
+            lines[same[0]] = _marked(sentence, fact.quote)
+        else:
+            lines.append(_marked(sentence, fact.quote))
+    gone = {SENTENCES["interests"].format(value) for value in retracted}
+    return "\n".join(line for line in lines if line not in gone)
+
+
+def _profile_args(facts: list[Stated]) -> dict:
+    args: dict[str, Any] = {"interests": [], "quotes": []}
+    for fact in facts:
+        if fact.field == "interests":
+            args["interests"].append(fact.value)
+        else:
+            args[fact.field] = fact.profile_value()
+        args["quotes"].append(_quoted(f"{fact.field}: {fact.profile_value()}", fact.quote))
+    return args
+
+
+def _profile_patches(current: dict, facts: list[Stated], retracted: list[str]) -> list[dict]:
+    patches: list[dict] = []
+    interests = list(current.get("interests") or [])
+    for fact in facts:
+        value = fact.profile_value()
+        if fact.field == "interests":
+            if value in interests:
+                continue
+            interests.append(value)
+            patches.append({"op": "add", "path": "/interests/-", "value": value})
+        elif current.get(fact.field) != value:
+            current = {**current, fact.field: value}
+            patches.append({"op": "replace", "path": f"/{fact.field}", "value": value})
+        else:
+            continue
+        patches.append(_quote_patch(f"{fact.field}: {value}", fact.quote))
+    gone = sorted((i for i, v in enumerate(interests) if v in retracted), reverse=True)  # highest index first
+    return patches + [{"op": "remove", "path": f"/interests/{i}"} for i in gone]
+
+
+def _profile_calls(existing: list[tuple[str, dict]], facts: list[Stated], retracted, mode: str) -> list[dict]:
     if not existing:
         return [_call("UserProfile", _profile_args(facts))]
     doc_id, current = existing[0]
@@ -238,52 +212,117 @@ def _profile_calls(existing: list[tuple[str, dict]], facts, retracted, mode: str
     return [_patch(doc_id, patches, mode)]
 
 
-def _collection_calls(existing: list[tuple[str, dict]], facts, retracted, names: list[str], mode: str) -> list[dict]:
-    by_stem = {_stem(value.get("content", "")): doc_id for doc_id, value in existing}
-    contents = {doc_id: value.get("content") for doc_id, value in existing}
+def _collection_calls(existing: list[tuple[str, dict]], facts: list[Stated], retracted, names, mode: str) -> list:
+    contents = {doc_id: str(value.get("content", "")) for doc_id, value in existing}
     calls: list[dict] = []
-    for field, value in facts:
-        sentence = SENTENCES[field].format(value)
-        doc_id = None if mode == "duplicating" else by_stem.get(_stem(sentence))
-        if doc_id is None:
-            unrelated = [d for d, v in existing if _stem(v.get("content", "")) != _stem(sentence)]
-            if mode == "destructive" and unrelated:  # overwrites a fact it was not asked about
-                calls.append(_patch(unrelated[0], [{"op": "replace", "path": "/content", "value": sentence}], mode))
-            else:
-                calls.append(_call("Memory", {"content": sentence}))
-            by_stem[_stem(sentence)] = "pending"
-        elif doc_id != "pending" and contents[doc_id] != sentence:
-            calls.append(_patch(doc_id, [{"op": "replace", "path": "/content", "value": sentence}], mode))
+    written: set[str] = set()
+    for fact in facts:
+        sentence = fact.sentence()
+        if sentence in written or (mode != "duplicating" and sentence in contents.values()):
+            continue
+        written.add(sentence)
+        same = [d for d, c in contents.items() if fact.field != "interests" and field_of(c) == fact.field]
+        quote = [_quoted(sentence, fact.quote)]
+        if same and mode != "duplicating":
+            patches = [{"op": "replace", "path": "/content", "value": sentence}, _quote_patch(sentence, fact.quote)]
+            calls.append(_patch(same[0], patches, mode))
+            contents[same[0]] = sentence
+            continue
+        unrelated = [d for d, c in contents.items() if field_of(c) != fact.field]
+        if mode == "destructive" and unrelated:  # overwrites a fact it was not asked about
+            patches = [{"op": "replace", "path": "/content", "value": sentence}, _quote_patch(sentence, fact.quote)]
+            calls.append(_patch(unrelated[0], patches, mode))
+        else:
+            calls.append(_call("Memory", {"content": sentence, "quotes": quote}))
     if REMOVE in names:
         for value in retracted:
-            gone = by_stem.get(SENTENCES["interests"].format(value))
-            if gone not in (None, "pending"):
-                calls.append(_call(REMOVE, {"json_doc_id": gone}))
+            gone = [d for d, c in contents.items() if c == SENTENCES["interests"].format(value)]
+            calls += [_call(REMOVE, {"json_doc_id": d}) for d in gone[:1]]
     if not calls and mode == "duplicating" and existing:  # made to choose, it restates a stored fact
         calls.append(_call("Memory", {"content": existing[0][1].get("content", "")}))
     return calls
 
 
-def _instruction_calls(existing: list[tuple[str, dict]], instructions: list[str]) -> list[dict]:
-    """An instruction on what an existing one is about ('Answer in ...') replaces it; others are inserted."""
+def _instruction_calls(existing: list[tuple[str, dict]], instructions: list[tuple[str, str]]) -> list[dict]:
+    """An instruction on what an existing one is about ('Respond in ...') replaces it; others are inserted."""
     calls = []
-    for instruction in instructions:
+    for instruction, quote in instructions:
         topic = instruction.split(" in ")[0] if " in " in instruction else instruction
-        same = [doc_id for doc_id, value in existing if str(value.get("content", "")).startswith(topic)]
+        same = [(d, v) for d, v in existing if str(v.get("content", "")).startswith(topic)]
         if not same:
-            calls.append(_call("Instruction", {"content": instruction}))
-        elif next(v for d, v in existing if d == same[0]).get("content") != instruction:
-            calls.append(_patch(same[0], [{"op": "replace", "path": "/content", "value": instruction}], "honest"))
+            calls.append(_call("Instruction", {"content": instruction, "quotes": [_quoted(instruction, quote)]}))
+        elif same[0][1].get("content") != instruction:
+            patches = [{"op": "replace", "path": "/content", "value": instruction}, _quote_patch(instruction, quote)]
+            calls.append(_patch(same[0][0], patches, "honest"))
     return calls
 
 
-def _as_misread(facts: list[tuple[str, str]], mode: str) -> list[tuple[str, str]]:
-    """The facts a misbehaving model writes down instead of what the user said."""
-    if mode == "inventive":
-        return [*facts, ("interests", INVENTED)]
-    if mode == "misfiling":
-        return [*facts, *(("job", f"{value} player") for field, value in facts if field == "interests")]
-    return facts
+# -- what the grounding sets record a real model proposing ------------------------------------------------------
+
+
+def _replayed_document(prompt: str, case: dict) -> str:
+    stored = normalised((case.get("stored") or {}).get("sentence") or "")
+    lines = [line for line in _current_lines(prompt) if not stored or normalised(line) != stored]
+    lines += [_marked(p["sentence"], p["quote"]) for p in case["proposed"] if p.get("sentence")]
+    return "\n".join(lines)
+
+
+def _replayed_profile(existing: list[tuple[str, dict]], case: dict) -> list[dict]:
+    current = existing[0][1] if existing else {}
+    patches: list[dict] = []
+    quotes = []
+    for proposed in case["proposed"]:
+        for field, value in (proposed.get("profile") or {}).items():
+            if field in ("connections", "interests"):
+                patches.append({"op": "add", "path": f"/{field}/-", "value": value})
+            else:
+                patches.append({"op": "replace", "path": f"/{field}", "value": value})
+            quotes.append(_quoted(f"{field}: {value}", proposed["quote"]))
+    set_now = {p["path"].split("/")[1] for p in patches}
+    for field, value in ((case.get("stored") or {}).get("profile") or {}).items():
+        if field in set_now:
+            continue  # replaced by the new value
+        if isinstance(current.get(field), list) and value in current[field]:
+            patches.append({"op": "remove", "path": f"/{field}/{current[field].index(value)}"})
+        elif current.get(field) == value:
+            patches.append({"op": "replace", "path": f"/{field}", "value": None})
+    if not existing:
+        args: dict[str, Any] = {"quotes": quotes}
+        for patch in patches:
+            field = patch["path"].split("/")[1]
+            args[field] = [*args.get(field, []), patch["value"]] if patch["path"].endswith("-") else patch["value"]
+        return [_call("UserProfile", args)]
+    return [_patch(existing[0][0], patches + [{"op": "add", "path": "/quotes/-", "value": q} for q in quotes], "")]
+
+
+def _replayed_items(existing: list[tuple[str, dict]], case: dict, tool: str, text: str, names) -> list[dict]:
+    stored = normalised((case.get("stored") or {}).get(text) or "")
+    target = next((d for d, v in existing if stored and normalised(str(v.get("content", ""))) == stored), None)
+    calls: list[dict] = []
+    if target and case["label"] == "retraction" and REMOVE in names:
+        calls.append(_call(REMOVE, {"json_doc_id": target}))
+    for proposed in case["proposed"]:
+        if not proposed.get(text):
+            continue
+        quote = _quoted(proposed[text], proposed["quote"])
+        if target and case["label"] == "correction":
+            patches = [{"op": "replace", "path": "/content", "value": proposed[text]}, _quote_patch(**quote)]
+            calls.append(_patch(target, patches, ""))
+            target = None
+        else:
+            calls.append(_call(tool, {"content": proposed[text], "quotes": [quote]}))
+    if not calls and NOTHING_NEW in names:
+        calls.append(_call(NOTHING_NEW, {"reason": "nothing new about the user"}))
+    return calls
+
+
+def _replayed(case: dict, names: list[str], system: str) -> list[dict]:
+    existing = _existing_instances(system)
+    if "UserProfile" in names or 'schema_type="UserProfile"' in system:
+        return _replayed_profile(existing, case)
+    if "Instruction" in names:
+        return _replayed_items(existing, case, "Instruction", "instruction", names)
+    return _replayed_items(existing, case, "Memory", "sentence", names)
 
 
 def respond(
@@ -296,29 +335,37 @@ def respond(
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
     system = _system_text(messages)
-    said = user_utterances(messages)
-    facts, retracted = _as_misread(facts_in(said), mode), retractions_in(said)
     names = [_tool_name(t) for t in tools] if tool_choice != "none" else []
+    if scripted_verifier.TOOL in names:
+        return scripted_verifier.verdicts(messages[-1].text, mode if mode in VERIFIER_MODES else "honest")
+    writing = "honest" if mode in VERIFIER_MODES else mode
+    said = user_utterances(messages)
+    facts, retracted = _as_misread(facts_in(said), writing), retractions_in(said)
+    case = case_for(said, "instructions" if "Instruction" in names else "facts") if writing == "honest" else None
     if not names:
         request = messages[-1].text if messages else ""
         if "Current document:" in request:
-            return AIMessage(content=_rewrite_document(request, facts, retracted, mode))
+            if case is not None or case_for(said, "instructions") is not None:
+                return AIMessage(content=_replayed_document(request, case) if case else "")
+            return AIMessage(content=_rewrite_document(request, facts, retracted, writing))
         if "Reference answer:" in request and '"label"' in request:
             return AIMessage(content=_judge_verdict(request))
         return AIMessage(content=_chat_reply(system, messages))
-    if mode == "text_only":
+    if writing == "text_only":
         return AIMessage(content="I noted what you said about yourself.")
 
     calls: list[dict] = []
     existing = _existing_instances(system)
-    if "UserProfile" in names or 'schema_type="UserProfile"' in system:
-        calls = _profile_calls(existing, facts, retracted, mode)
+    if case is not None:
+        calls = _replayed(case, names, system)
+    elif "UserProfile" in names or 'schema_type="UserProfile"' in system:
+        calls = _profile_calls(existing, facts, retracted, writing)
     elif "Instruction" in names:
         calls = _instruction_calls(existing, instructions_in(said))
         if not calls and NOTHING_NEW in names:
             calls.append(_call(NOTHING_NEW, {"reason": "the user gave no instruction"}))
     elif "Memory" in names:
-        calls = _collection_calls(existing, facts, retracted, names, mode)
+        calls = _collection_calls(existing, facts, retracted, names, writing)
         if not calls and NOTHING_NEW in names:
             calls.append(_call(NOTHING_NEW, {"reason": "the conversation states nothing new about the user"}))
         elif not calls and tool_choice != "auto" and existing:  # forced, with no way to say "nothing new"

@@ -181,11 +181,11 @@ async def test_a_users_instructions_for_the_bot_are_theirs_alone(connect, user):
     owner, mallory = connect(user), connect(f"{user}-mallory")
     assistant = await ensure_assistant(owner, "profile", **FAST)
     thread = (await owner.threads.create())["thread_id"]
-    await send(owner, assistant, thread, user, "Please keep your answers short.")
+    await send(owner, assistant, thread, user, "Please keep your replies short.")
     await wait_for_memory(owner, thread)
     instructions = ["memory", user, "instructions"]
     [learned] = (await owner.store.search_items(instructions))["items"]
-    assert learned["value"]["content"] == "Keep answers short."
+    assert learned["value"]["content"] == "Keep responses brief."
     for call in (
         mallory.store.get_item(instructions, learned["key"]),
         mallory.store.search_items(instructions),
@@ -197,8 +197,8 @@ async def test_a_users_instructions_for_the_bot_are_theirs_alone(connect, user):
         assert status == 403
     theirs = await ensure_assistant(mallory, "profile", **FAST)
     reply = await send(mallory, theirs, (await mallory.threads.create())["thread_id"], f"{user}-mallory", "Hi")
-    assert "Keep answers short." not in reply, "another user's bot is not changed"
-    assert "Keep answers short." in await send(
+    assert "Keep responses brief." not in reply, "another user's bot is not changed"
+    assert "Keep responses brief." in await send(
         owner, assistant, (await owner.threads.create())["thread_id"], user, "Hi"
     )
     counts = await admin.forget_user(owner, user)

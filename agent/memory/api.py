@@ -1,4 +1,5 @@
-"""The memory API the graphs call: recall what matters for a query, remember what messages teach, save writes.
+"""The memory API the graphs call: recall what matters for a query, and save writes with their history (what a
+turn's messages teach is written by `agent.memory.writing`).
 
 The same code for every memory kind (`agent.memory.kinds`). A collection is never read whole: writing sees
 the ``k`` items a search finds most relevant, answering as many of the most relevant as fit in the prompt's
@@ -8,33 +9,22 @@ character budget, so prompts stay bounded however many memories a user has.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
-from contextlib import AbstractAsyncContextManager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
-from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AnyMessage
 from langgraph.store.base import BaseStore, Item, SearchItem
 
-from agent import limits, prompts
-from agent.memory import episodes, health, procedural
-from agent.memory.guards import Write, losses, without_restatements
+from agent import prompts
+from agent.memory import episodes
+from agent.memory.guards import Write
 from agent.memory.history import save_with_history
-from agent.memory.kinds import INSTRUCTIONS, MemoryKind, memory_kind
+from agent.memory.kinds import memory_kind
 from agent.memory.namespaces import memory_namespace
 from agent.memory.retrieval import rerank, search_memories
-from agent.memory.support import unsupported
-from agent.memory.timeline import stamp, unstamped
-from agent.memory.writers import ExtractionFailed
-
-
-def transcript(messages: Sequence[AnyMessage]) -> str:
-    """The conversation as 'user: …' / 'assistant: …' lines, for the memory writers."""
-    roles = {"human": "user", "ai": "assistant"}
-    lines = [f"{roles[m.type]}: {m.text.strip()}" for m in messages if m.type in roles and m.text.strip()]
-    return prompts.CONVERSATION.format(transcript="\n".join(lines))
+from agent.memory.timeline import stamp
 
 
 def messages_after(messages: Sequence[AnyMessage], cursor: str | None) -> list[AnyMessage]:
@@ -148,159 +138,3 @@ async def save(
         writes = [(key, None if value is None else stamp(value, recorded_at)) for key, value in writes]
     index: Literal[False] | None = False if kind.key is not None else None  # documents are read by key, not searched
     await save_with_history(store, user_id, memory_type, writes, provenance or {}, index, read)
-
-
-async def remember(
-    store: BaseStore,
-    model: BaseChatModel,
-    user_id: str,
-    memory_type: str,
-    messages: Sequence[AnyMessage],
-    k: int = 10,
-    provenance: dict | None = None,
-) -> Outcome:
-    """Extract what ``messages`` teach about the user and save it with its history; returns what was done.
-
-    The writer sees the existing memories relevant to what the user said (at most ``k`` items of
-    a collection), so a restated fact patches its item instead of adding a duplicate; a new memory that
-    restates a stored one is dropped. Before anything is saved, the model's write is checked fact by fact:
-    a new fact the user's messages do not support is left out (``agent.memory.support``), and a stored fact
-    it would drop that the user neither corrected nor retracted is kept (``agent.memory.guards``,
-    ``agent.memory.edits``); both are recorded in the memory's history and in the outcome. What cannot be
-    repaired (no choice made, a patch of a memory that does not exist) raises ExtractionFailed: nothing is
-    written, and the caller keeps the messages for the next write. ``provenance`` (source, chat thread, run)
-    is recorded with every version. Hold the user's write lock (``agent.memory.write_lock``) around this call.
-
-    A conversation longer than half the prompt budget (a burst, or messages kept after failed writes) is
-    read in windows of that size, oldest first, each its own extraction: every prompt stays bounded and
-    no message is skipped.
-    """
-    outcome = Outcome()
-    for window in windows(messages, limits.PROMPT_CHARS.value() // 2):
-        done = await _remember_window(store, model, user_id, memory_type, window, k, provenance)
-        outcome.writes += done.writes
-        outcome.repaired += done.repaired
-        outcome.unsupported += done.unsupported
-    return outcome
-
-
-async def remember_turn(
-    store: BaseStore,
-    model: BaseChatModel,
-    user_id: str,
-    memory_type: str,
-    messages: Sequence[AnyMessage],
-    k: int,
-    provenance: dict,
-    lock: Callable[[str], AbstractAsyncContextManager[Any]],
-) -> str:
-    """What one turn's messages teach: the exchanges themselves, kept as episodes (``agent.memory.episodes``);
-    facts for ``memory_type`` and, when the user gave feedback about how the bot answers
-    (``procedural.gives_instructions``), instructions, each written holding ``lock(kind)`` and recording the
-    episodes they were drawn from; a note of what was done."""
-    said = await episodes.record(store, user_id, messages, provenance.get("chat_thread_id"))
-    provenance = {**provenance, "episodes": said or None}
-    async with lock(memory_type):
-        facts = await remember(store, model, user_id, memory_type, messages, k, provenance)
-    notes = [facts.note()]
-    if procedural.gives_instructions(messages):
-        async with lock(INSTRUCTIONS.name):
-            taught = await remember(store, model, user_id, INSTRUCTIONS.name, messages, k, provenance)
-        notes.append(f"instructions: {taught.note()}")
-    return "; ".join(notes)
-
-
-def windows(messages: Sequence[AnyMessage], budget: int) -> list[list[AnyMessage]]:
-    """``messages`` in consecutive groups of at most ``budget`` characters of text (a longer message alone)."""
-    groups: list[list[AnyMessage]] = []
-    used = budget + 1
-    for message in messages:
-        size = len(message.text)
-        if used + size > budget:
-            groups.append([])
-            used = 0
-        groups[-1].append(message)
-        used += size
-    return groups
-
-
-@dataclass
-class Outcome:
-    """What one memory write did: what it saved, and how the model's proposal was changed first."""
-
-    writes: list[Write] = field(default_factory=list)
-    repaired: list[str] = field(default_factory=list)
-    """Stored facts the model's write would have dropped, kept."""
-    unsupported: list[str] = field(default_factory=list)
-    """Facts the model proposed that the user never said, not stored."""
-
-    def note(self) -> str:
-        """One line for a run's state and a person: what was saved, kept and left out."""
-        parts = [f"saved {len(self.writes)} change(s)"]
-        if self.repaired:
-            parts.append(f"kept {len(self.repaired)} fact(s) the model dropped ({'; '.join(self.repaired)})")
-        if self.unsupported:
-            parts.append(f"left out {len(self.unsupported)} the user never said ({'; '.join(self.unsupported)})")
-        return ", ".join(parts)
-
-
-async def _remember_window(
-    store: BaseStore,
-    model: BaseChatModel,
-    user_id: str,
-    memory_type: str,
-    messages: Sequence[AnyMessage],
-    k: int,
-    provenance: dict | None,
-) -> Outcome:
-    kind = memory_kind(memory_type)
-    said = "\n".join(m.text for m in messages if m.type == "human")
-    existing = await recall(store, user_id, memory_type, said, k)
-    read = {item.key: item.value for item in existing}
-    known = {key: unstamped(value) for key, value in read.items()}
-    try:
-        proposed = await kind.writer.extract(model, transcript(messages), existing)
-    except ExtractionFailed:
-        await health.count(store, user_id, refusals=1)
-        raise
-    outcome = Outcome()
-    writes = [(key, value) for key, value in proposed if value is None or known.get(key) != unstamped(value)]
-    writes = _supported_only(kind, known, writes, said, outcome)
-    writes = _repaired(kind, known, writes, said, outcome)
-    writes = without_restatements(writes, known, kind.facts)
-    outcome.writes = [(key, value) for key, value in writes if value is None or known.get(key) != unstamped(value)]
-    recorded = {**(provenance or {}), "repaired": outcome.repaired or None, "unsupported": outcome.unsupported or None}
-    await save(store, user_id, memory_type, outcome.writes, read=read, provenance=recorded)
-    await health.count(store, user_id, writes=1, repairs=len(outcome.repaired), unsupported=len(outcome.unsupported))
-    return outcome
-
-
-def _supported_only(kind: MemoryKind, known: dict[str, dict], writes: list[Write], said: str, outcome: Outcome):
-    """``writes`` without the new facts the user's words do not support."""
-    checked: list[Write] = []
-    for key, value in writes:
-        stored = known.get(key)
-        if value is None:
-            checked.append((key, value))
-            continue
-        held = [fact.words for fact in kind.facts(stored)] if stored else []
-        new = [fact for fact in kind.facts(value) if not any(fact.words <= words for words in held)]
-        if rejected := unsupported(new, said):
-            outcome.unsupported += [fact.text for fact in rejected]
-            checked += kind.edits.without(key, stored, value, rejected)
-        else:
-            checked.append((key, value))
-    return checked
-
-
-def _repaired(kind: MemoryKind, known: dict[str, dict], writes: list[Write], said: str, outcome: Outcome):
-    """``writes`` with every stored fact they would lose (neither corrected nor retracted) kept."""
-    lost = losses(known, writes, kind.facts, said)
-    repaired: list[Write] = []
-    for key, value in writes:
-        if facts := lost.get(key):
-            outcome.repaired += [fact.text for fact in facts]
-            repaired += kind.edits.keeping(key, known.get(key), value, facts)
-        else:
-            repaired.append((key, value))
-    return repaired

@@ -1,88 +1,106 @@
-"""Checks on a proposed memory write before anything is saved: no stored fact lost, none stored twice.
+"""Checks on a proposed memory write before anything is saved: no stored fact lost unasked, none stored twice.
 
-What the loss guard guarantees, for every memory type (facts as ``agent.memory.facts`` splits them):
-a write may drop a stored fact only when
+A write may drop a stored fact (facts as ``agent.memory.facts`` splits them) only when
 
-- it keeps the fact's own words (those beyond its subject: 'Boston' of 'Location: Boston') somewhere in
-  the new value of the same memory (rewording, relabelling, reordering and merging lines are fine);
-- or it corrects the fact: the fact holds a single value, no other stored fact shares its subject, and
-  the new value of the same memory has a fact on that subject with a word that is new to the memory and
-  that the user said in these messages ('Location: Boston' -> 'Location: Paris' after "I moved to Paris");
-- or the user retracted it: one of their sentences carries a retraction cue (forget, no longer, not,
-  n't, never, anymore, stopped, quit, wrong, moved, ...) and names one of the fact's own words beyond its
-  subject ("Forget that I like chess" retracts 'Likes: chess', not 'Likes: tennis').
+- it keeps the fact's own words (those beyond its subject: 'Boston' of 'Location: Boston') somewhere in the new
+  value of the same memory (rewording, relabelling, reordering and merging lines are fine);
+- or it corrects the fact: the fact holds a single value, no other stored fact shares its subject, and the new
+  value of the same memory has a new fact on that subject ('Location: Boston' -> 'Location: New York City'
+  after "I moved to NYC") or one that keeps most of its own words ('The user is 33 years old.' -> 'The user is
+  34 years old.'). The old fact goes only when the new one is kept: its quote checks out
+  (`agent.memory.grounding`) and the verifier confirms it (`agent.memory.verification`);
+- or the user took it back: a sentence of theirs in these messages carries a change cue (forget, no longer, not,
+  n't, quit, moved, became, now, passed away, gave up, ...), and the verifier confirms that those words take
+  this fact back ("Chess bores me now, I gave it up" takes back 'The user enjoys chess').
 
-Anything else is a loss, and the write is repaired rather than refused (`agent.memory.api`): the facts it
-would lose are put back (`agent.memory.edits`), the new facts it brings are kept, and the repair is recorded
-in the memory's history. What it cannot tell apart: a model that swaps a single-valued fact for another value the user
-said in passing ("my friend lives in Rome" turning 'Location: Paris' into 'Location: Rome'), or that
-turns the only one of its kind ('Likes: chess') into another ('Likes: golf') when the user adds one. Such a
-write passes; the memory's history keeps the previous version, and the memory page or
-`python -m agent.client restore` brings it back. Retraction cues are English.
+Anything else is a loss, and the write is repaired rather than refused (`agent.memory.edits`): the fact is put
+back, the new facts are kept, and the repair is recorded in the memory's history. Change cues are English: in
+another language a take-back without a correction on the same subject is repaired, and the user deletes the old
+fact on the memory page.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from agent.memory.facts import Fact, FactsOf
-from agent.memory.retrieval import terms
 
 Write = tuple[str, dict | None]  # (key, new value); None deletes the memory
 
-_CUES = re.compile(
-    r"\b(?:forget|forgot|no longer|not|never|anymore|any more|stop|stopped|quit|remove|delete|drop|wrong|"
-    r"incorrect|mistake|mistaken|moved|left|used to|no)\b|n['’]t\b",
+CHANGE_CUES = re.compile(
+    r"\b(?:forget|forgot|no longer|not|never|anymore|any more|stop|stopped|quit|quitting|remove|delete|drop|wrong|"
+    r"incorrect|mistake|mistaken|typo|moved|move|left|leaving|used to|no|actually|now|instead|became|become|"
+    r"turned|changed|switched|relocated|retired|gave up|give up|given up|passed away|died|engaged|married|divorced|"
+    r"broke up|new|since)\b|n['’]t\b",
     re.I,
 )
-_SENTENCE = re.compile(r"[.!?;\n]+")
 
 
 def _words_of(facts: Sequence[Fact]) -> frozenset[str]:
     return frozenset().union(*(fact.words for fact in facts))
 
 
-def _own_words(fact: Fact) -> frozenset[str]:
+def own_words(fact: Fact) -> frozenset[str]:
+    """The words of ``fact`` beyond its subject (all of them when it has nothing else)."""
     return fact.words - fact.subject or fact.words
 
 
-def retracted(fact: Fact, sentences: Sequence[str]) -> bool:
-    """Whether a sentence of the user takes ``fact`` back: a retraction cue and one of the fact's own words."""
-    return any(_CUES.search(sentence) and _own_words(fact) & set(terms(sentence)) for sentence in sentences)
+def change_sentences(said: Sequence[str]) -> list[str]:
+    """The user's messages that carry a change cue (the words a take-back rests on)."""
+    return [text for text in said if CHANGE_CUES.search(text)]
 
 
-def _corrected(fact: Fact, after: Sequence[Fact], before: frozenset[str], said: set[str], stored: list[Fact]) -> bool:
+@dataclass
+class Loss:
+    """A stored fact a proposed write drops."""
+
+    key: str
+    fact: Fact
+    correction: Fact | None = None
+    """A new fact of the same memory on its subject: the old one goes only if this one is kept."""
+    taken_back: list[str] = field(default_factory=list)
+    """The user's words with a change cue: it goes only if the verifier agrees they take it back ([] : it stays)."""
+
+
+def _correction(fact: Fact, new: Sequence[Fact], stored: Sequence[Fact]) -> Fact | None:
     if not fact.single or not fact.subject:
-        return False
+        return None
     if any(other is not fact and other.subject & fact.subject for other in stored):
-        return False  # one of several values on this subject: only a retraction removes it
-    return any(new.subject & fact.subject and (new.words - before) & said for new in after)
+        return None  # one of several values on this subject: only a take-back removes it
+    mine = own_words(fact)
+    for candidate in new:
+        if candidate.subject & fact.subject:
+            return candidate
+        if len(mine & candidate.words) * 2 >= len(mine) > 0 and not candidate.words >= fact.words:
+            return candidate  # most of its own words, one changed: 'is 33 years old' -> 'is 34 years old'
+    return None
 
 
-def lost_facts(known: dict[str, dict], writes: Sequence[Write], facts_of: FactsOf, said: str) -> list[Fact]:
-    """The stored facts ``writes`` would drop although the user neither corrected nor retracted them."""
-    return [fact for facts in losses(known, writes, facts_of, said).values() for fact in facts]
-
-
-def losses(known: dict[str, dict], writes: Sequence[Write], facts_of: FactsOf, said: str) -> dict[str, list[Fact]]:
-    """``lost_facts`` by the key of the memory each belongs to (memories that lose nothing left out)."""
-    said_words = set(terms(said))
-    sentences = [s for s in _SENTENCE.split(said) if s.strip()]
+def losses(
+    known: dict[str, dict],
+    writes: Sequence[Write],
+    facts_of: FactsOf,
+    new: dict[str, list[Fact]],
+    said: Sequence[str],
+) -> list[Loss]:
+    """The stored facts ``writes`` drop without keeping their words, each with what could let it go: a new fact
+    of ``new`` (by key) correcting it, or the user's sentences that may take it back."""
     stored = {key: facts_of(value) for key, value in known.items()}
     everything = [fact for facts in stored.values() for fact in facts]
-    lost: dict[str, list[Fact]] = {}
+    changes = change_sentences(said)
+    found: list[Loss] = []
     for key, value in writes:
         if key not in stored:
             continue  # a new memory loses nothing
-        after = facts_of(value) if value is not None else []
-        kept, before = _words_of(after), _words_of(stored[key])
+        kept = _words_of(facts_of(value)) if value is not None else frozenset()
         for fact in stored[key]:
-            if _own_words(fact) <= kept or _corrected(fact, after, before, said_words, everything):
+            if own_words(fact) <= kept:
                 continue
-            if not retracted(fact, sentences):
-                lost.setdefault(key, []).append(fact)
-    return lost
+            correction = _correction(fact, new.get(key, []), everything)
+            found.append(Loss(key, fact, correction, [] if correction else changes))
+    return found
 
 
 def without_restatements(writes: Sequence[Write], known: dict[str, dict], facts_of: FactsOf) -> list[Write]:

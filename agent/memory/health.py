@@ -1,8 +1,10 @@
 """A user's memory health: what the guards did to the model's writes, and near-duplicate facts.
 
 Counters per user, under ("memory", <user>, "health") / "counts": memory writes saved, stored facts kept that
-a write would have dropped (repairs), facts left out that the user never said (unsupported), and extractions
-refused whole (no choice made, an impossible patch). The user's write lock orders the updates; "forget
+a write would have dropped (repairs), new facts held for the user's review (held: no words of theirs behind
+them, a misreading, or not confirmed), facts left out as never said (unsupported: the word check of before
+grounding, no longer counted), and extractions refused whole (no choice made, an impossible patch).
+The user's write lock orders the updates; "forget
 everything" deletes them with the rest of the user's data. A user who writes into them through the store API
 changes only their own report.
 
@@ -25,7 +27,7 @@ from agent.users import check_user_id
 
 HEALTH = "health"
 KEY = "counts"
-COUNTERS = ("writes", "repairs", "unsupported", "refusals")
+COUNTERS = ("writes", "repairs", "held", "unsupported", "refusals")
 NEAR_DUPLICATE = 0.6
 MOST_COMPARED = 2_000  # facts per kind compared pairwise; a larger memory is compared on its first ones
 

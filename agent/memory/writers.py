@@ -1,11 +1,18 @@
-"""Memory writers: turn new conversation plus existing memory into Store writes ((key, value); None deletes)."""
+"""Memory writers: turn new conversation plus existing memory into Store writes ((key, value); None deletes),
+each fact they add or change with the user's words quoted (what `agent.memory.grounding` checks).
+
+No kind's schema declares a quote: a writer asks for them itself. A schema writer's tools are the kind's schema
+with a ``quotes`` list added (`quoted`), taken off again before anything is stored; the document writer asks for
+the words at the end of each line it adds or changes (``prompts.QUOTE_MARK``).
+"""
 
 from __future__ import annotations
 
 import json
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cache
 from typing import Protocol
 from uuid import UUID
 
@@ -17,13 +24,13 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from langchain_core.outputs import LLMResult
 from langchain_core.runnables import Runnable
 from langgraph.store.base import Item
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, create_model
 from trustcall import create_extractor
 
 from agent import prompts
 from agent.memory.guards import Write
 from agent.memory.retrieval import terms
-from agent.schemas import ForgetMemory, NothingNew
+from agent.schemas import QUOTES_DESCRIPTION, ForgetMemory, NothingNew, Quote
 
 PATCH_TOOL = "PatchDoc"  # trustcall's tool for patching an existing document
 TRUSTCALL_STEPS = 8  # a clean update takes 4 steps; this leaves two repair rounds
@@ -33,32 +40,86 @@ class ExtractionFailed(RuntimeError):
     """The model's extraction could not be made valid; nothing may be written from it."""
 
 
+QUOTES = "quotes"
+
+
+@dataclass
+class Proposal:
+    """What a writer proposes: the writes, and the user's words it quoted for the facts of each memory."""
+
+    writes: list[Write] = field(default_factory=list)
+    quotes: dict[str, list[Quote]] = field(default_factory=dict)
+    """By memory key: (the fact as the model named it, the words it quoted)."""
+
+
 class Writer(Protocol):
     """Extracts what to store from a transcript, given the memories that already exist."""
 
-    async def extract(self, model: BaseChatModel, transcript: str, existing: list[Item]) -> list[Write]: ...
+    async def extract(self, model: BaseChatModel, transcript: str, existing: list[Item]) -> Proposal: ...
+
+
+@cache
+def quoted(schema: type[BaseModel]) -> type[BaseModel]:
+    """``schema`` (same name, same fields) with a ``quotes`` list for the user's words behind each fact."""
+    return create_model(
+        schema.__name__,
+        __base__=schema,
+        __doc__=schema.__doc__,
+        quotes=(list[Quote], Field(default_factory=list, description=QUOTES_DESCRIPTION)),
+    )
+
+
+def _quotes_of(value: dict) -> list[Quote]:
+    """The quotes a tool call carried (taken out of ``value``), those well formed."""
+    found = value.pop(QUOTES, None)
+    quotes = []
+    for entry in found if isinstance(found, list) else []:
+        if isinstance(entry, dict) and isinstance(entry.get("quote"), str) and entry["quote"].strip():
+            quotes.append(Quote(fact=str(entry.get("fact") or ""), quote=entry["quote"]))
+    return quotes
 
 
 @dataclass(frozen=True)
 class DocumentWriter:
     """Keeps one free-text document under ``key``, rewritten whole by the model.
 
-    A rewrite that shares no word with what the user said or with the current document is not a
-    document about this user (small models answer the conversation instead): it is not written.
+    A rewrite that quotes the user nowhere and shares no word with what the user said or with the current
+    document is not a document about this user (small models answer the conversation instead): it is not
+    written. An empty rewrite is a proposal to drop every fact, which the guards hold to the same rules.
     """
 
     key: str
     instructions: str
     request: str
 
-    async def extract(self, model: BaseChatModel, transcript: str, existing: list[Item]) -> list[Write]:
+    async def extract(self, model: BaseChatModel, transcript: str, existing: list[Item]) -> Proposal:
         current = existing[0].value.get("content", "") if existing else ""
         request = self.request.replace("{document}", current or prompts.EMPTY_DOCUMENT)
         reply = await model.ainvoke([SystemMessage(self.instructions), HumanMessage(f"{transcript}\n\n{request}")])
-        document = _MARKUP.sub("", reply.text).strip()
-        if not document or document == current or not _shares_words(document, transcript + current):
-            return []
-        return [(self.key, {"content": document})]
+        lines, quotes = [], []
+        for line in _MARKUP.sub("", reply.text).strip().splitlines():
+            fact, quote = split_quote(line)
+            lines.append(fact)
+            if quote:
+                quotes.append(Quote(fact=fact, quote=quote))
+        document = "\n".join(lines).strip()
+        if document == current or not (document or current):
+            return Proposal()
+        if document and not quotes and not _shares_words(document, transcript + current):
+            return Proposal()  # not a document about this user: small models answer the conversation instead
+        return Proposal([(self.key, {"content": document})], {self.key: quotes})
+
+
+_QUOTED_LINE = re.compile(rf"^(.*?)\s*{re.escape(prompts.QUOTE_MARK)}\s*(.*?)\s*$")
+_QUOTE_MARKS = "\"'“”‘’«»„"
+
+
+def split_quote(line: str) -> tuple[str, str]:
+    """A document line as (the fact, the user's words quoted at its end: "" when none)."""
+    found = _QUOTED_LINE.match(line)
+    if not found:
+        return line.rstrip(), ""
+    return found.group(1).rstrip(), found.group(2).strip().strip(_QUOTE_MARKS).strip()
 
 
 _MARKUP = re.compile(r"</?conversation>|^(?:user|assistant):\s*", re.M)  # the prompt's, echoed back
@@ -143,18 +204,20 @@ class SchemaWriter:
     instructions: str
     key: str | None = None
 
-    async def extract(self, model: BaseChatModel, transcript: str, existing: list[Item]) -> list[Write]:
+    async def extract(self, model: BaseChatModel, transcript: str, existing: list[Item]) -> Proposal:
         name = self.schema.__name__
         many = self.key is None
+        tool = quoted(self.schema)
         tools: tuple[type[BaseModel], ...] = (
-            (self.schema, NothingNew, *([ForgetMemory] if existing else [])) if many else (self.schema,)
+            (tool, NothingNew, *([ForgetMemory] if existing else [])) if many else (tool,)
         )
         extractor = _extractor(model, tools, "any" if many else name, many)
         replies = _ModelReplies()
         result = await extractor.ainvoke(
             {
                 "messages": [SystemMessage(self.instructions), HumanMessage(transcript)],
-                "existing": [(item.key, name, item.value) for item in existing],
+                # Shown with an empty list of quotes, so that a patch can add to it.
+                "existing": [(item.key, name, {**item.value, QUOTES: []}) for item in existing],
             },
             # trustcall answers a failing model call by asking again, with no limit but this one.
             {"recursion_limit": TRUSTCALL_STEPS, "callbacks": [replies]},
@@ -167,7 +230,7 @@ class SchemaWriter:
                 f"the model called no tool (one of {choices} was required){said}; nothing was written"
             )
         known = {item.key: item.value for item in existing}
-        _check_patches(reply, {meta["id"] for meta in result["response_metadata"]}, known)
+        _check_patches(reply, {meta["id"] for meta in result["response_metadata"]}, known_with_quotes(known))
         calls = [call for message in result["messages"] for call in message.tool_calls]
         if not result["responses"] and not many:
             # One document's tool call is forced (an unchanged document still comes back): none is a failure.
@@ -178,7 +241,7 @@ class SchemaWriter:
                 f"invalid after {result['attempts']} attempts; nothing was written"
             )
         empty = _empty_value(self.schema)
-        writes: list[Write] = []
+        proposal = Proposal()
         for response, meta in zip(result["responses"], result["response_metadata"], strict=False):
             if isinstance(response, NothingNew):
                 continue
@@ -187,13 +250,19 @@ class SchemaWriter:
                     raise ExtractionFailed(
                         f"the model removed memory {response.json_doc_id!r}, which does not exist; nothing was written"
                     )
-                writes.append((response.json_doc_id, None))
+                proposal.writes.append((response.json_doc_id, None))
                 continue
             key = self.key or meta.get("json_doc_id") or str(uuid.uuid4())
             value = response.model_dump(mode="json")
+            proposal.quotes.setdefault(key, []).extend(_quotes_of(value))
             if value != known.get(key, empty):
-                writes.append((key, value))
-        return writes
+                proposal.writes.append((key, value))
+        return proposal
+
+
+def known_with_quotes(known: dict[str, dict]) -> dict[str, dict]:
+    """The stored values as the model was shown them (with an empty list of quotes)."""
+    return {key: {**value, QUOTES: []} for key, value in known.items()}
 
 
 def _empty_value(schema: type[BaseModel]) -> dict | None:

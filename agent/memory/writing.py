@@ -1,0 +1,391 @@
+"""Writing a turn to memory: extract, ground every fact in the user's words, verify once, then save or hold.
+
+``remember_turn`` is the graphs' one call. The exchanges are kept as episodes first; then, holding the user's
+write lock of each kind it writes (the memory type, and the instructions when the user gave feedback):
+
+1. **extract**: the kind's writer proposes new values, quoting the user's words for each fact it adds or
+   changes; a long conversation is read in windows, each seeing what the earlier ones proposed;
+2. **ground**: each new fact's quotes are looked up in the user's messages (`agent.memory.grounding`) and read
+   for misreadings (`agent.memory.misreadings`). No quote found, or a misreading shown, holds the fact for
+   the user's review;
+3. **losses**: a stored fact the proposal drops stays unless reworded, corrected by a new fact on its subject,
+   or taken back in words carrying a change cue (`agent.memory.guards`);
+4. **verify**: one model call for the whole turn (`agent.memory.verification`): every new fact left, every
+   take-back;
+5. **settle**: confirmed facts are saved, their quotes recorded in the memory's history (where the words are:
+   episodes and spans); doubted or unverified facts are held for review (`agent.memory.review`); a take-back or
+   a correction not confirmed leaves the old fact where it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager, AsyncExitStack
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AnyMessage
+from langgraph.store.base import BaseStore, Item
+
+from agent import limits, prompts
+from agent.memory import episodes, health, procedural, review
+from agent.memory.api import recall, save
+from agent.memory.facts import Fact
+from agent.memory.grounding import Evidence, Said, locate, normalised, said_in, tokens
+from agent.memory.guards import Loss, Write, losses, own_words, without_restatements
+from agent.memory.kinds import INSTRUCTIONS, MemoryKind, memory_kind
+from agent.memory.misreadings import misread
+from agent.memory.timeline import unstamped
+from agent.memory.verification import Claim, Verification, verify
+from agent.memory.writers import ExtractionFailed
+from agent.schemas import Quote
+
+NO_QUOTE = "no words of yours came with it"
+NOT_YOUR_WORDS = "the words it quoted are not yours"
+
+
+def transcript(messages: Sequence[AnyMessage]) -> str:
+    """The conversation as 'user: …' / 'assistant: …' lines, for the memory writers."""
+    roles = {"human": "user", "ai": "assistant"}
+    lines = [f"{roles[m.type]}: {m.text.strip()}" for m in messages if m.type in roles and m.text.strip()]
+    return prompts.CONVERSATION.format(transcript="\n".join(lines))
+
+
+def windows(messages: Sequence[AnyMessage], budget: int) -> list[list[AnyMessage]]:
+    """``messages`` in consecutive groups of at most ``budget`` characters of text (a longer message alone)."""
+    groups: list[list[AnyMessage]] = []
+    used = budget + 1
+    for message in messages:
+        size = len(message.text)
+        if used + size > budget:
+            groups.append([])
+            used = 0
+        groups[-1].append(message)
+        used += size
+    return groups
+
+
+@dataclass
+class Outcome:
+    """What one memory write did: what it saved, kept, held for review; and what it cost."""
+
+    writes: list[Write] = field(default_factory=list)
+    repaired: list[str] = field(default_factory=list)
+    """Stored facts the model's write would have dropped, kept."""
+    held: list[str] = field(default_factory=list)
+    """New facts held for the user's review, each with why."""
+    model_calls: int = 0
+
+    def note(self) -> str:
+        """One line for a run's state and a person: what was saved, kept and held."""
+        parts = [f"saved {len(self.writes)} change(s)"]
+        if self.repaired:
+            parts.append(f"kept {len(self.repaired)} fact(s) the model dropped ({'; '.join(self.repaired)})")
+        if self.held:
+            parts.append(f"held {len(self.held)} for your review ({'; '.join(self.held)})")
+        return ", ".join(parts)
+
+
+@dataclass
+class _Draft:
+    """One kind's proposal for the turn, checked but not yet verified."""
+
+    kind: MemoryKind
+    read: dict[str, dict]
+    known: dict[str, dict]
+    writes: list[Write]
+    new: dict[str, list[Fact]] = field(default_factory=dict)
+    evidence: dict[tuple[str, str], list[Evidence]] = field(default_factory=dict)
+    held: dict[tuple[str, str], str] = field(default_factory=dict)
+    """(key, fact) -> why it is held, for the new facts the quote checks stopped."""
+    losses: list[Loss] = field(default_factory=list)
+    claims: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    """("new" or "gone", key, fact) -> the claim's number in the turn's verification."""
+    model_calls: int = 0
+
+
+async def remember_turn(
+    store: BaseStore,
+    model: BaseChatModel,
+    user_id: str,
+    memory_type: str,
+    messages: Sequence[AnyMessage],
+    k: int,
+    provenance: dict,
+    lock: Callable[[str], AbstractAsyncContextManager[Any]],
+) -> str:
+    """What one turn's messages teach: the exchanges themselves, kept as episodes (``agent.memory.episodes``);
+    facts for ``memory_type`` and, when the user gave feedback about how the bot answers
+    (``procedural.gives_instructions``), instructions, written holding ``lock(kind)`` of each and recording the
+    episodes they were drawn from; a note of what was done."""
+    chat_thread_id = provenance.get("chat_thread_id")
+    said = await episodes.record(store, user_id, messages, chat_thread_id)
+    provenance = {**provenance, "episodes": said or None}
+    kinds = [memory_type, *([INSTRUCTIONS.name] if procedural.gives_instructions(messages) else [])]
+    async with AsyncExitStack() as locks:
+        for name in kinds:  # always the memory type first, then the instructions: no two writers cross
+            await locks.enter_async_context(lock(name))
+        outcomes = await write_turn(store, model, user_id, kinds, messages, k, provenance, chat_thread_id)
+    notes = [outcomes[0].note(), *(f"instructions: {o.note()}" for o in outcomes[1:])]
+    return "; ".join(notes)
+
+
+async def remember(
+    store: BaseStore,
+    model: BaseChatModel,
+    user_id: str,
+    memory_type: str,
+    messages: Sequence[AnyMessage],
+    k: int = 10,
+    provenance: dict | None = None,
+) -> Outcome:
+    """Extract, check, verify and save what ``messages`` teach for one kind; what was done. No episodes are
+    recorded: the quotes of what is kept are stored as words (a turn's write links them to its episodes).
+    Hold the user's write lock (``agent.memory.write_lock``) around this call."""
+    [outcome] = await write_turn(store, model, user_id, [memory_type], messages, k, provenance or {}, None, False)
+    return outcome
+
+
+async def write_turn(
+    store: BaseStore,
+    model: BaseChatModel,
+    user_id: str,
+    memory_types: Sequence[str],
+    messages: Sequence[AnyMessage],
+    k: int,
+    provenance: dict,
+    chat_thread_id: str | None,
+    linked: bool = True,
+) -> list[Outcome]:
+    """The write of one turn for each of ``memory_types``: one verification call for all of them. ``linked``:
+    the turn's exchanges are kept as episodes, and quotes point into them."""
+    said = said_in(messages)
+    sources = _episode_keys(messages, chat_thread_id) if linked else None
+    drafts = [await _draft(store, model, user_id, memory_kind(name), messages, said, k) for name in memory_types]
+    claims: list[Claim] = []
+    for draft in drafts:
+        _number_claims(draft, said, claims)
+    checked = await verify(model, claims)
+    outcomes = [await _settle(store, user_id, draft, checked, said, sources, provenance) for draft in drafts]
+    outcomes[0].model_calls += checked.calls
+    return outcomes
+
+
+def _episode_keys(messages: Sequence[AnyMessage], chat_thread_id: str | None) -> list[str]:
+    """The episode key of each user message that ``said_in`` lists, in its order."""
+    return [
+        episodes.episode_key(m.additional_kwargs.get(episodes.CHAT_THREAD_TAG) or chat_thread_id, m)
+        for m in messages
+        if m.type == "human" and m.text.strip()
+    ]
+
+
+async def _draft(
+    store: BaseStore,
+    model: BaseChatModel,
+    user_id: str,
+    kind: MemoryKind,
+    messages: Sequence[AnyMessage],
+    said: list[Said],
+    k: int,
+) -> _Draft:
+    overlay: dict[str, dict | None] = {}
+    quotes: dict[str, list[Quote]] = {}
+    read: dict[str, dict] = {}
+    calls = 0
+    for window in windows(messages, limits.PROMPT_CHARS.value() // 2):
+        query = "\n".join(m.text for m in window if m.type == "human")
+        existing = await recall(store, user_id, kind.name, query, k)
+        for item in existing:
+            read.setdefault(item.key, item.value)
+        try:
+            calls += 1
+            proposal = await kind.writer.extract(model, transcript(window), _overlaid(existing, overlay))
+        except ExtractionFailed:
+            await health.count(store, user_id, refusals=1)
+            raise
+        overlay.update(proposal.writes)
+        for key, given in proposal.quotes.items():
+            quotes.setdefault(key, []).extend(given)
+    known = {key: unstamped(value) for key, value in read.items()}
+    writes = [
+        (key, value)
+        for key, value in overlay.items()
+        if (value is None and key in known) or (value is not None and known.get(key) != unstamped(value))
+    ]
+    draft = _Draft(kind, read, known, writes, model_calls=calls)
+    for key, value in writes:
+        if value is None:
+            continue
+        stored = known.get(key)
+        held_words = [fact.words for fact in kind.facts(stored)] if stored else []
+        new = [fact for fact in kind.facts(value) if not any(fact.words <= words for words in held_words)]
+        draft.new[key] = new
+        for fact, texts in zip(new, _quotes_by_fact(new, quotes.get(key, [])), strict=True):
+            found = [evidence for text in texts if (evidence := locate(text, said)) is not None]
+            draft.evidence[(key, fact.text)] = found
+            reason = NO_QUOTE if not texts else NOT_YOUR_WORDS if not found else misread(fact.text, found)
+            if reason:
+                draft.held[(key, fact.text)] = reason
+    draft.losses = losses(known, writes, kind.facts, draft.new, [s.text for s in said])
+    return draft
+
+
+def _overlaid(existing: list[Item], overlay: dict[str, dict | None]) -> list[Item]:
+    """What a window's writer is shown: the stored items as the earlier windows' proposal left them."""
+    if not overlay:
+        return existing
+    now = datetime.now(UTC)
+    shown = [
+        Item(value=value, key=item.key, namespace=item.namespace, created_at=item.created_at, updated_at=now)
+        for item in existing
+        if (value := overlay.get(item.key, item.value)) is not None
+    ]
+    keys = {item.key for item in existing}
+    shown += [
+        Item(value=value, key=key, namespace=(), created_at=now, updated_at=now)
+        for key, value in overlay.items()
+        if key not in keys and value is not None
+    ]
+    return shown
+
+
+def _quotes_by_fact(facts: list[Fact], quotes: list[Quote]) -> list[list[str]]:
+    """The quotes that stand for each of a memory's new ``facts``, in order: all of them when it brings one fact;
+    otherwise each quote goes to the fact its ``fact`` names best (the fact's text, its value or its field)."""
+    if len(facts) == 1:
+        return [[q.quote for q in quotes]]
+    given: list[list[str]] = [[] for _ in facts]
+    for quote in quotes:
+        named = normalised(quote.fact)
+        best, index = max((_score(named, fact), index) for index, fact in enumerate(facts))
+        if best > 0:
+            given[index].append(quote.quote)
+    return given
+
+
+def _score(named: str, fact: Fact) -> float:
+    if named and named in (normalised(fact.text), normalised(str(fact.entry or ""))):
+        return 3.0
+    if fact.field and named == normalised(fact.field):
+        return 2.0
+    said, own = set(named.split()), {word for word, _, _ in tokens(fact.text)}
+    return len(said & own) / len(own) if own else 0.0
+
+
+def _number_claims(draft: _Draft, said: list[Said], claims: list[Claim]) -> None:
+    """Add the draft's checkable changes to the turn's ``claims``: new facts not held, and take-backs."""
+    for key, facts in draft.new.items():
+        for fact in facts:
+            if (key, fact.text) in draft.held:
+                continue
+            found = draft.evidence[(key, fact.text)]
+            words = list(dict.fromkeys(said[span.message].text for e in found for span in e.spans))
+            asked = next((e.asked for e in found if e.answer), "")
+            claims.append(Claim(fact.text, "new", words, asked))
+            draft.claims[("new", key, fact.text)] = len(claims)
+    for loss in draft.losses:
+        if loss.taken_back and ("gone", loss.key, loss.fact.text) not in draft.claims:
+            claims.append(Claim(loss.fact.text, "gone", loss.taken_back))
+            draft.claims[("gone", loss.key, loss.fact.text)] = len(claims)
+
+
+async def _settle(
+    store: BaseStore,
+    user_id: str,
+    draft: _Draft,
+    checked: Verification,
+    said: list[Said],
+    sources: list[str] | None,
+    provenance: dict,
+) -> Outcome:
+    kind, known = draft.kind, draft.known
+    outcome = Outcome(model_calls=draft.model_calls)
+
+    def confirmed(change: str, key: str, fact: Fact) -> bool:
+        number = draft.claims.get((change, key, fact.text))
+        return number is not None and checked.of(number).holds is True
+
+    held: list[review.Held] = []
+    kept_facts: dict[str, list[Fact]] = {}
+    for key, facts in draft.new.items():
+        for fact in facts:
+            if confirmed("new", key, fact):
+                kept_facts.setdefault(key, []).append(fact)
+                continue
+            number = draft.claims.get(("new", key, fact.text))
+            reason = draft.held.get((key, fact.text)) or (
+                checked.of(number).reason or "the check found your words do not say it"
+                if number and checked.of(number).holds is False
+                else "it could not be checked"
+            )
+            refs = _refs(draft.evidence.get((key, fact.text), []), said, sources)
+            value = dict(dict(draft.writes).get(key) or {}) if kind.key is None else None
+            held.append(review.Held(kind.name, key, fact, reason, refs, value, _replaced(draft, key, fact)))
+    holding = {(h.key, h.fact.text) for h in held}
+    writes: list[Write] = []
+    for key, value in draft.writes:
+        out = [f for f in draft.new.get(key, []) if (key, f.text) in holding]
+        writes += kind.edits.without(key, known.get(key), value, out) if out else [(key, value)]
+    let_go = {(loss.key, loss.fact.text) for loss in draft.losses if _lets_go(loss, confirmed)}
+    repaired: list[Write] = []
+    for key, value in writes:
+        after = kind.facts(value) if value is not None else []
+        kept_words = frozenset().union(*(f.words for f in after))
+        lost = [
+            fact
+            for fact in (kind.facts(known[key]) if key in known else [])
+            if not own_words(fact) <= kept_words and (key, fact.text) not in let_go
+        ]
+        if lost:
+            outcome.repaired += [fact.text for fact in lost]
+            repaired += kind.edits.keeping(key, known.get(key), value, lost)
+        else:
+            repaired.append((key, value))
+    writes = without_restatements(repaired, known, kind.facts)
+    outcome.writes = [(key, value) for key, value in writes if value is None or known.get(key) != unstamped(value)]
+    outcome.held = [f"{h.fact.text}: {h.reason}" for h in held]
+    quotes = [
+        {"fact": fact.text, **ref}
+        for key, facts in kept_facts.items()
+        for fact in facts
+        for ref in _refs(draft.evidence[(key, fact.text)], said, sources)
+    ]
+    recorded = {**provenance, "repaired": outcome.repaired or None, "quotes": quotes or None}
+    await save(store, user_id, kind.name, outcome.writes, read=draft.read, provenance=recorded)
+    await review.hold(store, user_id, held)
+    await health.count(store, user_id, writes=1, repairs=len(outcome.repaired), held=len(held))
+    return outcome
+
+
+def _lets_go(loss: Loss, confirmed: Callable[[str, str, Fact], bool]) -> bool:
+    """Whether a stored fact the write drops may go: its correction was kept, or its take-back confirmed."""
+    if loss.correction is not None:
+        return confirmed("new", loss.key, loss.correction)
+    return confirmed("gone", loss.key, loss.fact)
+
+
+def _replaced(draft: _Draft, key: str, fact: Fact) -> str | None:
+    """The stored fact that ``fact`` (held) would replace, to take out when the user confirms it."""
+    for loss in draft.losses:
+        if loss.key == key and loss.correction is fact:
+            return loss.fact.text
+    stored = draft.known.get(key)
+    for old in draft.kind.facts(stored) if stored else []:
+        if old.single and own_words(old) <= fact.words and old.text != fact.text:
+            return old.text  # reworded in its one changed word: 'is 33 years old' -> 'is 34 years old'
+    return None
+
+
+def _refs(found: Sequence[Evidence], said: list[Said], sources: list[str] | None) -> list[dict]:
+    """Where the quoted words are: an episode and its characters, or (with no episodes) the words themselves."""
+    refs: list[dict] = []
+    for evidence in found:
+        for span in evidence.spans:
+            if sources is not None:
+                refs.append({"episode": sources[span.message], "start": span.start, "end": span.end})
+            else:
+                refs.append({"said": said[span.message].text[span.start : span.end]})
+    return refs
