@@ -39,7 +39,7 @@ from bench.word_checks import remember_with_word_checks
 from devtools.recorded_phrasings import sets
 from devtools.scripted_brain import ScriptedChatModel
 
-KINDS = ("semantic", "profile", "collection", "instructions")
+KINDS = tuple(STORED_KINDS)  # the memory types and the instructions
 PATHS = ("word checks", "grounded", "grounded, verifier confirms all")
 USER = "bench"
 

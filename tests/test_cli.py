@@ -137,3 +137,36 @@ def test_what_was_said_can_be_listed_added_from_earlier_chats_forgotten_and_expo
     assert "memory as it was at" in run("restore-at", "2026-01-01T00:00")
     _one_line_error(_run(*base[:2], "restore-at", "yesterday", *base[2:]), "ISO 8601")
     _one_line_error(_run(*base[:2], "forget-episode", "no-such-episode", *base[2:]), "no episode")
+
+
+@pytest.mark.server
+def test_facts_held_for_review_are_listed_confirmed_fixed_and_discarded(server, user, endpoint, tmp_path):
+    base = ["-m", "agent.client", "--url", server.url, "--token", mint(user, secret=AUTH_SECRET)]
+
+    def run(*args: str) -> str:
+        done = _run(*base[:2], *args, *base[2:])
+        assert done.returncode == 0 and not done.stderr.strip(), done.stderr
+        return done.stdout
+
+    endpoint.mode = "garbled"  # the verification is unusable: every new fact waits for review
+    chat = _run(
+        *base[:2], "chat", *base[2:], "--memory-type", "collection", stdin="I'm Nora and I live in Rome.\n/new\n/quit\n"
+    )
+    assert chat.returncode == 0, chat.stderr
+    assert "held 2 for your review" in chat.stdout, chat.stdout
+    endpoint.mode = "honest"
+    listed = run("review")
+    assert "'The user lives in Rome.'" in listed and "held because it could not be checked" in listed, listed
+    assert "you said" in listed and "'I live in Rome'" in listed, listed
+    ids = {
+        line.split("] ")[1]: line.split("[")[1].split("]")[0] for line in listed.splitlines() if line.startswith("  [")
+    }
+    assert "kept as a memory" in run("review", "confirm", ids["collection: 'The user lives in Rome.'"])
+    assert "kept, in your words" in run("review", "fix", ids['collection: "The user\'s name is Nora."'], "Call me Nora")
+    assert "nothing waits for your review" in run("review")
+    stored = run("memories", "--memory-type", "collection")
+    assert "The user lives in Rome." in stored and "Call me Nora" in stored, stored
+    history = run("export", str(tmp_path / "me.json"))
+    assert "Rome" in (tmp_path / "me.json").read_text() and history
+    _one_line_error(_run(*base[:2], "review", "confirm", *base[2:]), "usage:")
+    _one_line_error(_run(*base[:2], "review", "discard", "no-such-id", *base[2:]), "nothing is waiting")

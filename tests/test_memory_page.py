@@ -4,8 +4,10 @@ sign out."""
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import shutil
+import uuid
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
+from agent.client.sdk import ensure_assistant, memories, send, wait_for_memory
 from agent.memory import admin
 from agent.server.tokens import mint
 from tests.conftest import AUTH_SECRET
@@ -202,3 +205,74 @@ async def test_page_shows_edits_deletes_restores_and_forgets_behind_a_login(brow
     await click("#sign-out")
     assert browser.execute_script("return sessionStorage.length") == 0
     await run(lambda: wait.until(lambda d: d.find_element(By.ID, "token").is_displayed()))
+
+
+async def test_facts_held_for_review_are_confirmed_fixed_or_discarded_on_the_page(
+    browser, server, connect, endpoint, tmp_path
+):
+    user = f"rhea-{uuid.uuid4().hex[:6]}"
+    client = connect(user)
+    assistant = await ensure_assistant(client, "collection", memory_delay_seconds=0)
+
+    async def teach(text: str) -> None:
+        thread = (await client.threads.create())["thread_id"]
+        await send(client, assistant, thread, user, text, out=io.StringIO())
+        await wait_for_memory(client, thread)
+
+    endpoint.mode = "garbled"  # the verification comes back unusable: both facts wait for review
+    await teach("I'm Rhea and I live in Oslo.")
+    endpoint.mode = "inventive"  # a fact quoted from words never said
+    await teach("I work as a baker.")
+    endpoint.mode = "honest"
+    held = {h["fact"]: h for h in await admin.review_list(client, user)}
+    assert sorted(held) == ["The user enjoys skydiving.", "The user lives in Oslo.", "The user's name is Rhea."]
+    assert [i["value"]["content"] for i in await memories(client, user, "collection")] == ["The user works as a baker."]
+    wait = WebDriverWait(browser, 20)
+
+    def run(step):
+        return asyncio.to_thread(step)
+
+    def box(fact: str) -> str:
+        return f"#review .held[data-id='{held[fact]['id']}']"
+
+    await run(lambda: browser.get(f"{server.url}/memories"))
+    await run(lambda: wait.until(lambda d: d.find_element(By.ID, "token").is_displayed()))
+    browser.find_element(By.ID, "token").send_keys(mint(user, secret=AUTH_SECRET))
+    await run(lambda: browser.find_element(By.ID, "sign-in").click())
+    await run(lambda: wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#review .held")) == 3))
+    oslo = browser.find_element(By.CSS_SELECTOR, box("The user lives in Oslo.")).text
+    assert "You said “I live in Oslo”" in oslo and "it could not be checked" in oslo, oslo
+    invented = browser.find_element(By.CSS_SELECTOR, box("The user enjoys skydiving.")).text
+    assert "No words of yours back it" in invented and "the words it quoted are not yours" in invented, invented
+    baker = browser.find_element(By.CSS_SELECTOR, "section[data-type=collection] .item .quote").text
+    assert "because you said “I work as a baker”" in baker, baker
+    browser.set_window_size(1000, 1200)
+    screenshot(browser, "memory-review.png", tmp_path)
+
+    name, city, invented_fact = "The user's name is Rhea.", "The user lives in Oslo.", "The user enjoys skydiving."
+
+    def click(fact: str, button: str):
+        return run(lambda: browser.find_element(By.CSS_SELECTOR, f"{box(fact)} {button}").click())
+
+    def status_is(text: str):
+        return run(lambda: wait.until(lambda d: d.find_element(By.ID, "status").text == text))
+
+    await click(name, ".confirm")
+    await status_is("Kept as a memory.")
+    await click(city, ".fix")
+    fix = browser.find_element(By.CSS_SELECTOR, f"{box(city)} .fix-text")
+    fix.clear()
+    fix.send_keys("The user lives in Bergen.")
+    await click(city, ".fix")
+    await status_is("Kept, in your words.")
+    await click(invented_fact, ".discard")
+    await status_is("Discarded.")
+    await run(lambda: wait.until(lambda d: d.find_element(By.ID, "review-section").get_attribute("hidden")))
+
+    contents = sorted(i["value"]["content"] for i in await memories(client, user, "collection"))
+    assert contents == ["The user lives in Bergen.", "The user works as a baker.", "The user's name is Rhea."]
+    assert await admin.review_list(client, user) == []
+    decisions = await client.store.get_item(["memory", user, "history", "review"], held[invented_fact]["id"])
+    assert decisions is not None and decisions["value"]["versions"][-1]["decision"] == "discard"
+    health = await admin.health_report(client, user)
+    assert (health["held"], health["to_review"]) == (3, 0)

@@ -61,21 +61,25 @@ async def test_a_forgetful_rewrite_is_repaired_both_facts_kept(client, user, end
     await _written(client, user, "semantic", "Hi, I'm Lance.")
     endpoint.mode = "forgetful"  # returns only the newest conversation's facts
     note = await _written(client, user, "semantic", "I live in Boston.")
-    assert note and "kept 1 fact(s) the model dropped (Name: Lance)" in note
+    assert note and "kept 1 fact(s) the model dropped (The user's name is Lance.)" in note
     [document] = await _values(client, user, "semantic")
-    assert set(document["content"].splitlines()) == {"Location: Boston", "Name: Lance"}
+    assert set(document["content"].splitlines()) == {"The user lives in Boston.", "The user's name is Lance."}
     [newest] = (await admin.memory_history(client, user, "semantic", "semantic"))[-1:]
-    assert newest["repaired"] == ["Name: Lance"], "the repair is in the memory's history"
+    assert newest["repaired"] == ["The user's name is Lance."], "the repair is in the memory's history"
     report = await admin.health_report(client, user)
-    assert (report["writes"], report["repairs"], report["unsupported"]) == (2, 1, 0)
+    assert (report["writes"], report["repairs"], report["held"]) == (2, 1, 0)
 
 
 async def test_honest_rewrites_keep_the_name_add_the_city_and_replace_it_after_a_move(client, user):
     await _written(client, user, "semantic", "Hi, I'm Lance.")
     await _written(client, user, "semantic", "I live in Boston.")
-    assert await _values(client, user, "semantic") == [{"content": "Name: Lance\nLocation: Boston"}]
+    assert await _values(client, user, "semantic") == [
+        {"content": "The user's name is Lance.\nThe user lives in Boston."}
+    ]
     await _written(client, user, "semantic", "I moved from Boston to Paris.")
-    assert await _values(client, user, "semantic") == [{"content": "Name: Lance\nLocation: Paris"}]
+    assert await _values(client, user, "semantic") == [
+        {"content": "The user's name is Lance.\nThe user lives in Paris."}
+    ]
 
 
 async def test_a_forgetful_profile_patch_is_repaired(client, user, endpoint):
@@ -96,7 +100,7 @@ async def test_a_reply_that_calls_no_tool_is_reported_on_both_collection_paths(c
     endpoint.mode = "honest"
     await _written(client, user, "collection", "I live in Oslo.")  # the refused message is retried with it
     before = await _values(client, user, "collection")
-    assert sorted(v["content"] for v in before) == ["The user likes chess.", "The user lives in Oslo."]
+    assert sorted(v["content"] for v in before) == ["The user enjoys chess.", "The user lives in Oslo."]
     endpoint.mode = "text_only"
     await _refused(client, user, "collection", "I work as a nurse.", reported="no tool")  # items exist
     assert await _values(client, user, "collection") == before
@@ -108,7 +112,7 @@ async def test_nothing_new_is_offered_and_a_choice_is_forced_on_both_collection_
     assert await _values(client, user, "collection") == []
     await _written(client, user, "collection", "I like chess.")
     await _written(client, user, "collection", nothing)  # items exist
-    assert [v["content"] for v in await _values(client, user, "collection")] == ["The user likes chess."]
+    assert [v["content"] for v in await _values(client, user, "collection")] == ["The user enjoys chess."]
 
     asked = [r for r in endpoint.extraction_requests() if nothing in str(r["messages"])]
     assert len(asked) == 2
@@ -125,11 +129,11 @@ async def test_a_model_that_reinserts_stored_facts_leaves_one_item_per_fact(clie
     for _ in range(3):
         await _written(client, user, "collection", "I like chess.")
     await _written(client, user, "collection", "Nothing about me today.")  # made to choose: restates chess
-    assert [v["content"] for v in await _values(client, user, "collection")] == ["The user likes chess."]
+    assert [v["content"] for v in await _values(client, user, "collection")] == ["The user enjoys chess."]
 
     await _written(client, user, "collection", "I like go.")  # a new fact is still inserted
     contents = sorted(v["content"] for v in await _values(client, user, "collection"))
-    assert contents == ["The user likes chess.", "The user likes go."]
+    assert contents == ["The user enjoys chess.", "The user enjoys go."]
 
 
 # -- 4. bad and destructive patches -----------------------------------------------------------------
@@ -164,17 +168,20 @@ async def test_an_overwritten_collection_item_stays_beside_the_new_one(client, u
     note = await _written(client, user, "collection", "I like chess.")
     assert note and "lives in Boston" in note
     contents = sorted(v["content"] for v in await _values(client, user, "collection"))
-    assert contents == ["The user likes chess.", "The user lives in Boston."]
+    assert contents == ["The user enjoys chess.", "The user lives in Boston."]
 
 
 @pytest.mark.parametrize("memory_type", MEMORY_TYPES)
 async def test_a_fact_the_user_never_said_is_left_out_and_the_true_ones_saved(client, user, endpoint, memory_type):
-    endpoint.mode = "inventive"  # adds "likes skydiving" to every write
+    endpoint.mode = "inventive"  # adds "loves skydiving" to every write, quoting words the user never said
     note = await _written(client, user, memory_type, "I'm Lena and I live in Oslo.")
-    assert note and "left out 1" in note and "skydiving" in note
+    assert note and "held 1 for your review" in note and "skydiving" in note
     stored = str(await _values(client, user, memory_type))
     assert "skydiving" not in stored and "Lena" in stored and "Oslo" in stored, stored
-    assert (await admin.health_report(client, user))["unsupported"] == 1
+    report = await admin.health_report(client, user)
+    assert (report["held"], report["to_review"]) == (1, 1)
+    [held] = await admin.review_list(client, user)
+    assert "skydiving" in held["fact"] and held["reason"] == "the words it quoted are not yours"
     endpoint.mode = "honest"  # the positive control: what the user does say is stored
     await _written(client, user, memory_type, "I like skydiving.")
     assert "skydiving" in str(await _values(client, user, memory_type))
@@ -191,7 +198,7 @@ async def test_corrections_land_and_the_old_value_goes_to_history(client, user, 
     await _written(client, user, memory_type, "Actually my name is Lena.")
     await _written(client, user, memory_type, "I moved to Paris.")
     stored = str(await _values(client, user, memory_type))
-    assert "dentist" in stored and "chess" in stored and "Paris" in stored, stored
+    assert "entist" in stored and "chess" in stored and "Paris" in stored, stored
     assert "Lena" in stored and "Dana" not in stored, "the corrected name replaced the old one"
     if memory_type != "collection":
         key = memory_kind(memory_type).key
@@ -232,3 +239,30 @@ async def test_in_hot_path_an_unrepairable_write_fails_the_chat_run_and_says_why
     assert reply.getvalue().strip(), "the reply came before the write was refused"
     [profile] = await _values(client, user, "profile")
     assert profile["name"] == "Dana" and profile["interests"] == []
+
+
+# -- 5. a verifier that errs ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("memory_type", MEMORY_TYPES)
+async def test_an_unusable_verification_holds_every_new_fact_for_review(client, user, endpoint, memory_type):
+    endpoint.mode = "garbled"  # answers the verification in prose, with no verdicts
+    note = await _written(client, user, memory_type, "I'm Lena and I live in Oslo.")
+    assert note and "held 2 for your review" in note and "it could not be checked" in note
+    assert "Oslo" not in str(await _values(client, user, memory_type)), "never kept as a fact"
+    held = await admin.review_list(client, user)
+    assert len(held) == 2 and all(h["quotes"] for h in held), "never dropped: held with the user's words"
+    endpoint.mode = "honest"
+    for item in held:
+        await admin.review_decide(client, user, item["id"], "confirm")
+    stored = str(await _values(client, user, memory_type))
+    assert "Oslo" in stored and "Lena" in stored and await admin.review_list(client, user) == []
+
+
+async def test_a_verifier_that_confirms_everything_still_cannot_pass_a_misreading_the_quote_shows(
+    client, user, endpoint
+):
+    endpoint.mode = "gullible"
+    await _written(client, user, "collection", "My sister lives in Boston. I don't like chess anymore.")
+    await _written(client, user, "collection", "Should I move to Lisbon?")
+    assert await _values(client, user, "collection") == []

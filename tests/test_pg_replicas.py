@@ -167,7 +167,7 @@ async def test_a_write_cut_by_sigkill_is_retried_on_the_other_replica_and_lands_
         assert _started_on(stack, queued["run_id"]) == sorted([victim.name, survivor.name])
         assert (await _attempts(stack, queued["thread_id"]))[queued["run_id"]] == ("success", 2)
         stored = [i["value"]["content"] for i in await memories(connect(survivor.url), user, "collection")]
-        assert [c for c in stored if "kayaking" in c] == ["The user likes kayaking."]
+        assert [c for c in stored if "kayaking" in c] == ["The user enjoys kayaking."]
     finally:
         victim.start()  # same port, for the tests after this one
 

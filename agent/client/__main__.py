@@ -9,6 +9,8 @@
     python -m agent.client memories history collection [<key>] --token $TOKEN   # versions (or keys)
     python -m agent.client restore collection <key> <version> --token $TOKEN
     python -m agent.client restore-at 2026-12-01T14:00 --token $TOKEN   # every memory as it was then
+    python -m agent.client review --token $TOKEN                      # facts held for your review
+    python -m agent.client review confirm|discard ID --token $TOKEN   # or: review fix ID "the fact in your words"
     python -m agent.client episodes --token $TOKEN                    # what was said (forget-episode KEY)
     python -m agent.client add-earlier-chats [THREAD ...] --token $TOKEN  # chats from before episodes, as episodes
     python -m agent.client export me.json --token $TOKEN              # everything kept about you; import FILE
@@ -112,6 +114,7 @@ def _parser() -> argparse.ArgumentParser:
             "delete",
             "restore",
             "restore-at",
+            "review",
             "episodes",
             "forget-episode",
             "add-earlier-chats",
@@ -124,6 +127,7 @@ def _parser() -> argparse.ArgumentParser:
         "rest",
         nargs="*",
         help="edit: TYPE KEY JSON; delete: TYPE KEY; memories history TYPE [KEY]; restore: TYPE KEY VERSION; "
+        "review [confirm|discard ID | fix ID TEXT]; "
         "add-earlier-chats: [THREAD ...] (default: every chat thread the server lists as yours)",
     )
     parser.add_argument("--yes", action="store_true", help="forget: do not ask for confirmation")
@@ -185,6 +189,16 @@ async def manage(client: LangGraphClient, args: argparse.Namespace) -> None:
             )
             if report["beyond_history"]:
                 print(f"left as they are (their kept history starts later): {', '.join(report['beyond_history'])}")
+        elif args.mode == "review" and not args.rest:
+            print_review(await admin.review_list(client, args.user))
+        elif args.mode == "review":
+            decision, held, *text = [*args.rest, "", ""][: max(len(args.rest), 2)]
+            if decision not in ("confirm", "fix", "discard") or not held or len(text) != (decision == "fix"):
+                raise CommandFailed('usage: python -m agent.client review confirm|discard ID | review fix ID "TEXT"')
+            written = await admin.review_decide(client, args.user, held, decision, text[0] if text else None)
+            print({"confirm": "kept as a memory", "fix": "kept, in your words", "discard": "discarded"}[decision])
+            if written is not None:
+                print(f"  now: {json.dumps(written, ensure_ascii=False)}")
         elif args.mode == "episodes":
             for episode in await admin.episode_list(client, args.user):
                 print(f"  [{episode['key']}] {episode['at']}: {episode['said']!r}")
@@ -243,7 +257,8 @@ def print_health(report: dict) -> None:
     print(f"memories: {sum(report['memories'].values())} ({kinds})")
     print(f"memory writes saved: {report['writes']}")
     print(f"  stored facts a write would have dropped, kept (repairs): {report['repairs']}")
-    print(f"  facts the user never said, left out: {report['unsupported']}")
+    print(f"  facts held for your review (no words of yours behind them, or not confirmed): {report['held']}")
+    print(f"  waiting for your review now: {report['to_review']} (python -m agent.client review)")
     print(f"  writes refused (no choice made, an impossible patch): {report['refusals']}")
     pairs = report["near_duplicates"]
     print(f"near-duplicate facts (at least {report['near_duplicate_threshold']:.0%} of words shared): {len(pairs)}")
@@ -287,6 +302,21 @@ async def print_history(client: LangGraphClient, user: str, memory_type: str, ke
         print(f"  v{version['version']}  {version.get('valid_from') or 'before history'}  {origin}\n      {value}")
         for source in version.get("said", []):
             print(f"      from your words ({source['at']}): {source['said']!r}")
+        for quote in version.get("quotes", []):
+            print(f"      {quote['fact']!r} because you said {quote['words']!r}")
+
+
+def print_review(held: list[dict]) -> None:
+    """The facts held for review, each with why and the user's words."""
+    if not held:
+        print("nothing waits for your review")
+    for item in held:
+        print(f"  [{item['id']}] {item['memory_type']}: {item['fact']!r}")
+        print(f"      held because {item['reason']}")
+        for quote in item["quotes"]:
+            print(f"      you said ({quote['at']}): {quote['words']!r}")
+        if not item["quotes"]:
+            print("      no words of yours back it")
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ import httpx
 from langgraph_sdk.client import LangGraphClient
 from pydantic import ValidationError
 
-from agent.memory import episodes, health
+from agent.memory import episodes, health, review
 from agent.memory.history import HISTORY, find_version, now, versions_of, with_version
 from agent.memory.kinds import STORED_KINDS
 from agent.memory.namespaces import MAX_VALUE_CHARS, ROOT, without_nul
@@ -160,10 +160,44 @@ async def memory_history(client: LangGraphClient, user_id: str, memory_type: str
     if history is None:
         raise BadMemoryRequest(f"no history of a {memory_type} memory with key {key!r}")
     versions = versions_of(history["value"])
-    words = await said(client, user_id, [k for v in versions for k in _episode_keys(v)])
+    keys = [k for v in versions for k in [*_episode_keys(v), *_quoted_episodes(v.get("quotes"))]]
+    words = await said(client, user_id, keys)
     for version in versions:
         version["said"] = [words[k] for k in _episode_keys(version) if k in words]
+        version["quotes"] = quoted_words(version.get("quotes"), words)
     return versions
+
+
+def _quoted_episodes(refs: object) -> list[str]:
+    return (
+        [r["episode"] for r in refs if isinstance(r, dict) and isinstance(r.get("episode"), str)]
+        if isinstance(refs, list)
+        else []
+    )
+
+
+def quoted_words(refs: object, words: dict[str, dict]) -> list[dict]:
+    """The user's words that quote references point at ([{"fact", "words", "at"}]), those still there: an episode
+    forgotten or expired takes its words with it."""
+    found = []
+    for ref in refs if isinstance(refs, list) else []:
+        if not isinstance(ref, dict):
+            continue
+        if isinstance(ref.get("said"), str):  # a write with no episodes kept the words themselves
+            found.append({"fact": ref.get("fact"), "words": ref["said"], "at": None})
+            continue
+        episode = words.get(str(ref.get("episode")))
+        start, end = ref.get("start"), ref.get("end")
+        text = episode.get("said") if episode else None
+        if (
+            episode
+            and isinstance(text, str)
+            and type(start) is int
+            and type(end) is int
+            and 0 <= start < end <= len(text)
+        ):
+            found.append({"fact": ref.get("fact"), "words": text[start:end], "at": episode.get("at")})
+    return found
 
 
 def _episode_keys(version: dict) -> list[str]:
@@ -192,6 +226,30 @@ async def sources(client: LangGraphClient, user_id: str, memory_type: str) -> di
     }
     words = await said(client, user_id, [k for keys in latest.values() for k in keys])
     return {key: [words[k] for k in keys if k in words] for key, keys in latest.items()}
+
+
+async def current_quotes(client: LangGraphClient, user_id: str, memory_type: str) -> dict[str, list[dict]]:
+    """For each memory of ``memory_type`` that has a history: the user's words behind each of its current facts
+    ([{"fact", "words", "at"}], the newest quote of each fact; a fact stored before quotes were kept has none)."""
+    kind = STORED_KINDS[memory_type]
+    kept = await remembered_keys(client, user_id, memory_type)
+    histories = {
+        item["key"]: versions_of(item["value"])
+        for item in await _every_item(client, _history_namespace(user_id, memory_type))
+        if item["key"] in {k["key"] for k in kept if k["current"] is not None}
+    }
+    refs = {key: [r for v in reversed(vs) for r in (v.get("quotes") or [])] for key, vs in histories.items()}
+    words = await said(client, user_id, [k for rs in refs.values() for k in _quoted_episodes(rs)])
+    current = {k["key"]: k["current"] for k in kept}
+    found: dict[str, list[dict]] = {}
+    for key, key_refs in refs.items():
+        facts = {fact.text for fact in kind.facts(current.get(key) or {})}
+        seen: set[str] = set()
+        for quote in quoted_words(key_refs, words):
+            if quote["fact"] in facts and quote["fact"] not in seen:
+                seen.add(quote["fact"])
+                found.setdefault(key, []).append(quote)
+    return found
 
 
 async def episode_list(client: LangGraphClient, user_id: str, limit: int = PAGE, offset: int = 0) -> list[dict]:
@@ -302,9 +360,11 @@ async def health_report(client: LangGraphClient, user_id: str) -> dict:
     writes, and near-duplicate facts."""
     memories = await list_memories(client, user_id)
     stored = await client.store.get_item(list(health.namespace(user_id)), health.KEY)
+    waiting = await stored_items_under(client, list(review.namespace(user_id)))
     return {
         "memories": {memory_type: len(items) for memory_type, items in memories.items()},
         **health.counts_of(stored["value"] if stored else None),
+        "to_review": len(waiting),
         "near_duplicates": health.near_duplicates(memories),
         "near_duplicate_threshold": health.NEAR_DUPLICATE,
     }
@@ -348,3 +408,74 @@ def _value_at(versions: list[dict], at: str) -> tuple[bool, dict | None]:
         if started is None or str(started) <= at:
             return True, version["value"]  # the newest version begun by then (one of unknown start counts)
     return versions[0]["version"] == 1, None  # created after ``at``: nothing then, if its first version is kept
+
+
+# -- facts held for review ----------------------------------------------------------------------------------
+
+
+def _review_history_namespace(user_id: str) -> list[str]:
+    return [ROOT, check_user_id(user_id), HISTORY, review.REVIEW]
+
+
+async def review_list(client: LangGraphClient, user_id: str) -> list[dict]:
+    """The facts held for the user's review, oldest first: [{"id", "memory_type", "fact", "reason", "held_at",
+    "times", "quotes": [{"words", "at"}]}] (words of an exchange since forgotten left out)."""
+    held = [
+        item
+        for item in await stored_items_under(client, list(review.namespace(user_id)))
+        if isinstance(item["value"], dict) and item["value"].get("memory_type") in STORED_KINDS
+    ]
+    words = await said(client, user_id, [k for item in held for k in _quoted_episodes(item["value"].get("quotes"))])
+    shown = [
+        {
+            "id": item["key"],
+            "memory_type": item["value"]["memory_type"],
+            "fact": str(item["value"].get("fact") or ""),
+            "reason": str(item["value"].get("reason") or ""),
+            "replaces": item["value"].get("replaces"),
+            "held_at": item["value"].get("held_at"),
+            "times": item["value"].get("times"),
+            "quotes": [{"words": q["words"], "at": q["at"]} for q in quoted_words(item["value"].get("quotes"), words)],
+        }
+        for item in held
+    ]
+    return sorted(shown, key=lambda h: str(h["held_at"] or ""))
+
+
+MAX_FIX_CHARS = 2_000
+
+
+async def review_decide(
+    client: LangGraphClient, user_id: str, held_id: str, decision: str, text: str | None = None, source: str = "cli"
+) -> dict | None:
+    """Confirm a held fact (written as a fact), fix it (``text``, the user's own wording, is written) or discard
+    it. Each decision is a version in the review item's history; a written fact is a version of its memory.
+    Returns the memory's new value (None when discarded)."""
+    if decision not in ("confirm", "fix", "discard"):
+        raise BadMemoryRequest("a decision is confirm, fix or discard")
+    if decision == "fix" and (not isinstance(text, str) or not text.strip() or len(text) > MAX_FIX_CHARS):
+        raise BadMemoryRequest(f"a fix is the fact in your own words, 1 to {MAX_FIX_CHARS:,} characters")
+    where = list(review.namespace(check_user_id(user_id)))
+    item = await client.store.get_item(where, _key(held_id))
+    held = item["value"] if item else None
+    if not isinstance(held, dict) or held.get("memory_type") not in STORED_KINDS:
+        raise BadMemoryRequest(f"nothing is waiting for review under {held_id!r}")
+    written = None
+    if decision != "discard":
+        memory_type = held["memory_type"]
+        kind = STORED_KINDS[memory_type]
+        key = _key(kind.key or str(held.get("key") or ""))
+        stored = await client.store.get_item(_namespace(user_id, memory_type), key)
+        current = stored["value"] if stored else None
+        fixed = text.strip() if decision == "fix" and text else None
+        written = _checked(memory_type, review.confirmed_value(current, held, fixed))
+        quotes = held.get("quotes") if decision == "confirm" else None
+        await _write(client, user_id, memory_type, key, written, current, source=source, review=held_id, quotes=quotes)
+    past = _review_history_namespace(user_id)
+    history = await client.store.get_item(past, held_id)
+    recorded = with_version(
+        history["value"] if history else None, held_id, None, current=held, at=now(), source=source, decision=decision
+    )
+    await client.store.put_item(past, held_id, recorded, index=False)
+    await client.store.delete_item(where, held_id)
+    return written

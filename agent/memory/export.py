@@ -1,9 +1,12 @@
 """Everything kept about one user, as one file: downloaded by the user, imported by a deployment for that user.
 
 The file is JSON: ``{"format", "user", "exported_at", "memories", "histories", "episodes", "forgotten_episodes",
-"health"}`` (``forgotten_episodes``: the keys and message ids of exchanges the user deleted, no words), where
-``memories`` and ``histories`` hold every kind (the memory types and the instructions) as lists of ``{"key",
-"value"}``. Everything goes through the store API as the caller, so with auth on an export holds only the
+"review", "health"}`` (``forgotten_episodes``: the keys and message ids of exchanges the user deleted, no words;
+``review``: the facts held for the user's review, apart from the memories, never as facts), where ``memories``
+and ``histories`` hold every kind (the memory types and the instructions) as lists of ``{"key", "value"}``. The
+user's words behind each fact are where the histories' quotes point: in ``episodes``. Files exported before
+facts were quoted have no quotes and no ``review``, and import as they are.
+Everything goes through the store API as the caller, so with auth on an export holds only the
 caller's data and an import writes only into the caller's own namespaces (whatever user the file names).
 An import checks each memory against its kind's schema, and each episode's shape, before writing anything.
 """
@@ -14,7 +17,7 @@ from datetime import UTC, datetime
 
 from langgraph_sdk.client import LangGraphClient
 
-from agent.memory import admin, episodes, health
+from agent.memory import admin, episodes, health, review
 from agent.memory.history import HISTORY, versions_of
 from agent.memory.kinds import STORED_KINDS
 from agent.memory.namespaces import ROOT
@@ -51,13 +54,17 @@ async def export_user(client: LangGraphClient, user_id: str) -> dict:
             {"key": item["key"], "value": item["value"]}
             for item in await admin.stored_items_under(client, list(episodes.forgotten_namespace(user_id)))
         ],
+        "review": [
+            {"key": item["key"], "value": item["value"]}
+            for item in await admin.stored_items_under(client, list(review.namespace(user_id)))
+        ],
         "health": health.counts_of(counts["value"] if counts else None),
     }
 
 
 async def import_user(client: LangGraphClient, user_id: str, data: object) -> dict[str, int]:
     """Write an export's memories, histories and episodes into ``user_id``'s namespaces; counts of each."""
-    memories, histories, said, forgotten = _checked(data)
+    memories, histories, said, forgotten, held = _checked(data)
     for kind, items in memories.items():
         for item in items:
             await admin.import_memory(client, user_id, kind, item["key"], item["value"])
@@ -70,14 +77,19 @@ async def import_user(client: LangGraphClient, user_id: str, data: object) -> di
         await client.store.put_item(
             list(episodes.forgotten_namespace(user_id)), item["key"], item["value"], index=False
         )
+    for item in held:
+        await client.store.put_item(list(review.namespace(user_id)), item["key"], item["value"], index=False)
     return {
         "memories": sum(map(len, memories.values())),
         "histories": sum(map(len, histories.values())),
         "episodes": len(said),
+        "to_review": len(held),
     }
 
 
-def _checked(data: object) -> tuple[dict[str, list[dict]], dict[str, list[dict]], list[dict], list[dict]]:
+def _checked(
+    data: object,
+) -> tuple[dict[str, list[dict]], dict[str, list[dict]], list[dict], list[dict], list[dict]]:
     """The parts of an export, each checked; BadMemoryRequest naming what is wrong, before anything is written."""
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise admin.BadMemoryRequest(f"not an export of this chatbot (its format must be {FORMAT!r})")
@@ -96,7 +108,10 @@ def _checked(data: object) -> tuple[dict[str, list[dict]], dict[str, list[dict]]
     forgotten = data.get("forgotten_episodes") or []  # absent from exports made before it was kept
     if not isinstance(forgotten, list) or not all(_is_forgotten(item) for item in forgotten):
         raise admin.BadMemoryRequest("forgotten_episodes must be a list of {key, value: {forgotten_at, message_id}}")
-    return memories, histories, said, forgotten
+    held = data.get("review") or []  # absent from exports made before facts were held for review
+    if not isinstance(held, list) or not all(_is_held(item) for item in held):
+        raise admin.BadMemoryRequest("review must be a list of {key, value: {memory_type, fact, ...}}")
+    return memories, histories, said, forgotten, held
 
 
 def _keyed(part: object, name: str) -> dict[str, list[dict]]:
@@ -123,3 +138,10 @@ def _is_forgotten(item: object) -> bool:
     return set(item["value"]) <= {"forgotten_at", "message_id"} and all(
         isinstance(v, str | None) for v in item["value"].values()
     )
+
+
+def _is_held(item: object) -> bool:
+    if not isinstance(item, dict) or not isinstance(item.get("key"), str) or not isinstance(item.get("value"), dict):
+        return False
+    value = item["value"]
+    return value.get("memory_type") in STORED_KINDS and isinstance(value.get("fact"), str)

@@ -143,12 +143,16 @@ async def list_items(request: Request, client: LangGraphClient, user: str) -> di
     memories = await admin.list_memories(client, user)
     for memory_type, items in memories.items():
         words = await admin.sources(client, user, memory_type)
+        quotes = await admin.current_quotes(client, user, memory_type)
         for item in items:
             item["said"] = words.get(item["key"], [])
+            item["quotes"] = quotes.get(item["key"], [])
+            item["facts"] = [fact.text for fact in STORED_KINDS[memory_type].facts(item["value"])]
     return {
         "user": user,
         "kinds": [kind.described() for kind in STORED_KINDS.values()],
         "memories": memories,
+        "review": await admin.review_list(client, user),
         "deleted": deleted,
         "health": await admin.health_report(client, user),
         "threads": await client.threads.count(),  # the auth handlers scope this to the caller
@@ -197,6 +201,16 @@ async def restore_item(request: Request, client: LangGraphClient, user: str) -> 
     params = request.path_params
     value = await admin.restore_memory(client, user, params["memory_type"], params["key"], version, source="page")
     return {"value": value}
+
+
+@_api
+async def decide_review(request: Request, client: LangGraphClient, user: str) -> dict:
+    decision = await _json_field(request, "decision", str, '{"decision": "confirm" | "fix" | "discard", "text": ...}')
+    text = None
+    if decision == "fix":
+        text = await _json_field(request, "text", str, '{"decision": "fix", "text": "<the fact in your words>"}')
+    held = request.path_params["key"]
+    return {"value": await admin.review_decide(client, user, held, decision, text, source="page")}
 
 
 @_api
@@ -289,6 +303,7 @@ app = Starlette(
         Route("/memories/api/history/{memory_type}/{key}", item_history, methods=["GET"]),
         Route("/memories/api/restore/{memory_type}/{key}", restore_item, methods=["POST"]),
         Route("/memories/api/restore-at", restore_at, methods=["POST"]),
+        Route("/memories/api/review/{key}", decide_review, methods=["POST"]),
         Route("/memories/api/episodes", list_episodes, methods=["GET"]),
         Route("/memories/api/episodes/{key}", delete_episode, methods=["DELETE"]),
         Route("/memories/api/episodes/add-earlier-chats", add_earlier_chats, methods=["POST"]),

@@ -120,7 +120,7 @@ async function showHistory(type, key, list, status) {
     entry.dataset.version = v.version;
     entry.append(el('span', {className: 'when'}, v.valid_from ? when(v.valid_from) : 'earlier'), ` — ${origin(v)}`);
     for (const change of changes(i > 0 ? previous : null, v.value)) entry.append(el('div', {className: 'change'}, change));
-    entry.append(...saidLines(v.said));
+    entry.append(...saidLines(v.said), ...quoteLines(v.quotes));
     if (v.valid_until) {
       const restore = el('button', {className: 'restore', textContent: 'Bring this version back'});
       restore.onclick = async () => {
@@ -140,6 +140,19 @@ async function showHistory(type, key, list, status) {
 
 function saidLines(said) {
   return (said || []).map((s) => el('div', {className: 'said'}, `From your words${s.at ? ` (${when(s.at)})` : ''}: ${quoted(s.said)}`));
+}
+
+// The user's own words behind each fact (its quote); a fact without one was written before quotes were kept,
+// or by you.
+function quoteLines(quotes, facts) {
+  const lines = (quotes || []).map((q) => el('div', {className: 'said quote'},
+    `${quoted(q.fact)} because you said ${quoted(q.words)}${q.at ? ` (${when(q.at)})` : ''}`));
+  const quotedFacts = new Set((quotes || []).map((q) => q.fact));
+  const bare = (facts || []).filter((f) => !quotedFacts.has(f));
+  if (facts && bare.length) {
+    lines.push(el('div', {className: 'said no-quote'}, `No words of yours kept for: ${bare.map(quoted).join(', ')}`));
+  }
+  return lines;
 }
 
 function renderItem(kind, item, deleted) {
@@ -183,7 +196,7 @@ function renderItem(kind, item, deleted) {
     });
   }
   actions.append(status);
-  box.append(fields.node, ...saidLines(item.said), json, actions, past);
+  box.append(fields.node, ...(deleted ? [] : quoteLines(item.quotes, item.facts)), json, actions, past);
   return box;
 }
 
@@ -210,6 +223,44 @@ function render(data) {
   $('deleted-section').hidden = !gone.childElementCount;
 }
 
+// -- facts held for review ------------------------------------------------------------------------------
+
+function renderReview(held) {
+  const root = $('review');
+  root.textContent = '';
+  $('review-section').hidden = !held.length;
+  for (const h of held) {
+    const box = el('div', {className: 'item held'});
+    box.dataset.id = h.id;
+    const status = el('span', {className: 'status', role: 'status'});
+    const words = h.quotes.length
+      ? h.quotes.map((q) => el('div', {className: 'said'}, `You said ${quoted(q.words)}${q.at ? ` (${when(q.at)})` : ''}`))
+      : [el('div', {className: 'said'}, 'No words of yours back it.')];
+    const fix = el('input', {className: 'fix-text', value: h.fact, hidden: true});
+    fix.setAttribute('aria-label', 'The fact in your words');
+    const decide = async (decision, text) => {
+      try {
+        await call('POST', `/memories/api/review/${encodeURIComponent(h.id)}`, text === undefined ? {decision} : {decision, text});
+        await load();
+        say($('status'), {confirm: 'Kept as a memory.', fix: 'Kept, in your words.', discard: 'Discarded.'}[decision]);
+      } catch (e) { say(status, e.message, true); }
+    };
+    const confirmButton = el('button', {className: 'confirm', textContent: 'Yes, remember it'});
+    confirmButton.onclick = () => decide('confirm');
+    const fixButton = el('button', {className: 'fix', textContent: 'Fix it'});
+    fixButton.onclick = () => {
+      if (fix.hidden) { fix.hidden = false; fixButton.textContent = 'Save my wording'; fix.focus(); return; }
+      decide('fix', fix.value);
+    };
+    const discard = el('button', {className: 'discard', textContent: 'No, discard it'});
+    discard.onclick = () => decide('discard');
+    box.append(el('div', {className: 'fact'}, quoted(h.fact)),
+      el('div', {className: 'why'}, `Held because ${h.reason}${h.times > 1 ? ` (proposed ${h.times} times)` : ''}.`),
+      ...words, fix, el('div', {className: 'actions'}, confirmButton, fixButton, discard, status));
+    root.append(box);
+  }
+}
+
 function renderHealth(report) {
   const list = $('health-lines');
   list.textContent = '';
@@ -219,7 +270,7 @@ function renderHealth(report) {
   for (const line of [
     `${total} memories (${kinds}); ${report.writes} memory writes saved.`,
     `Facts a write would have dropped, kept: ${report.repairs}.`,
-    `Facts the bot proposed that you never said, left out: ${report.unsupported}.`,
+    `Facts held for your review (no words of yours behind them, or they did not say it): ${report.held}; waiting now: ${report.to_review}.`,
     `Writes refused (the model made no choice or an impossible change): ${report.refusals}.`,
     `Near-duplicate facts (at least ${share}% of their words shared): ${report.near_duplicates.length}.`,
   ]) list.append(el('li', {}, line));
@@ -255,6 +306,7 @@ async function load() {
     $('user').textContent = data.user;
     $('conversations').textContent = `Conversations kept: ${data.threads}.`;
     render(data);
+    renderReview(data.review);
     renderHealth(data.health);
     show('app');
     await loadEpisodes();

@@ -1,0 +1,46 @@
+"""A sample of the grounding sets through a real `langgraph dev`, in both write modes: the scripted endpoint
+proposes what a real model would, and each case ends as tests/test_grounding_sets.py says it does in process."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from agent.client.sdk import ensure_assistant, memories, send, wait_for_memory
+from agent.memory import admin
+from agent.memory.grounding import normalised
+from bench.grounding import stored_value, text_in
+from devtools.recorded_phrasings import sets
+from tests.test_grounding_sets import _expected
+
+SAMPLE = ["t01", "t05", "t07", "t11", "t33", "c01", "c02", "r01", "m02", "m03", "m09", "m10"]
+
+
+@pytest.mark.parametrize("write_mode", ["background", "hot_path"])
+async def test_a_sample_of_the_sets_ends_as_in_process(connect, user, write_mode):
+    cases = {case["id"]: case for case in sets()["facts"]}
+    wrong = []
+    for case_id in SAMPLE:
+        case = cases[case_id]
+        who = f"{user}-{case_id}"
+        client = connect(who)
+        if case.get("stored") and (seeded := stored_value("collection", case["stored"])):
+            await client.store.put_item(["memory", who, "collection"], *seeded)
+        assistant = await ensure_assistant(client, "collection", write_mode=write_mode, memory_delay_seconds=0)
+        thread = (await client.threads.create())["thread_id"]
+        await send(client, assistant, thread, who, case["said"][0], out=io.StringIO())
+        await wait_for_memory(client, thread)
+        facts = {normalised(i["value"]["content"]) for i in await memories(client, who, "collection")}
+        held = {normalised(h["fact"]) for h in await admin.review_list(client, who)}
+        if case["label"] in ("correction", "retraction"):
+            old = normalised(text_in("collection", case["stored"]) or "")
+            new = [normalised(t) for p in case["proposed"] if (t := text_in("collection", p))]
+            got, want = old not in facts and all(n in facts for n in new), True
+        else:
+            texts = [(p, normalised(t)) for p in case["proposed"] if (t := text_in("collection", p))]
+            got = [("used" if t in facts else "held" if t in held else "lost") for _, t in texts]
+            want = [_expected(case, p, "honest") for p, _ in texts]
+        if got != want:
+            wrong.append(f"{case_id}: {got} (expected {want})")
+    assert not wrong, wrong
