@@ -69,10 +69,10 @@ def verdicts(request: str, mode: str = "honest") -> AIMessage:
     for number, gone, fact, said, asked in _CLAIM.findall(request):
         change, words = ("gone" if gone else "new"), _words_of(said)
         recorded = truth_of(fact, change, words)
-        if recorded is not None and recorded.verifier == "unusable":
-            return AIMessage(content=UNUSABLE)
         if mode in ("gullible", "doubtful"):
             holds = mode == "gullible"
+        elif recorded is not None and recorded.verifier == "unusable":
+            return AIMessage(content=UNUSABLE)
         elif recorded is not None:
             holds = recorded.holds != (recorded.verifier == "errs")
         else:
