@@ -192,6 +192,7 @@ async def test_no_cookie_signs_anyone_in_and_the_page_cannot_be_framed(server, c
             ("GET", "/memories/api/items"),
             ("POST", "/memories/api/revoke-tokens"),
             ("DELETE", "/memories/api/items/collection/k"),
+            ("POST", "/memories/api/review/k"),
         ):
             assert (await http.request(method, path)).status_code == 401, path
         page = await http.get("/memories")

@@ -8,7 +8,7 @@ import io
 import pytest
 
 from agent.client.sdk import ensure_assistant, memories, send, wait_for_memory
-from agent.memory import admin
+from agent.memory import admin, export
 from agent.memory.grounding import normalised
 from bench.grounding import stored_value, text_in
 from devtools.recorded_phrasings import sets
@@ -44,3 +44,36 @@ async def test_a_sample_of_the_sets_ends_as_in_process(connect, user, write_mode
         if got != want:
             wrong.append(f"{case_id}: {got} (expected {want})")
     assert not wrong, wrong
+
+
+async def test_quotes_are_the_users_words_once_and_leave_with_the_exchange(client, user, endpoint):
+    """Quotes point into the episodes, never copy them: forgetting the exchange takes the words from the memory's
+    history and from review alike; the same fact proposed again is one review entry."""
+    assistant = await ensure_assistant(client, "profile", memory_delay_seconds=0)
+
+    async def teach(text: str) -> None:
+        thread = (await client.threads.create())["thread_id"]
+        await send(client, assistant, thread, user, text, out=io.StringIO())
+        await wait_for_memory(client, thread)
+
+    await teach("I work as a nurse.")
+    endpoint.mode = "garbled"
+    await teach("I live in Rome.")
+    await teach("I live in Rome.")
+    endpoint.mode = "honest"
+    [held] = await admin.review_list(client, user)
+    assert held["fact"] == "location: Rome" and held["times"] == 2, held
+    assert [q["words"] for q in held["quotes"]] == ["I live in Rome"]
+    [newest] = (await admin.memory_history(client, user, "profile", "profile"))[-1:]
+    assert [(q["fact"], q["words"]) for q in newest["quotes"]] == [("job: Nurse", "I work as a nurse")]
+    exported = str(await export.export_user(client, user))
+    assert "location: Rome" in exported and "I work as a nurse" in exported, "export carries both, as episodes"
+
+    for episode in await admin.episode_list(client, user):
+        await admin.delete_episode(client, user, episode["key"])
+    [held] = await admin.review_list(client, user)
+    assert held["quotes"] == [], "the words left with the exchange"
+    assert (await admin.memory_history(client, user, "profile", "profile"))[-1]["quotes"] == []
+    everything = str(await export.export_user(client, user))
+    assert "I work as a nurse" not in everything and "I live in Rome" not in everything
+    assert "Nurse" in str(await memories(client, user, "profile")), "the fact stays"
