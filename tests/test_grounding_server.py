@@ -4,6 +4,7 @@ proposes what a real model would, and each case ends as tests/test_grounding_set
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
 
@@ -77,3 +78,19 @@ async def test_quotes_are_the_users_words_once_and_leave_with_the_exchange(clien
     everything = str(await export.export_user(client, user))
     assert "I work as a nurse" not in everything and "I live in Rome" not in everything
     assert "Nurse" in str(await memories(client, user, "profile")), "the fact stays"
+
+
+@pytest.mark.parametrize("write_mode", ["background", "hot_path"])
+async def test_a_yes_to_the_bots_question_is_read_with_the_question(client, user, endpoint, write_mode):
+    assistant = await ensure_assistant(client, "collection", write_mode=write_mode, memory_delay_seconds=0)
+    thread = (await client.threads.create())["thread_id"]
+    await send(client, assistant, thread, user, "Hi there!", out=io.StringIO())
+    await wait_for_memory(client, thread)
+    question = "Nice! Do you still work at Google?"  # as if the bot had asked it
+    await client.threads.update_state(thread, {"messages": [{"role": "assistant", "content": question}]})
+    await send(client, assistant, thread, user, "Yes, still there.", out=io.StringIO())
+    await wait_for_memory(client, thread)
+    stored = [i["value"]["content"] for i in await memories(client, user, "collection")]
+    assert stored == ["The user works at Google."], stored
+    verifications = [json.dumps(r["messages"]) for r in endpoint.requests if "Claims to check" in json.dumps(r)]
+    assert any("answering the assistant's question \\\"Nice! Do you still work at Google?" in v for v in verifications)

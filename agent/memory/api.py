@@ -28,9 +28,14 @@ from agent.memory.timeline import stamp
 
 
 def messages_after(messages: Sequence[AnyMessage], cursor: str | None) -> list[AnyMessage]:
-    """The messages after the one with id ``cursor`` (all of them when it is unknown)."""
+    """The messages after the one with id ``cursor`` (all of them when it is unknown), with the bot's message just
+    before them: a "yes" answers the bot's question, and the memory write must read what it answers. (It is read
+    as context only: no episode and no quote comes from the bot's words.)"""
     ids = [m.id for m in messages]
-    return list(messages[ids.index(cursor) + 1 :]) if cursor in ids else list(messages)
+    start = ids.index(cursor) + 1 if cursor in ids else 0
+    if start > 0 and messages[start - 1].type == "ai":
+        start -= 1
+    return list(messages[start:])
 
 
 async def recall(store: BaseStore, user_id: str, memory_type: str, query: str, k: int) -> list[Item]:
