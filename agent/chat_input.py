@@ -34,12 +34,13 @@ def message_problem(message: AnyMessage | None) -> str | None:
 
 def size_problem(block: Sequence[AnyMessage]) -> str | None:
     """Why the block of messages a turn sent is too large to read (a polite reply), or None."""
-    longest = max((len(message.text) for message in block), default=0)
+    sizes = [limits.message_chars(message) for message in block]
+    longest = max(sizes, default=0)
     if longest > (most := limits.MESSAGE_CHARS.value()):
         return f"Your message is {longest:,} characters long; I can read up to {most:,}. Could you send a shorter one?"
     if len(block) > (most := limits.INPUT_MESSAGES.value()):
         return f"You sent {len(block)} messages at once; I can read up to {most} in one turn. Could you send fewer?"
-    total = sum(len(message.text) for message in block)
+    total = sum(sizes)
     if total > (most := limits.INPUT_CHARS.value()):
         return (
             f"Your messages come to {total:,} characters; I can read up to {most:,} in one turn. "

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from langgraph.config import get_config
 from langgraph.runtime import Runtime
 from langgraph.store.base import BaseStore
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from agent import limits, prompts
 from agent.memory.kinds import MEMORY_TYPES, described
@@ -101,9 +101,9 @@ class Context(BaseModel):
     system_prompt: str = Field(
         default=prompts.SYSTEM_PROMPT,
         description=(
-            "System prompt of the chatbot. '{memory}' is replaced by what the bot remembers "
-            "about the user, '{instructions}' by the user's instructions for the bot (added at the end when "
-            "missing), '{time}' by the current UTC time."
+            "System prompt of the chatbot. The first '{memory}' is replaced by what the bot remembers "
+            "about the user, the first '{instructions}' by the user's instructions for the bot (added at the end "
+            "when missing), the first '{time}' by the current UTC time; further ones stay as they are."
         ),
     )
 
@@ -125,6 +125,17 @@ class Context(BaseModel):
         if len(value) > (most := limits.SETTING_CHARS.value()):
             raise ValueError(f"system_prompt is at most {most:,} characters ({limits.SETTING_CHARS.env})")
         return value
+
+    @model_validator(mode="after")
+    def _prompt_within_its_cap(self) -> Context:
+        """The answering prompt's parts fit in the prompt cap together, whatever else the thread holds."""
+        parts = len(self.system_prompt) + self.memory_char_budget + self.instructions_char_budget
+        if parts > (most := limits.PROMPT_CHARS.value()):
+            raise ValueError(
+                f"system_prompt, memory_char_budget and instructions_char_budget come to {parts:,} characters; "
+                f"the answering prompt is at most {most:,} ({limits.PROMPT_CHARS.env})"
+            )
+        return self
 
     @field_validator("model")
     @classmethod

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from langchain_core.messages import AIMessage, RemoveMessage, SystemMessage
+from langchain_core.messages import AIMessage, AnyMessage, RemoveMessage, SystemMessage
 from langgraph.config import get_config
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
+from agent import limits, prompts
 from agent.chat_input import message_problem, new_input, size_problem
 from agent.context import Context, context_of, store_of
 from agent.memory.api import messages_after, recall_for_answer
@@ -22,7 +23,7 @@ from agent.memory.write_lock import write_lock
 from agent.memory.write_queue import queue_write
 from agent.memory.writing import remember_turn
 from agent.models.registry import load_chat_model
-from agent.prompt_window import fit_prompt
+from agent.prompt_window import fit_prompt, overflow
 from agent.state import ChatState
 
 
@@ -50,16 +51,27 @@ async def respond(state: ChatState, runtime: Runtime[Context]) -> dict:
     ctx = context_of(runtime)
     query = query_from(state["messages"])
     store = store_of(runtime)
+    budget = memory_budget(ctx, state["messages"][-1])
     # The messages the prompt will hold, were the memory to fill its budget: their own episodes stay out.
-    room = len(ctx.system_prompt) + ctx.memory_char_budget + ctx.instructions_char_budget
+    room = len(ctx.system_prompt) + budget + ctx.instructions_char_budget
     in_prompt = {m.id for m in fit_prompt("x" * room, state["messages"]) if m.id}
-    recalled = await recall_for_answer(store, ctx.user_id, ctx.memory_type, query, ctx.memory_char_budget, in_prompt)
+    recalled = await recall_for_answer(store, ctx.user_id, ctx.memory_type, query, budget, in_prompt)
     memory = recalled.text()
     instructions = await recall_instructions(store, ctx.user_id, ctx.instructions_char_budget)
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M")
     system = answering_prompt(ctx.system_prompt, memory, instructions, now)
     reply = await load_chat_model(ctx.model).ainvoke([SystemMessage(system), *fit_prompt(system, state["messages"])])
-    return {"messages": [reply], "recalled_memory": memory}
+    # A thread keeps at most limits.THREAD_CHARS: its oldest messages, once memory has them, leave it.
+    let_go = [RemoveMessage(id=m.id) for m in overflow(state["messages"], state.get("memory_cursor")) if m.id]
+    return {"messages": [*let_go, reply], "recalled_memory": memory}
+
+
+def memory_budget(ctx: Context, newest: AnyMessage) -> int:
+    """The memory's share of the answering prompt: its budget, less what the prompt cap cannot hold beside the
+    template, the instructions and the message being answered (which always goes in)."""
+    section = 0 if "{instructions}" in ctx.system_prompt else len(prompts.INSTRUCTIONS_SECTION)
+    fixed = len(ctx.system_prompt) + section + ctx.instructions_char_budget + limits.message_chars(newest) + 32
+    return max(0, min(ctx.memory_char_budget, limits.PROMPT_CHARS.value() - fixed))
 
 
 async def write_memory(state: ChatState, runtime: Runtime[Context]) -> dict:

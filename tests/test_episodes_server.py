@@ -153,7 +153,15 @@ async def test_earlier_chats_become_episodes_once_and_a_forgotten_one_stays_forg
 
     page = connect(user)  # the page's button
     response = await page.http.post("/memories/api/episodes/add-earlier-chats", json={"threads": [first]})
-    assert response == {"threads": 1, "added": 0, "already_kept": 0, "forgotten": 1, "expired": 0}
+    assert response["state"] == "running", "a job: the request is answered at once"
+    while response["state"] == "running":
+        await asyncio.sleep(0.2)
+        response = await page.http.get("/memories/api/episodes/add-earlier-chats")
+    ended = {k: response[k] for k in ("state", "threads", "added", "already_kept", "forgotten", "expired")}
+    assert ended == {"state": "done", "threads": 1, "added": 0, "already_kept": 0, "forgotten": 1, "expired": 0}
+    with pytest.raises(APIStatusError) as refused:  # another's thread is refused before the job starts
+        await mallory.http.post("/memories/api/episodes/add-earlier-chats", json={"threads": [first]})
+    assert refused.value.status_code == 404
     with pytest.raises(APIStatusError) as refused:
         await page.http.post("/memories/api/episodes/add-earlier-chats", json={"threads": "all of them"})
     assert refused.value.status_code == 400

@@ -54,6 +54,8 @@ from agent.memory.kinds import MEMORY_TYPES
 from agent.secret import SECRET_ENV
 from agent.server import tokens
 
+JOB_ROUTE = "/memories/api/episodes/add-earlier-chats"
+
 
 async def chat(client: LangGraphClient, user: str, memory_type: str, model: str | None, url: str) -> None:
     """Interactive chat on the terminal: /new starts a thread, /memories shows memory, /quit ends."""
@@ -207,9 +209,14 @@ async def manage(client: LangGraphClient, args: argparse.Namespace) -> None:
             await admin.delete_episode(client, args.user, key)
             print(f"forgot episode {key} (the facts drawn from it stay)")
         elif args.mode == "add-earlier-chats":
-            if args.token:  # through the memory page's API: the server applies its own retention
+            if args.token:  # the server's job (it applies its own retention); its progress is read until it ends
                 body = {"threads": args.rest} if args.rest else None
-                done = await client.http.post("/memories/api/episodes/add-earlier-chats", json=body)
+                done = await client.http.post(JOB_ROUTE, json=body)
+                while done.get("state") == "running":
+                    await asyncio.sleep(1)
+                    done = await client.http.get(JOB_ROUTE)
+                if done.get("state") == "failed":
+                    raise CommandFailed(f"adding earlier chats stopped: {done.get('error')}")
             else:  # a server without sign-in has no page API: the retention is this environment's
                 done = (await backfill.backfill(client, args.user, args.rest, episodes.retention_days())).as_dict()
             print(

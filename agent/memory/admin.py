@@ -8,6 +8,7 @@ deletion and restore is recorded as a version of the memory (``agent.memory.hist
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from datetime import UTC, datetime
@@ -19,13 +20,30 @@ from pydantic import ValidationError
 from agent.memory import episodes, health, review
 from agent.memory.history import HISTORY, find_version, now, versions_of, with_version
 from agent.memory.kinds import STORED_KINDS
-from agent.memory.namespaces import MAX_VALUE_CHARS, ROOT, without_nul
+from agent.memory.namespaces import MAX_VALUE_CHARS, ROOT, valid_unicode, without_nul
 from agent.memory.timeline import RECORDED_AT
 from agent.memory.writer_threads import OWNER, WRITER_OF
 from agent.users import check_user_id
 
 PAGE = 100
 _KEY = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+
+
+MAX_WAIT_SECONDS = 60
+
+
+async def put_item(client: LangGraphClient, namespace: list[str], key: str, value: dict, **options) -> None:
+    """``client.store.put_item``, waiting out the server's write quota (HTTP 429 with Retry-After, up to a minute
+    at a time) rather than failing: an import or a long edit session is paced, never cut short."""
+    while True:
+        try:
+            await client.store.put_item(namespace, key, value, **options)
+            return
+        except httpx.HTTPStatusError as error:
+            wait = error.response.headers.get("retry-after", "")
+            if error.response.status_code != 429 or not wait.isdigit():
+                raise
+            await asyncio.sleep(min(int(wait), MAX_WAIT_SECONDS))
 
 
 class BadMemoryRequest(ValueError):
@@ -77,7 +95,7 @@ def checked_value(memory_type: str, value: object) -> dict:
 async def import_memory(client: LangGraphClient, user_id: str, memory_type: str, key: str, value: dict) -> None:
     """Store ``value`` (checked already) as the user's ``memory_type`` memory ``key``, as an export held it."""
     namespace, key = _namespace(user_id, memory_type), _key(key)
-    await client.store.put_item(namespace, key, value, index=False if STORED_KINDS[memory_type].key else None)
+    await put_item(client, namespace, key, value, index=False if STORED_KINDS[memory_type].key else None)
 
 
 async def stored_items(client: LangGraphClient, user_id: str, memory_type: str) -> list[dict]:
@@ -103,6 +121,8 @@ def _checked(memory_type: str, value: dict) -> dict:
         raise BadMemoryRequest(f"invalid {memory_type} memory: {error.errors()[0]['msg']}") from None
     if len(json.dumps(checked)) > MAX_VALUE_CHARS:
         raise BadMemoryRequest(f"a memory is at most {MAX_VALUE_CHARS:,} characters of JSON")
+    if not valid_unicode(checked):
+        raise BadMemoryRequest("a memory's text must be valid Unicode (it holds a lone surrogate)")
     return without_nul(checked)
 
 
@@ -121,11 +141,11 @@ async def _write(
     namespace, past = _namespace(user_id, memory_type), _history_namespace(user_id, memory_type)
     history = await client.store.get_item(past, key)
     recorded = with_version(history["value"] if history else None, key, value, current=current, at=now(), **provenance)
-    await client.store.put_item(past, key, recorded, index=False)
+    await put_item(client, past, key, recorded, index=False)
     if value is None:
         await client.store.delete_item(namespace, key)
     else:
-        await client.store.put_item(namespace, key, value, index=False if STORED_KINDS[memory_type].key else None)
+        await put_item(client, namespace, key, value, index=False if STORED_KINDS[memory_type].key else None)
 
 
 async def update_memory(
@@ -252,8 +272,13 @@ async def current_quotes(client: LangGraphClient, user_id: str, memory_type: str
     return found
 
 
+MAX_OFFSET = 1_000_000  # as far into a listing as the store API pages (agent.server.auth)
+
+
 async def episode_list(client: LangGraphClient, user_id: str, limit: int = PAGE, offset: int = 0) -> list[dict]:
     """A page of the user's episodes (what was said, the reply, when, in which chat), newest first within it."""
+    if not 0 <= offset <= MAX_OFFSET:
+        raise BadMemoryRequest(f"offset is a whole number from 0 to {MAX_OFFSET:,}")
     page = (
         await client.store.search_items(list(episodes.namespace(check_user_id(user_id))), limit=limit, offset=offset)
     )["items"]
@@ -276,7 +301,7 @@ async def delete_episode(client: LangGraphClient, user_id: str, key: str) -> Non
     if (episode := await client.store.get_item(namespace, _key(key))) is None:
         raise BadMemoryRequest(f"no episode with key {key!r}")
     forgotten = {"forgotten_at": now(), "message_id": episode["value"].get("message_id")}  # no words kept
-    await client.store.put_item(list(episodes.forgotten_namespace(user_id)), key, forgotten, index=False)
+    await put_item(client, list(episodes.forgotten_namespace(user_id)), key, forgotten, index=False)
     await client.store.delete_item(namespace, key)
 
 
@@ -376,7 +401,10 @@ async def restore_at(client: LangGraphClient, user_id: str, when: datetime, sour
     ``MAX_VERSIONS`` versions; one whose kept history starts after ``when`` without its first version (older ones
     were dropped) cannot be placed, is left as it is and is reported. Counts, and the memories left as they were.
     """
-    at = when.astimezone(UTC).isoformat() if when.tzinfo else when.replace(tzinfo=UTC).isoformat()
+    try:
+        at = when.astimezone(UTC).isoformat() if when.tzinfo else when.replace(tzinfo=UTC).isoformat()
+    except (OverflowError, ValueError):  # year 1 with a positive offset, year 9999 with a negative one
+        raise BadMemoryRequest(f"{when.isoformat()} is outside the times that can be told apart in UTC") from None
     report: dict = {"restored": 0, "deleted": 0, "unchanged": 0, "beyond_history": []}
     for memory_type in STORED_KINDS:
         history_namespace = _history_namespace(user_id, memory_type)
@@ -453,7 +481,9 @@ async def review_decide(
     Returns the memory's new value (None when discarded)."""
     if decision not in ("confirm", "fix", "discard"):
         raise BadMemoryRequest("a decision is confirm, fix or discard")
-    if decision == "fix" and (not isinstance(text, str) or not text.strip() or len(text) > MAX_FIX_CHARS):
+    if decision == "fix" and (
+        not isinstance(text, str) or not text.strip() or len(text) > MAX_FIX_CHARS or not valid_unicode(text)
+    ):
         raise BadMemoryRequest(f"a fix is the fact in your own words, 1 to {MAX_FIX_CHARS:,} characters")
     where = list(review.namespace(check_user_id(user_id)))
     item = await client.store.get_item(where, _key(held_id))
@@ -476,6 +506,6 @@ async def review_decide(
     recorded = with_version(
         history["value"] if history else None, held_id, None, current=held, at=now(), source=source, decision=decision
     )
-    await client.store.put_item(past, held_id, recorded, index=False)
+    await put_item(client, past, held_id, recorded, index=False)
     await client.store.delete_item(where, held_id)
     return written

@@ -13,7 +13,7 @@ Facts are not re-extracted: the memory writes of those chats already ran, or can
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -21,12 +21,13 @@ from langchain_core.messages import BaseMessage, convert_to_messages
 from langgraph_sdk.client import LangGraphClient
 
 from agent.memory import episodes
-from agent.memory.admin import PAGE, BadMemoryRequest, stored_items_under
+from agent.memory.admin import PAGE, BadMemoryRequest, put_item, stored_items_under
 from agent.memory.namespaces import MAX_TTL_MINUTES, MIN_TTL_MINUTES
 from agent.memory.timeline import RECORDED_AT
 from agent.memory.writer_threads import OWNER, WRITER_OF
 from agent.users import check_user_id
 
+HISTORY_PAGE = 10  # states per history request: each holds the thread's messages (the server allows 10)
 MAX_CHECKPOINTS = 2_000
 """How much of one thread's history is read to date its messages; older messages take the oldest date read."""
 
@@ -71,9 +72,9 @@ async def _dated_messages(
     latest: list | None = None
     first_seen: dict[str, datetime] = {}
     before: dict | None = None
-    for _ in range(0, MAX_CHECKPOINTS, PAGE):
+    for _ in range(0, MAX_CHECKPOINTS, HISTORY_PAGE):
         # type: the SDK types ``before`` as a Checkpoint, which the server cannot read (see below)
-        page = await client.threads.get_history(thread["thread_id"], limit=PAGE, before=before)  # type: ignore[arg-type]
+        page = await client.threads.get_history(thread["thread_id"], limit=HISTORY_PAGE, before=before)  # type: ignore[arg-type]
         for state in page:  # newest first: the last time a message is seen is the earliest
             messages = _messages_of(dict(state))
             if latest is None:
@@ -82,7 +83,7 @@ async def _dated_messages(
             for message in messages:
                 if isinstance(message, dict) and isinstance(message.get("id"), str):
                     first_seen[message["id"]] = when
-        if len(page) < PAGE:
+        if len(page) < HISTORY_PAGE:
             fallback = min(first_seen.values(), default=datetime.now(UTC))
             break
         # The API reads ``before`` as a config: the checkpoint it returned fails there (KeyError, a 500).
@@ -97,20 +98,29 @@ def _messages_of(state: dict) -> list:
     return (values.get("messages") if isinstance(values, dict) else None) or []
 
 
-async def _thread(client: LangGraphClient, thread_id: str) -> dict:
+async def chat_thread(client: LangGraphClient, thread_id: str) -> dict:
+    """The caller's chat thread ``thread_id``: 404 when it is not theirs, BadMemoryRequest when not a chat."""
     thread = dict(await client.threads.get(thread_id))
     if not _is_chat(thread):
         raise BadMemoryRequest(f"thread {thread_id!r} is not a chat (it is one of the memory's own threads)")
     return thread
 
 
+Progress = Callable[[Backfilled, int], Awaitable[None]]
+"""Told, after each thread, what was done so far and how many threads there are."""
+
+
 async def backfill(
-    client: LangGraphClient, user_id: str, thread_ids: list[str] | None = None, retention_days: int | None = None
+    client: LangGraphClient,
+    user_id: str,
+    thread_ids: list[str] | None = None,
+    retention_days: int | None = None,
+    progress: Progress | None = None,
 ) -> Backfilled:
     """Keep as episodes of ``user_id`` the exchanges of their chat threads (``thread_ids``, default: every
     chat thread the server lists as theirs) not kept yet; what was done. An exchange is known by its key and
     by its message's id (a copied thread keeps its messages' ids); one still awaiting its reply is left to
-    the live write."""
+    the live write. ``progress`` is told after each thread."""
     namespace = list(episodes.namespace(check_user_id(user_id)))
     forgotten = await stored_items_under(client, list(episodes.forgotten_namespace(user_id)))
     forgotten_ids = {i["key"] for i in forgotten} | {i["value"].get("message_id") for i in forgotten}
@@ -118,7 +128,7 @@ async def backfill(
     kept_ids = {i["key"] for i in stored} | {i["value"].get("message_id") for i in stored}
     oldest = datetime.now(UTC) - timedelta(days=retention_days) if retention_days else None
     done = Backfilled()
-    threads = [await _thread(client, t) for t in thread_ids] if thread_ids else await chat_threads(client, user_id)
+    threads = [await chat_thread(client, t) for t in thread_ids] if thread_ids else await chat_threads(client, user_id)
     for thread in threads:
         messages, said_at_of = await _dated_messages(client, thread)
         done.threads += 1
@@ -140,7 +150,9 @@ async def backfill(
                 if oldest is not None:
                     left = int((said_at - oldest).total_seconds() // 60)
                     ttl = min(max(left, MIN_TTL_MINUTES), MAX_TTL_MINUTES)
-                await client.store.put_item(namespace, key, value, ttl=ttl)
+                await put_item(client, namespace, key, value, ttl=ttl)
                 kept_ids |= {key, value["message_id"]}
                 done.added += 1
+        if progress is not None:
+            await progress(done, len(threads))
     return done

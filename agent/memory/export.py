@@ -70,15 +70,15 @@ async def import_user(client: LangGraphClient, user_id: str, data: object) -> di
             await admin.import_memory(client, user_id, kind, item["key"], item["value"])
     for kind, items in histories.items():
         for item in items:
-            await client.store.put_item([ROOT, user_id, HISTORY, kind], item["key"], item["value"], index=False)
+            await admin.put_item(client, [ROOT, user_id, HISTORY, kind], item["key"], item["value"], index=False)
     for item in said:
-        await client.store.put_item(list(episodes.namespace(user_id)), item["key"], item["value"])
+        await admin.put_item(client, list(episodes.namespace(user_id)), item["key"], item["value"])
     for item in forgotten:
-        await client.store.put_item(
-            list(episodes.forgotten_namespace(user_id)), item["key"], item["value"], index=False
+        await admin.put_item(
+            client, list(episodes.forgotten_namespace(user_id)), item["key"], item["value"], index=False
         )
     for item in held:
-        await client.store.put_item(list(review.namespace(user_id)), item["key"], item["value"], index=False)
+        await admin.put_item(client, list(review.namespace(user_id)), item["key"], item["value"], index=False)
     return {
         "memories": sum(map(len, memories.values())),
         "histories": sum(map(len, histories.values())),

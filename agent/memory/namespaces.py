@@ -39,3 +39,19 @@ def without_nul(data):
     if isinstance(data, list):
         return [without_nul(item) for item in data]
     return data
+
+
+def valid_unicode(data) -> bool:
+    """Whether every string in ``data`` (keys too) encodes as UTF-8: no lone surrogate, which JSON can carry
+    ("\\ud800") and no store can keep."""
+    if isinstance(data, str):
+        try:
+            data.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    if isinstance(data, dict):
+        return all(valid_unicode(k) and valid_unicode(v) for k, v in data.items())
+    if isinstance(data, list):
+        return all(valid_unicode(item) for item in data)
+    return True

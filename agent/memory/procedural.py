@@ -48,9 +48,24 @@ async def recall_instructions(store: BaseStore, user_id: str, budget: int) -> st
     return INSTRUCTIONS.render(items, budget) if items else prompts.NO_INSTRUCTIONS
 
 
+_PLACES = re.compile(r"\{(memory|instructions|time)\}")
+
+
 def answering_prompt(template: str, memory: str, instructions: str, now: str) -> str:
     """The system prompt: ``template`` with the memory, the instructions (added when it has no place for them,
-    so every prompt carries them) and the time filled in."""
+    so every prompt carries them) and the time filled in. Each place is filled once, its first occurrence in
+    the template; a later one stays as it is, and nothing filled in is ever read for places (a memory holding
+    '{instructions}' is shown as it is): the prompt is never more than the template and one of each."""
     if "{instructions}" not in template:
         template += prompts.INSTRUCTIONS_SECTION
-    return template.replace("{memory}", memory).replace("{instructions}", instructions).replace("{time}", now)
+    values = {"memory": memory, "instructions": instructions, "time": now}
+    filled: set[str] = set()
+
+    def fill(place: re.Match) -> str:
+        name = place.group(1)
+        if name in filled:
+            return place.group(0)
+        filled.add(name)
+        return values[name]
+
+    return _PLACES.sub(fill, template)

@@ -22,7 +22,7 @@ from uuid import UUID, uuid5
 
 from langgraph_sdk import Auth
 
-from agent.memory.namespaces import MAX_TTL_MINUTES, MAX_VALUE_CHARS, MIN_TTL_MINUTES, ROOT
+from agent.memory.namespaces import MAX_TTL_MINUTES, MAX_VALUE_CHARS, MIN_TTL_MINUTES, ROOT, valid_unicode
 from agent.memory.writer_threads import (
     MEMORY_GRAPH_ID,
     OWNER,
@@ -31,7 +31,7 @@ from agent.memory.writer_threads import (
     in_graph_call,
     is_writer_thread_id,
 )
-from agent.server import fair_share, revocation, tokens
+from agent.server import fair_share, revocation, store_quota, tokens, webhooks
 from agent.server.request_bounds import (
     check_configuration,
     check_input,
@@ -153,6 +153,11 @@ async def on_run_create(ctx: Auth.types.AuthContext, value: Auth.types.RunsCreat
             raise refuse(403, f"the {MEMORY_GRAPH_ID} graph runs only on the server's behalf")
         _not_a_writer_thread(value.get("thread_id"))
         check_input(kwargs)
+        if kwargs.get("webhook") is not None:
+            try:
+                await webhooks.check(kwargs["webhook"])
+            except webhooks.WebhookRefused as refused:
+                raise refuse(422, str(refused)) from None
         check_metadata(value.get("metadata"))
         check_metadata(config.get("metadata"))
         await fair_share.admit(user, value.get("thread_id"))
@@ -255,6 +260,8 @@ async def only_own_namespace(ctx: Auth.types.AuthContext, value: dict) -> None:
         return None
     if len(namespace) < 2 or namespace[0] != ROOT or namespace[1] != user:
         raise refuse(403, f"the store API only reaches namespaces ('{ROOT}', '{user}', ...)")
+    if ctx.action == "put" and value.get("value") is not None:
+        await store_quota.charge_put(user, embedded=value.get("index") is None)
     return None
 
 
@@ -266,7 +273,9 @@ def _check_store_request(value: dict) -> None:
     operation in it, other users' included: such requests are refused here, before the store.
     """
     key = value.get("key")
-    if key is not None and (not isinstance(key, str) or not 0 < len(key) <= MAX_KEY_CHARS or not key.isprintable()):
+    if key is not None and (
+        not isinstance(key, str) or not 0 < len(key) <= MAX_KEY_CHARS or not key.isprintable() or not valid_unicode(key)
+    ):
         raise refuse(422, f"keys are 1 to {MAX_KEY_CHARS} printable characters")
     for part in ("namespace", "suffix"):
         labels = value.get(part) or ()
@@ -276,7 +285,7 @@ def _check_store_request(value: dict) -> None:
         if len(json.dumps(value["value"], default=str)) > MAX_VALUE_CHARS:
             raise refuse(413, f"a stored value is at most {MAX_VALUE_CHARS:,} characters of JSON")
         if not _storable(value["value"]):
-            raise refuse(422, "a stored value holds no NUL character and no integer beyond 64 bits")
+            raise refuse(422, "a stored value holds no NUL character, no lone surrogate and no integer beyond 64 bits")
     if value.get("index") not in (None, False):
         raise refuse(422, "index can only be false (not embedded) or left out (the server's fields)")
     wanted = value.get("filter") or {}
@@ -290,7 +299,7 @@ def _check_store_request(value: dict) -> None:
     ):
         raise refuse(422, f"ttl is a number of minutes from {MIN_TTL_MINUTES} to {MAX_TTL_MINUTES:,}, or left out")
     query = value.get("query")
-    if query is not None and (not isinstance(query, str) or len(query) > MAX_QUERY_CHARS):
+    if query is not None and (not isinstance(query, str) or len(query) > MAX_QUERY_CHARS or not valid_unicode(query)):
         raise refuse(422, f"a search query is at most {MAX_QUERY_CHARS:,} characters")
     for name, least, most in (("limit", 0, 1000), ("offset", 0, 1_000_000), ("max_depth", 1, 16)):
         number = value.get(name)
@@ -301,13 +310,13 @@ def _check_store_request(value: dict) -> None:
 
 
 def _is_label(label) -> bool:
-    return isinstance(label, str) and 0 < len(label) <= MAX_LABEL_CHARS and label.isprintable()
+    return isinstance(label, str) and 0 < len(label) <= MAX_LABEL_CHARS and label.isprintable() and valid_unicode(label)
 
 
 def _storable(data) -> bool:
     """No NUL (Postgres refuses it in text and JSON) and no integer Postgres cannot read back as 64 bits."""
     if isinstance(data, str):
-        return "\x00" not in data
+        return "\x00" not in data and valid_unicode(data)
     if isinstance(data, bool) or data is None:
         return True
     if isinstance(data, (int, float)):  # the server parses 1e30 as a float; Postgres gives it back as an integer

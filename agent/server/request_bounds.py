@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from agent import limits
 from agent.context import LOCAL_MODEL, OPENAI_MODEL, Context, default_model
+from agent.memory.namespaces import valid_unicode
 
 MODELS_ENV = "MEMORY_CHATBOT_MODELS"
 SETTINGS = frozenset(Context.model_fields)
@@ -94,24 +95,39 @@ def check_names(value: Mapping[str, Any]) -> None:
             raise _over(limits.NAME_CHARS, len(text), f"the assistant's {field}")
 
 
-def check_input(kwargs: Mapping[str, Any]) -> None:
-    """A run's input messages (and a command's update) within the per-message, per-run character and count
-    limits, else HTTP 413."""
-    for part in (kwargs.get("input"), (kwargs.get("command") or {}).get("update")):
-        messages = part.get("messages") if isinstance(part, dict) else None
-        if messages is None:
+def messages_in(update: object) -> list | None:
+    """The messages an update adds to a thread, however it is shaped: {"messages": ...}, a list of such updates,
+    or (a command's update) a list of [key, value] pairs; None when it adds none."""
+    found: list = []
+    parts = update if isinstance(update, list) else [update]
+    for part in parts:
+        if isinstance(part, dict) and "messages" in part:
+            sent = part["messages"]
+        elif isinstance(part, (list, tuple)) and len(part) == 2 and part[0] == "messages":
+            sent = part[1]
+        else:
             continue
-        sent = messages if isinstance(messages, list) else [messages]
-        if len(sent) > limits.INPUT_MESSAGES.value():
-            raise _over(limits.INPUT_MESSAGES, len(sent), "the run's input")
-        sizes = [_chars(message) for message in sent]
-        if max(sizes, default=0) > limits.MESSAGE_CHARS.value():
-            raise _over(limits.MESSAGE_CHARS, max(sizes), "a message")
-        if sum(sizes) > limits.INPUT_CHARS.value():
-            raise _over(limits.INPUT_CHARS, sum(sizes), "the run's input messages")
+        found += sent if isinstance(sent, list) else [sent]
+    return found or None
 
 
-def _chars(message: object) -> int:
-    """The text a message carries, however it is shaped (a string, or an object with content)."""
-    content = message.get("content", message) if isinstance(message, dict) else message
-    return len(content) if isinstance(content, str) else len(json.dumps(content, default=str))
+def check_messages(sent: list, what: str) -> None:
+    """Messages within the per-message, per-run character and count limits, else HTTP 413."""
+    if len(sent) > limits.INPUT_MESSAGES.value():
+        raise _over(limits.INPUT_MESSAGES, len(sent), what)
+    sizes = [limits.message_chars(message) for message in sent]
+    if max(sizes, default=0) > limits.MESSAGE_CHARS.value():
+        raise _over(limits.MESSAGE_CHARS, max(sizes), "a message")
+    if sum(sizes) > limits.INPUT_CHARS.value():
+        raise _over(limits.INPUT_CHARS, sum(sizes), f"{what}'s messages")
+    if not valid_unicode(sent):
+        raise refuse(422, f"{what}'s messages must be valid Unicode (one holds a lone surrogate)")
+
+
+def check_input(kwargs: Mapping[str, Any]) -> None:
+    """A run's input messages (and a command's update, in any of its shapes) within the per-message, per-run
+    character and count limits, tool calls and their arguments counted, else HTTP 413."""
+    command = kwargs.get("command")
+    for part in (kwargs.get("input"), command.get("update") if isinstance(command, dict) else None):
+        if (sent := messages_in(part)) is not None:
+            check_messages(sent, "the run's input")

@@ -11,22 +11,30 @@ is checked here: a memory-writer thread (its id says so, or, for one made under 
 metadata) is never copied.
 
 Every request body is read here first: one over ``limits.BODY_BYTES`` is refused (413) before any route
-parses it, and a store request whose namespace is missing or not a list of labels, which langgraph-api's
-store routes answer with a 500, gets a 422.
+parses it, one that has not arrived within ``BODY_SECONDS`` gets a 408 (a slow body held its connection), and
+none is read before the caller's token checks out (with auth on, a request without one is refused unread),
+and a store request whose namespace is missing or not a list of labels, which langgraph-api's
+store routes answer with a 500, gets a 422. A thread state update (``POST /threads/{id}/state``), which no auth
+handler sees the values of, is held to the same message limits as a run's input (`agent.server.request_bounds`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 import re
+from urllib.parse import parse_qs
 
 import httpx
 from langgraph_sdk import get_client
+from langgraph_sdk.auth.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from agent import limits
 from agent.memory.writer_threads import WRITER_OF, is_writer_thread_id
 from agent.server import tokens
+from agent.server.request_bounds import check_messages, messages_in
 
 CLOSED_PREFIXES = ("/internal", "/deploy", "/ui")
 # The v2 event-streaming protocol: its websocket checks a token only when it opens, so a socket outlived
@@ -34,6 +42,8 @@ CLOSED_PREFIXES = ("/internal", "/deploy", "/ui")
 # config schema drops that key, so it is closed here too.
 _EVENT_STREAMING = re.compile(r"^/threads/[^/]+/(stream/events|commands)/?$|^/runs/[^/]+/protocol/?$")
 _COPY = re.compile(r"^/threads/([^/]+)/copy/?$")
+_STATE = re.compile(r"^/threads/([^/]+)/state/?$")
+_HISTORY = re.compile(r"^/threads/[^/]+/history/?$")
 
 
 def closed(path: str) -> bool:
@@ -50,6 +60,8 @@ _STORE_NAMESPACE = {
     ("DELETE", "/store/items"): "namespace",
 }
 _WITH_BODY = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+BODY_SECONDS = 10
+"""How long a request body may take to arrive: a slow body held its connection (and a worker's read) for minutes."""
 
 
 class RouteGuard:
@@ -64,16 +76,33 @@ class RouteGuard:
         path, method = scope.get("path", ""), scope.get("method", "")
         if closed(path):
             return await _refuse(scope, send, 404, "not found")
+        body = b""
+        if (
+            scope["type"] == "http"
+            and method in _WITH_BODY
+            and os.environ.get("LANGGRAPH_AUTH")
+            and not _signed_in(scope)
+        ):
+            return await self.app(scope, receive, send)  # refused by auth, its body never read
         if scope["type"] == "http" and method in _WITH_BODY:
-            body = await _body(receive, limits.BODY_BYTES.value())
-            if body is None:
+            try:
+                read = await asyncio.wait_for(_body(receive, limits.BODY_BYTES.value()), BODY_SECONDS)
+            except TimeoutError:
+                return await _refuse(scope, send, 408, f"a request body must arrive within {BODY_SECONDS} s")
+            if read is None:
                 most = limits.BODY_BYTES.value()
                 return await _refuse(
                     scope, send, 413, f"a request body is at most {most:,} bytes ({limits.BODY_BYTES.env})"
                 )
+            body = read
             if problem := _store_request_problem(method, path.rstrip("/"), body):
                 return await _refuse(scope, send, 422, problem)
+            if method == "POST" and (state := _STATE.match(path)) and _signed_in(scope):
+                if refused := await _state_update_problem(state.group(1), body):
+                    return await _refuse(scope, send, refused.status_code, str(refused.detail))
             receive = _replay(body, receive)
+        if _HISTORY.match(path) and (problem := _history_problem(scope, method, body)):
+            return await _refuse(scope, send, 422, problem)
         copy = _COPY.match(path)
         if copy and method == "POST" and _signed_in(scope) and await _is_writer_thread(copy.group(1)):
             return await _refuse(scope, send, 403, "memory-writer threads cannot be copied")
@@ -123,6 +152,56 @@ def _store_request_problem(method: str, path: str, body: bytes) -> str | None:
     labels = payload.get(field) if isinstance(payload, dict) else None
     if not isinstance(labels, list) or not all(isinstance(label, str) for label in labels):
         return f"{field} must be a list of labels (strings)"
+    return None
+
+
+async def _state_update_problem(thread_id: str, body: bytes) -> HTTPException | None:
+    """Why a thread state update may not add its messages, or None: the limits a run's input is held to, and
+    the thread's own size (``limits.THREAD_CHARS``), which a run keeps by letting its oldest messages go but an
+    update, adding messages without a run, would outgrow."""
+    try:
+        payload = json.loads(body) if body else {}
+    except (ValueError, RecursionError):
+        return None  # the route answers a body that is not JSON itself
+    values = payload.get("values") if isinstance(payload, dict) else None
+    if (sent := messages_in(values)) is None:
+        return None
+    try:
+        check_messages(sent, "the state update")
+    except HTTPException as refused:
+        return refused
+    try:
+        state = await get_client().threads.get_state(thread_id)  # in-process, as the server: no auth handler
+    except (httpx.HTTPStatusError, ValueError):
+        return None  # no such thread (or not a thread id): the route answers for itself
+    values = state.get("values")
+    held = values.get("messages") if isinstance(values, dict) else None
+    size = sum(limits.message_chars(m) for m in held or []) + sum(limits.message_chars(m) for m in sent)
+    if size > (most := limits.THREAD_CHARS.value()):
+        return HTTPException(
+            status_code=413,
+            detail=f"this conversation would hold {size:,} characters; the limit is {most:,} "
+            f"({limits.THREAD_CHARS.env}): start a new thread",
+        )
+    return None
+
+
+def _history_problem(scope: Scope, method: str, body: bytes | None) -> str | None:
+    """Why a history request asks for more states than one answer may hold (``limits.HISTORY_STATES``), or None.
+    Each state holds the thread's messages: with a thread's size bounded (``limits.THREAD_CHARS``), so is the
+    answer."""
+    most = limits.HISTORY_STATES.value()
+    if method == "GET":
+        asked: object = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("limit", ["1"])[-1]
+    else:
+        try:
+            payload = json.loads(body) if body else {}
+        except (ValueError, RecursionError):
+            return None  # the route answers a body that is not JSON itself
+        asked = payload.get("limit", 10) if isinstance(payload, dict) else 10
+    number = int(asked) if isinstance(asked, str) and asked.isdigit() else asked
+    if type(number) is not int or not 1 <= number <= most:
+        return f"limit is a number of states from 1 to {most} ({limits.HISTORY_STATES.env})"
     return None
 
 

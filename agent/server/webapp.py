@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 from collections.abc import AsyncIterator
 from datetime import datetime
@@ -36,10 +37,11 @@ from starlette.routing import Route
 from agent.dev_runtime import persistence, store_isolation, thread_search
 from agent.memory import admin, backfill, episodes, export
 from agent.memory.kinds import STORED_KINDS
-from agent.server import revocation
+from agent.server import jobs, revocation
 from agent.server.route_guard import RouteGuard
 from agent.stores import embeddings
 
+logger = logging.getLogger(__name__)
 PAGE_DIR = Path(__file__).parent / "page"
 MAX_BODY_BYTES = 64 * 1024
 # The page runs its own script only, talks to this origin only, and is never framed (clickjacking).
@@ -96,8 +98,12 @@ def _api(handler):
             return _error("the body is nested too deeply", 400)
         except httpx.HTTPStatusError as error:  # the server refused one of the calls (a cap, a conflict)
             if not 400 <= error.response.status_code < 500:
-                raise
+                logger.exception("the memory page's %s failed", request.url.path)
+                return _error("the server failed; nothing may have changed: try again", 502)
             return _error(_detail(error.response), error.response.status_code)
+        except Exception:  # a well-formed answer still: an unanswered error resets the caller's connection
+            logger.exception("the memory page's %s failed", request.url.path)
+            return _error("the server failed on this request; try again", 500)
 
     return endpoint
 
@@ -226,20 +232,15 @@ async def restore_at(request: Request, client: LangGraphClient, user: str) -> di
 @_api
 async def list_episodes(request: Request, client: LangGraphClient, user: str) -> dict:
     offset = request.query_params.get("offset", "0")
-    return {"episodes": await admin.episode_list(client, user, offset=int(offset) if offset.isdigit() else 0)}
+    if not offset.isdigit() or len(offset) > 7:
+        raise admin.BadMemoryRequest(f"offset is a whole number from 0 to {admin.MAX_OFFSET:,}")
+    return {"episodes": await admin.episode_list(client, user, offset=int(offset))}
 
 
 @_api
 async def delete_episode(request: Request, client: LangGraphClient, user: str) -> dict:
     await admin.delete_episode(client, user, request.path_params["key"])
     return {"deleted": request.path_params["key"]}
-
-
-_adding_earlier_chats: set[str] = set()  # users whose earlier chats are being added (one run each at a time)
-
-
-class _Busy(admin.BadMemoryRequest):
-    status = 409
 
 
 @_api
@@ -249,13 +250,15 @@ async def add_earlier_chats(request: Request, client: LangGraphClient, user: str
         threads = await _json_field(request, "threads", list, '{"threads": ["<thread id>", ...]} (or no body)')
         if not threads or len(threads) > admin.PAGE or not all(isinstance(t, str) and len(t) <= 64 for t in threads):
             raise admin.BadMemoryRequest(f"threads must list 1 to {admin.PAGE} thread ids")
-    if user in _adding_earlier_chats:
-        raise _Busy("your earlier chats are being added already; this adds nothing until that is done")
-    _adding_earlier_chats.add(user)
-    try:  # the retention is the server's
-        return (await backfill.backfill(client, user, threads, episodes.retention_days())).as_dict()
-    finally:
-        _adding_earlier_chats.discard(user)
+        for thread in threads:  # refused now (404 for another's), not later in the job
+            await backfill.chat_thread(client, thread)
+    # The retention is the server's. The job runs after this answer; its progress is read below.
+    return await jobs.start_adding_earlier_chats(client, user, threads, episodes.retention_days())
+
+
+@_api
+async def adding_earlier_chats(request: Request, client: LangGraphClient, user: str) -> dict:
+    return await jobs.progress(client, user)
 
 
 @_api
@@ -307,6 +310,7 @@ app = Starlette(
         Route("/memories/api/episodes", list_episodes, methods=["GET"]),
         Route("/memories/api/episodes/{key}", delete_episode, methods=["DELETE"]),
         Route("/memories/api/episodes/add-earlier-chats", add_earlier_chats, methods=["POST"]),
+        Route("/memories/api/episodes/add-earlier-chats", adding_earlier_chats, methods=["GET"]),
         Route("/memories/api/export", export_everything, methods=["GET"]),
         Route("/memories/api/forget", forget, methods=["POST"]),
         Route("/memories/api/revoke-tokens", revoke_tokens, methods=["POST"]),

@@ -348,15 +348,23 @@ $('download').onclick = async () => {
   } catch (e) { say($('status'), e.message, true); }
 };
 
+// Adding earlier chats runs on the server after the button's request: its progress is read until it ends.
 $('add-earlier').onclick = async () => {
+  const status = $('add-earlier-status');
+  const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
   try {
-    const done = await call('POST', '/memories/api/episodes/add-earlier-chats');
+    let report = await call('POST', '/memories/api/episodes/add-earlier-chats');
+    while (report.state === 'running') {
+      say(status, report.threads_total ? `Adding… ${report.threads || 0} of ${plural(report.threads_total, 'chat')} read.` : 'Adding…');
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      report = await call('GET', '/memories/api/episodes/add-earlier-chats');
+    }
+    if (report.state === 'failed') { say(status, `Stopped: ${report.error}`, true); return; }
     await loadEpisodes();
-    const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
-    say($('add-earlier-status'), `Added ${plural(done.added, 'exchange')} from ${plural(done.threads, 'chat')}` +
-      (done.forgotten ? `; ${done.forgotten} you forgot stayed forgotten` : '') +
-      (done.expired ? `; ${done.expired} older than the retention left out` : '') + '.');
-  } catch (e) { say($('add-earlier-status'), e.message, true); }
+    say(status, `Added ${plural(report.added, 'exchange')} from ${plural(report.threads, 'chat')}` +
+      (report.forgotten ? `; ${report.forgotten} you forgot stayed forgotten` : '') +
+      (report.expired ? `; ${report.expired} older than the retention left out` : '') + '.');
+  } catch (e) { say(status, e.message, true); }
 };
 
 $('restore-at').onclick = async () => {
