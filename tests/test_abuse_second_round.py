@@ -112,6 +112,17 @@ async def test_the_history_route_returns_a_bounded_number_of_states(server, clie
         assert (await http.post(f"/threads/{thread}/history", json={})).status_code == 200, "the default, 10"
 
 
+async def test_an_assistants_description_is_capped_on_create_and_update(client, user):
+    assistant = await ensure_assistant(client, "collection", **FAST)
+    long = "d" * 200_000
+    for call in (
+        client.assistants.create(graph_id="chatbot", description=long),
+        client.assistants.update(assistant, description=long),
+    ):
+        status, detail = await _refusal(call)
+        assert status == 413 and limits.NAME_CHARS.env in detail, detail
+
+
 # -- no 500 on the caller's own input -------------------------------------------------------------------------
 
 

@@ -34,7 +34,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from agent import limits
 from agent.memory.writer_threads import WRITER_OF, is_writer_thread_id
 from agent.server import tokens
-from agent.server.request_bounds import check_messages, messages_in
+from agent.server.request_bounds import check_messages, check_names, messages_in
 
 CLOSED_PREFIXES = ("/internal", "/deploy", "/ui")
 # The v2 event-streaming protocol: its websocket checks a token only when it opens, so a socket outlived
@@ -44,6 +44,7 @@ _EVENT_STREAMING = re.compile(r"^/threads/[^/]+/(stream/events|commands)/?$|^/ru
 _COPY = re.compile(r"^/threads/([^/]+)/copy/?$")
 _STATE = re.compile(r"^/threads/([^/]+)/state/?$")
 _HISTORY = re.compile(r"^/threads/[^/]+/history/?$")
+_ASSISTANT = re.compile(r"^/assistants(/[^/]+)?/?$")  # create, and update (PATCH /assistants/{id})
 
 
 def closed(path: str) -> bool:
@@ -97,6 +98,8 @@ class RouteGuard:
             body = read
             if problem := _store_request_problem(method, path.rstrip("/"), body):
                 return await _refuse(scope, send, 422, problem)
+            if _ASSISTANT.match(path) and method in ("POST", "PATCH") and (named := _names_problem(body)):
+                return await _refuse(scope, send, named.status_code, str(named.detail))
             if method == "POST" and (state := _STATE.match(path)) and _signed_in(scope):
                 if refused := await _state_update_problem(state.group(1), body):
                     return await _refuse(scope, send, refused.status_code, str(refused.detail))
@@ -183,6 +186,20 @@ async def _state_update_problem(thread_id: str, body: bytes) -> HTTPException | 
             detail=f"this conversation would hold {size:,} characters; the limit is {most:,} "
             f"({limits.THREAD_CHARS.env}): start a new thread",
         )
+    return None
+
+
+def _names_problem(body: bytes) -> HTTPException | None:
+    """Why an assistant's name or description is too long (``limits.NAME_CHARS``), or None. The auth handlers are
+    not shown the description."""
+    try:
+        payload = json.loads(body) if body else {}
+    except (ValueError, RecursionError):
+        return None
+    try:
+        check_names(payload if isinstance(payload, dict) else {})
+    except HTTPException as refused:
+        return refused
     return None
 
 
