@@ -1,6 +1,7 @@
 """How `langgraph dev` serves a chat: behind a running memory write, and on the first turn after a start.
 
     .venv/bin/python -m bench.serving [--latency 1.0] [--turns 3] [--config langgraph.json]
+        [--parts all|serving|fair-share|store-flood]
 
 1. A chat turn sent 2.5 s after the previous reply, while that reply's memory write runs (the write
    waits `memory_delay_seconds`, 2 s, then makes one model call), beside an isolated turn, on a server
@@ -12,6 +13,13 @@
    threads, each sent again as soon as it ends or its 429's Retry-After passes), beside the same user's quiet
    turns, with the default per-user limit and with it lifted, side by side; the model answers in --flood-latency
    s. Goal: the turn during the flood takes at most 1.5x a quiet one (p50).
+4. Store flood, printed beside 3 (`--parts fair-share` prints both; `--parts store-flood` this one alone): another
+   user's `collection` turn (it embeds its question to search memory) while one user floods the store API with
+   indexed puts (--store-writers at once, each put sent as soon as the last is answered, waiting out a 429's
+   Retry-After), beside the same user's quiet turns, with the per-user store quota at its defaults and lifted;
+   the model answers in --flood-latency s. The turns go on for --store-flood-seconds (65: past one minute of the
+   quota, so the flooder's next minute of puts lands too) and at least --turns. Goal: the turn during the flood
+   takes at most 1.5x a quiet one (p50); the worst turn is printed too.
 The model is the tests' scripted OpenAI-compatible endpoint with a fixed latency per call.
 Printed, not asserted.
 """
@@ -20,9 +28,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import random
 import statistics
 import time
 import uuid
+from dataclasses import dataclass
 
 import httpx
 from langgraph_sdk.errors import APIStatusError
@@ -143,6 +154,93 @@ async def fair_share(
         return statistics.median(quiet), statistics.median(during), len(refused)
 
 
+STORE_TEXT_CHARS = 1_900  # the embedder reads at most 2,000 characters of a text: a flood makes each put cost most
+_WORDS = (
+    "river morning garden letter window ticket orange violin harbour pepper silver meadow lantern cabin "
+    "journey biscuit thunder pencil marble candle saddle forest painter kettle rocket velvet tunnel mirror"
+).split()
+
+
+def flood_text(seed: int) -> str:
+    """About STORE_TEXT_CHARS characters of words, different for each seed (no put repeats another's text)."""
+    pick = random.Random(seed)
+    words: list[str] = [f"note {seed}:"]
+    while sum(len(word) + 1 for word in words) < STORE_TEXT_CHARS:
+        words.append(pick.choice(_WORDS))
+    return " ".join(words)
+
+
+async def _store_flood(client, user: str, writers: int, stop: asyncio.Event, counts: dict[str, int]) -> None:
+    """Keep ``writers`` indexed puts of ``user``'s going until ``stop``: each writer sends its next put when the
+    last is answered, and after a 429 waits its Retry-After first."""
+    namespace = ["memory", user, "collection"]
+
+    async def keep_putting(writer: int) -> None:
+        n = 0
+        while not stop.is_set():
+            n += 1
+            seed = writer * 1_000_000 + n
+            try:
+                await client.store.put_item(namespace, f"flood-{seed}", {"content": flood_text(seed)})
+                counts["stored"] += 1
+            except (APIStatusError, httpx.HTTPStatusError) as error:
+                if error.response.status_code != 429:
+                    raise
+                counts["429"] += 1
+                with contextlib.suppress(TimeoutError):  # the flood stops while it waits, not a minute later
+                    await asyncio.wait_for(stop.wait(), float(error.response.headers.get("retry-after", "1")))
+
+    await asyncio.gather(*(keep_putting(writer) for writer in range(writers)))
+
+
+QUOTA_LIFTED = {
+    limits.STORE_WRITES.env: "1000000",
+    limits.EMBEDDED_WRITES.env: "1000000",
+    limits.STORE_ITEMS.env: "100000000",
+}
+
+
+@dataclass
+class StoreFlood:
+    quiet: list[float]
+    during: list[float]
+    refused: int
+    stored: int
+    seconds: float
+
+
+async def store_flood(
+    config: str, latency: float, turns: int, writers: int, lifted: bool, least_seconds: float
+) -> StoreFlood:
+    """A user's quiet collection turns, then their turns while another floods the store with indexed puts (at
+    least ``turns`` of them, for at least ``least_seconds``), the flooder's 429s and puts stored."""
+    with served(config, latency=latency, env=QUOTA_LIFTED if lifted else {}) as running:
+        quiet_user, flooder = f"bench-{uuid.uuid4().hex[:6]}", f"flood-{uuid.uuid4().hex[:6]}"
+        client, flooding = running.client(quiet_user), running.client(flooder)
+        assistant = await ensure_assistant(client, "collection")
+        warm_up = (await client.threads.create())["thread_id"]
+        await _turn(client, assistant, warm_up, "I like warming up.")
+        await wait_for_memory(client, warm_up)
+        quiet = []
+        for i in range(turns):
+            thread = (await client.threads.create())["thread_id"]
+            quiet.append(await _turn(client, assistant, thread, f"I like quiet{i}."))
+            await wait_for_memory(client, thread)
+        stop = asyncio.Event()
+        counts = {"stored": 0, "429": 0}
+        started = time.perf_counter()
+        flooding_task = asyncio.create_task(_store_flood(flooding, flooder, writers, stop, counts))
+        await asyncio.sleep(1.0)  # the flood is on
+        during: list[float] = []
+        while len(during) < turns or time.perf_counter() - started < least_seconds:
+            thread = (await client.threads.create())["thread_id"]
+            during.append(await _turn(client, assistant, thread, f"I like crowds{len(during)}."))
+            await wait_for_memory(client, thread)
+        stop.set()
+        await flooding_task
+        return StoreFlood(quiet, during, counts["429"], counts["stored"], time.perf_counter() - started)
+
+
 def embedder_load_seconds() -> float:
     from agent.stores.embeddings import LocalEmbeddings
 
@@ -151,11 +249,22 @@ def embedder_load_seconds() -> float:
     return time.perf_counter() - start
 
 
-async def main(latency: float, turns: int, config: str, flood: int, flood_latency: float, parts: str) -> None:
+async def main(
+    latency: float,
+    turns: int,
+    config: str,
+    flood: int,
+    flood_latency: float,
+    store_writers: int,
+    store_seconds: float,
+    parts: str,
+) -> None:
     if parts in ("all", "serving"):
         await serving(latency, turns, config)
     if parts in ("all", "fair-share"):
         await fairness(turns, config, flood, flood_latency)
+    if parts in ("all", "fair-share", "store-flood"):
+        await store_fairness(turns, config, store_writers, flood_latency, store_seconds)
 
 
 async def serving(latency: float, turns: int, config: str) -> None:
@@ -183,6 +292,25 @@ async def fairness(turns: int, config: str, flood: int, flood_latency: float) ->
         print(f"{label:>22} {quiet:>14.2f} {during:>16.2f} {during / quiet:>6.2f} {refused:>6}")
 
 
+async def store_fairness(turns: int, config: str, writers: int, flood_latency: float, least_seconds: float) -> None:
+    print(
+        f"\nstore flood: another user's collection turn while one user keeps {writers} indexed puts of "
+        f"{STORE_TEXT_CHARS:,} characters going (turns for {least_seconds:.0f} s at least); model {flood_latency:.1f} s"
+    )
+    print(
+        f"{'store quota':>26} {'quiet p50 (s)':>14} {'flooded p50 (s)':>16} {'ratio':>6} {'worst (s)':>10} "
+        f"{'429s':>6} {'puts stored':>12} {'puts/s':>7}"
+    )
+    default = f"{limits.EMBEDDED_WRITES.default} embedded/min (default)"
+    for lifted, label in ((False, default), (True, "none (1,000,000/min)")):
+        flood = await store_flood(config, flood_latency, turns, writers, lifted, least_seconds)
+        quiet, during = statistics.median(flood.quiet), statistics.median(flood.during)
+        print(
+            f"{label:>26} {quiet:>14.2f} {during:>16.2f} {during / quiet:>6.2f} {max(flood.during):>10.2f} "
+            f"{flood.refused:>6} {flood.stored:>12} {flood.stored / flood.seconds:>7.1f}  ({len(flood.during)} turns)"
+        )
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--latency", type=float, default=1.0, help="seconds per scripted model call")
@@ -190,6 +318,21 @@ if __name__ == "__main__":
     parser.add_argument("--config", default="langgraph.json", help="a config at the project's top, as shipped")
     parser.add_argument("--flood", type=int, default=30, help="runs one user keeps going at once")
     parser.add_argument("--flood-latency", type=float, default=2.0, help="seconds per model call in the flood")
-    parser.add_argument("--parts", choices=["all", "serving", "fair-share"], default="all")
+    parser.add_argument("--store-writers", type=int, default=8, help="indexed puts one user keeps going at once")
+    parser.add_argument(
+        "--store-flood-seconds", type=float, default=65.0, help="the least time the store flood's turns go on"
+    )
+    parser.add_argument("--parts", choices=["all", "serving", "fair-share", "store-flood"], default="all")
     args = parser.parse_args()
-    shutdown.run(main(args.latency, args.turns, args.config, args.flood, args.flood_latency, args.parts))
+    shutdown.run(
+        main(
+            args.latency,
+            args.turns,
+            args.config,
+            args.flood,
+            args.flood_latency,
+            args.store_writers,
+            args.store_flood_seconds,
+            args.parts,
+        )
+    )
