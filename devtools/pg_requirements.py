@@ -1,9 +1,9 @@
 """The requirements of the graphs and the Postgres store for `.venv-pg`, read from pyproject.toml.
 
-`langgraph-runtime-pg` pins its own langgraph-api (0.11.1) and langgraph-checkpoint-postgres (3.1.0).
-The project's pins of those are for the auth handlers and the memory page, which that runtime does not
-serve (3.1 matches store prefixes with an unescaped LIKE, harmless with no users to keep apart), so they
-are left out here.
+`langgraph-runtime-pg` pins its own langgraph-api (0.11.1) and langgraph-checkpoint-postgres (3.1.0), so the
+project's pins of those are left out here. 3.1 matches store prefixes with an unescaped LIKE (user "a_ice"
+matched "alice"): the server's store keeps to the exact namespace asked for whatever version serves
+(`agent/stores/exact_prefix.py`).
 
     .venv-pg/bin/python -m devtools.pg_requirements > requirements.txt   # stdlib only: runs before installs
 """

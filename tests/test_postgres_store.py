@@ -254,3 +254,46 @@ def test_a_cluster_in_a_given_directory_takes_that_directory_and_nothing_above_i
         assert (tmp_path.stat().st_uid, tmp_path.stat().st_gid) == owner, "the parents keep their owner"
         assert given.stat().st_uid == os.getuid(), "the directory made to hold it too"
     assert not (given / "data").exists()
+
+
+async def test_a_user_id_with_like_wildcards_reaches_no_other_users_memories(pg_database, monkeypatch):
+    """langgraph-checkpoint-postgres 3.1 (the replicas' runtime pins it) matched prefixes with an unescaped LIKE:
+    "a_ice" read "alice". The server's store keeps to the exact namespace whatever version serves."""
+    monkeypatch.setenv("STORE_DATABASE_URI", pg_database)
+    async with server_store() as store:
+        await store.aput(("memory", "alice", "profile"), "profile", {"name": "Alice"})
+        await store.aput(("memory", "a%", "profile"), "profile", {"name": "Percy"})
+        for wildcard in ("a_ice", "a%", "_lice", "%"):
+            found = await store.asearch(("memory", wildcard), limit=50)
+            assert all(item.namespace[1] == wildcard for item in found), (wildcard, found)
+            listed = await store.alist_namespaces(prefix=("memory", wildcard))
+            assert all(ns[1] == wildcard for ns in listed), (wildcard, listed)
+        assert [i.value["name"] for i in await store.asearch(("memory", "alice"))] == ["Alice"]
+
+
+async def test_the_exact_prefix_store_drops_what_an_unescaped_like_let_through():
+    """What 3.1 returned for "a_ice": alice's items and namespaces. The wrapper keeps only a_ice's."""
+    from datetime import UTC, datetime
+
+    from langgraph.store.base import Item, ListNamespacesOp, MatchCondition, SearchOp
+    from langgraph.store.memory import InMemoryStore
+
+    from agent.stores.exact_prefix import ExactPrefixes
+
+    now = datetime.now(UTC)
+    theirs = Item(
+        value={"name": "Alice"}, key="profile", namespace=("memory", "alice", "profile"), created_at=now, updated_at=now
+    )
+    mine = Item(
+        value={"name": "Ace"}, key="profile", namespace=("memory", "a_ice", "profile"), created_at=now, updated_at=now
+    )
+
+    class Like(InMemoryStore):
+        async def abatch(self, ops):
+            return [[theirs, mine] if isinstance(op, SearchOp) else [theirs.namespace, mine.namespace] for op in ops]
+
+    store = ExactPrefixes(Like())
+    assert await store.asearch(("memory", "a_ice")) == [mine]
+    assert await store.alist_namespaces(prefix=("memory", "a_ice")) == [mine.namespace]
+    listed = await store.abatch([ListNamespacesOp(match_conditions=(MatchCondition("suffix", ("profile",)),))])
+    assert listed == [[theirs.namespace, mine.namespace]], "a suffix alone: both are profiles"

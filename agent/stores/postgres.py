@@ -34,9 +34,9 @@ from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
 from agent.stores.embeddings import DIMS, embed
+from agent.stores.exact_prefix import ExactPrefixes
 from agent.stores.postgres_index import PROBES, SETUP_LISTS, index_state
 from agent.stores.postgres_uri import store_uri
-from agent.stores.unbatched import OneCallOneBatch
 
 INDEXED_FIELDS = ["content", "context"]
 ANN_INDEX: IVFFlatConfig = {"kind": "ivfflat", "nlist": SETUP_LISTS}
@@ -121,11 +121,12 @@ def pool_of(store: AsyncPostgresStore) -> AsyncConnectionPool[Any]:
 
 
 @asynccontextmanager
-async def server_store() -> AsyncIterator[OneCallOneBatch]:
+async def server_store() -> AsyncIterator[ExactPrefixes]:
     """The server's store (`store.path` in langgraph.pg.json), embedder loaded; see ``STORE_URI_ENVS``.
 
     Each call is its own batch (``agent.stores.unbatched``): one caller's call that Postgres refuses fails
-    alone, not every call that arrived with it."""
+    alone, not every call that arrived with it; and a search never answers outside the namespace asked for
+    (``agent.stores.exact_prefix``: the replicas' store version matches prefixes with an unescaped LIKE)."""
     uri, settings = store_uri(), server_search_settings()
     await asyncio.to_thread(embed.load)  # at server start, not on the first turn
     async with postgres_store(uri, settings=settings) as store:
@@ -139,4 +140,4 @@ async def server_store() -> AsyncIterator[OneCallOneBatch]:
                 state.lists or "no",
                 state.vectors,
             )
-        yield OneCallOneBatch(store)
+        yield ExactPrefixes(store)
