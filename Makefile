@@ -33,7 +33,7 @@ PY_PG   := $(VENV_PG)/bin/python
 # The tiers `make check` leaves to `make test` (pytest markers, registered in pyproject.toml).
 SLOW_TIERS := not server and not browser and not postgres and not replicas and not node
 
-.PHONY: demo test check lint token install venv-pg redis serve-pg browser js validate serve clean
+.PHONY: demo test check lint format hooks token install venv-pg redis serve-pg browser js validate serve clean
 
 install: $(VENV)/.installed
 
@@ -101,6 +101,15 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
+
+# Rewrite the code as `make lint` wants it (ruff's fixes and formatting).
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+# The repository's git hooks (a commit subject of at most 72 characters) for this clone.
+hooks:
+	git config core.hooksPath devtools/hooks
 
 check: lint
 	$(PY) -m pytest -m "$(SLOW_TIERS)"

@@ -108,7 +108,10 @@ def _section(system: str, heading: str, before: str) -> str:
 def _judge_verdict(request: str) -> str:
     """The benchmark judge's JSON verdict: CORRECT when the answer holds every word of the reference answer."""
     fields = dict(re.findall(r"^(Reference answer|Assistant's answer): (.*)$", request, re.M))
-    words = lambda text: set(re.findall(r"[a-z0-9]+", text.lower()))  # noqa: E731
+
+    def words(text: str) -> set[str]:
+        return set(re.findall(r"[a-z0-9]+", text.lower()))
+
     reference, answer = words(fields.get("Reference answer", "")), words(fields.get("Assistant's answer", ""))
     correct = bool(reference) and reference <= answer
     reasoning = "the answer holds the reference" if correct else "the answer misses part of the reference"

@@ -58,7 +58,10 @@ async def test_unusable_messages_get_a_polite_reply_and_are_not_kept(client, use
 
 async def test_malformed_tool_calls_and_timeouts_are_reported_and_change_nothing(client, user, endpoint, known):
     assistants, before = known
-    is_extraction = lambda request: "<conversation>" in json.dumps(request.get("messages"))  # noqa: E731
+
+    def is_extraction(request: dict) -> bool:
+        return "<conversation>" in json.dumps(request.get("messages"))
+
     for fault in ("malform_if", "stall_if"):
         setattr(endpoint, fault, is_extraction)
         endpoint.stall_seconds = 3  # past the server's 2 s model timeout

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
+import subprocess
 from pathlib import Path
 from typing import TypeGuard
 
@@ -74,3 +75,23 @@ def test_every_limit_is_documented_with_its_default_and_in_env_example():
         row = next((line for line in threat_model.splitlines() if f"`{limit.env}`" in line), "")
         assert f"{limit.default:,}" in row, f"{limit.env} and its default {limit.default:,} are not in the table"
         assert f"# {limit.env}={limit.default}" in example, f"{limit.env} is not in .env.example"
+
+
+def test_every_suppression_says_why():
+    """Every noqa or type-ignore comment gives its reason, after it on the same line."""
+    bare = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in PYTHON
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if re.search(r"#\s*(noqa|type:\s*ignore)\b[^#]*$", line)
+    ]
+    assert not bare, f"suppressions without a reason: {', '.join(bare)}"
+
+
+def test_the_commit_msg_hook_refuses_a_long_subject(tmp_path):
+    hook = ROOT / "devtools" / "hooks" / "commit-msg"
+    message = tmp_path / "message"
+    message.write_text("x" * 73 + "\n\nbody\n")
+    assert subprocess.run([str(hook), str(message)], capture_output=True).returncode == 1
+    message.write_text("A subject that fits\n\nbody\n")
+    assert subprocess.run([str(hook), str(message)], capture_output=True).returncode == 0

@@ -73,8 +73,11 @@ async def _dated_messages(
     first_seen: dict[str, datetime] = {}
     before: dict | None = None
     for _ in range(0, MAX_CHECKPOINTS, HISTORY_PAGE):
-        # type: the SDK types ``before`` as a Checkpoint, which the server cannot read (see below)
-        page = await client.threads.get_history(thread["thread_id"], limit=HISTORY_PAGE, before=before)  # type: ignore[arg-type]
+        page = await client.threads.get_history(
+            thread["thread_id"],
+            limit=HISTORY_PAGE,
+            before=before,  # type: ignore[arg-type]  # the server reads a config here, not the SDK's Checkpoint
+        )
         for state in page:  # newest first: the last time a message is seen is the earliest
             messages = _messages_of(dict(state))
             if latest is None:

@@ -44,8 +44,7 @@ INDEX: PostgresIndexConfig = {
     "dims": DIMS,
     "embed": embed,
     "fields": INDEXED_FIELDS,
-    # langgraph types this key as the base ANNIndexConfig, to which its own IVFFlatConfig is not assignable.
-    "ann_index_config": ANN_INDEX,  # type: ignore[typeddict-item]
+    "ann_index_config": ANN_INDEX,  # type: ignore[typeddict-item]  # typed as ANNIndexConfig; its IVFFlatConfig fits
     "distance_type": "cosine",
 }
 SEARCH_SETTINGS: dict[str, str] = {
