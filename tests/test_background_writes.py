@@ -15,25 +15,7 @@ from agent.client.sdk import (
     wait_for_memory,
 )
 from agent.memory.kinds import MEMORY_TYPES
-
-HOBBIES = [
-    "archery",
-    "baking",
-    "chess",
-    "diving",
-    "fencing",
-    "gardening",
-    "hiking",
-    "juggling",
-    "knitting",
-    "painting",
-    "rowing",
-    "sailing",
-    "skiing",
-    "surfing",
-    "tennis",
-    "yoga",
-]
+from tests.shared_data import HOBBIES
 
 
 def _message(text: str) -> dict:

@@ -14,25 +14,7 @@ from agent.secret import SECRET_ENV
 from agent.server.tokens import mint
 from tests.conftest import AUTH_SECRET
 from tests.server import dev_server
-
-HOBBIES = [
-    "archery",
-    "baking",
-    "chess",
-    "diving",
-    "fencing",
-    "gardening",
-    "hiking",
-    "juggling",
-    "knitting",
-    "painting",
-    "rowing",
-    "sailing",
-    "skiing",
-    "surfing",
-    "tennis",
-    "yoga",
-]
+from tests.shared_data import HOBBIES
 
 
 @pytest.mark.parametrize("memory_type", MEMORY_TYPES)

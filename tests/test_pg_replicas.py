@@ -21,7 +21,7 @@ import pytest
 from agent.client.sdk import connect, ensure_assistant, memories, send, user_says, wait_for_memory
 from devtools.pg_cluster import FAST_UNSAFE
 from devtools.pg_stack import PG_VENV, PgStack
-from tests.test_background_writes import HOBBIES
+from tests.shared_data import HOBBIES
 from tests.typed import state_values, thread_values
 
 pytestmark = [pytest.mark.replicas, pytest.mark.postgres]
