@@ -16,13 +16,12 @@ The store API reaches ("memory", <caller>, ...) and nothing else.
 
 from __future__ import annotations
 
-import json
 from typing import cast
 from uuid import UUID, uuid5
 
 from langgraph_sdk import Auth
 
-from agent.memory.namespaces import MAX_TTL_MINUTES, MAX_VALUE_CHARS, MIN_TTL_MINUTES, ROOT, valid_unicode
+from agent.memory.namespaces import ROOT
 from agent.memory.writer_threads import (
     MEMORY_GRAPH_ID,
     OWNER,
@@ -37,16 +36,12 @@ from agent.server.request_bounds import (
     check_input,
     check_metadata,
     check_names,
+    check_store_request,
     refuse,
 )
 
 CLIENT_GRAPHS = frozenset({"chatbot"})
 MAX_AFTER_SECONDS = 86_400
-MAX_KEY_CHARS = 256
-MAX_QUERY_CHARS = 4_000
-MAX_LABELS = 8
-MAX_LABEL_CHARS = 64
-MAX_FILTER_FIELDS = 16
 PUBLIC_PATHS = frozenset({"/ok", "/memories", "/memories/app.js"})  # health checks; the page's static files
 # langgraph-api names a graph's default assistant uuid5(NAMESPACE_GRAPH, graph_id) (langgraph_api.graph,
 # not imported here: importing it outside a server loads the server's configuration).
@@ -254,7 +249,7 @@ async def only_own_namespace(ctx: Auth.types.AuthContext, value: dict) -> None:
     """The store API reaches ("memory", <caller>, ...) and nothing else, with well-formed requests only."""
     user = _caller(ctx)
     namespace = tuple(value.get("namespace") or ())
-    _check_store_request(value)
+    check_store_request(value)
     if ctx.action == "list_namespaces" and namespace in ((), (ROOT,)):  # no prefix: scope it to the caller
         value["namespace"] = (ROOT, user)
         return None
@@ -263,73 +258,6 @@ async def only_own_namespace(ctx: Auth.types.AuthContext, value: dict) -> None:
     if ctx.action == "put" and value.get("value") is not None:
         await store_quota.charge_put(user, embedded=value.get("index") is None)
     return None
-
-
-def _check_store_request(value: dict) -> None:
-    """Bounded, well-formed requests only.
-
-    The store runs the operations that arrive together as one batch, and one operation that fails
-    (a NUL Postgres refuses, a comparison on text, a huge embedding job) fails or stalls every
-    operation in it, other users' included: such requests are refused here, before the store.
-    """
-    key = value.get("key")
-    if key is not None and (
-        not isinstance(key, str) or not 0 < len(key) <= MAX_KEY_CHARS or not key.isprintable() or not valid_unicode(key)
-    ):
-        raise refuse(422, f"keys are 1 to {MAX_KEY_CHARS} printable characters")
-    for part in ("namespace", "suffix"):
-        labels = value.get(part) or ()
-        if len(labels) > MAX_LABELS or not all(_is_label(label) for label in labels):
-            raise refuse(422, f"a {part} is at most {MAX_LABELS} labels of 1 to {MAX_LABEL_CHARS} printable characters")
-    if value.get("value") is not None:
-        if len(json.dumps(value["value"], default=str)) > MAX_VALUE_CHARS:
-            raise refuse(413, f"a stored value is at most {MAX_VALUE_CHARS:,} characters of JSON")
-        if not _storable(value["value"]):
-            raise refuse(422, "a stored value holds no NUL character, no lone surrogate and no integer beyond 64 bits")
-    if value.get("index") not in (None, False):
-        raise refuse(422, "index can only be false (not embedded) or left out (the server's fields)")
-    wanted = value.get("filter") or {}
-    if len(wanted) > MAX_FILTER_FIELDS or not all(
-        _is_label(field) and _is_scalar(match) for field, match in wanted.items()
-    ):
-        raise refuse(422, f"a search filter matches at most {MAX_FILTER_FIELDS} fields to plain values (no operators)")
-    ttl = value.get("ttl")
-    if ttl is not None and (
-        isinstance(ttl, bool) or not isinstance(ttl, (int, float)) or not MIN_TTL_MINUTES <= ttl <= MAX_TTL_MINUTES
-    ):
-        raise refuse(422, f"ttl is a number of minutes from {MIN_TTL_MINUTES} to {MAX_TTL_MINUTES:,}, or left out")
-    query = value.get("query")
-    if query is not None and (not isinstance(query, str) or len(query) > MAX_QUERY_CHARS or not valid_unicode(query)):
-        raise refuse(422, f"a search query is at most {MAX_QUERY_CHARS:,} characters")
-    for name, least, most in (("limit", 0, 1000), ("offset", 0, 1_000_000), ("max_depth", 1, 16)):
-        number = value.get(name)
-        if number is not None and (
-            not isinstance(number, int) or isinstance(number, bool) or not least <= number <= most
-        ):
-            raise refuse(422, f"{name} must be an integer from {least} to {most:,}")
-
-
-def _is_label(label) -> bool:
-    return isinstance(label, str) and 0 < len(label) <= MAX_LABEL_CHARS and label.isprintable() and valid_unicode(label)
-
-
-def _storable(data) -> bool:
-    """No NUL (Postgres refuses it in text and JSON) and no integer Postgres cannot read back as 64 bits."""
-    if isinstance(data, str):
-        return "\x00" not in data and valid_unicode(data)
-    if isinstance(data, bool) or data is None:
-        return True
-    if isinstance(data, (int, float)):  # the server parses 1e30 as a float; Postgres gives it back as an integer
-        return -(2**63) <= data < 2**63
-    if isinstance(data, dict):
-        return all(_storable(k) and _storable(v) for k, v in data.items())
-    if isinstance(data, list):
-        return all(_storable(item) for item in data)
-    return True
-
-
-def _is_scalar(wanted) -> bool:
-    return wanted is None or (isinstance(wanted, (str, int, float, bool)) and _storable(wanted))
 
 
 @auth.on
