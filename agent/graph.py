@@ -19,12 +19,11 @@ from agent.context import Context, context_of, store_of
 from agent.memory.api import messages_after, recall_for_answer
 from agent.memory.procedural import answering_prompt, recall_instructions
 from agent.memory.retrieval import query_from
-from agent.memory.write_lock import write_lock
 from agent.memory.write_queue import queue_write
-from agent.memory.writing import remember_turn
 from agent.models.registry import load_chat_model
 from agent.prompt_window import fit_prompt, overflow
 from agent.state import ChatState
+from agent.turn_writes import write_turn
 
 
 def check_message(state: ChatState) -> dict:
@@ -81,25 +80,9 @@ async def write_memory(state: ChatState, runtime: Runtime[Context]) -> dict:
     A failed or refused write fails this run (the reply is already in the thread) and leaves the
     cursor where it was, so the next turn tries these messages again.
     """
-    ctx = context_of(runtime)
-    config = get_config()
-    configurable = config.get("configurable", {})
     new = messages_after(state["messages"], state.get("memory_cursor"))
-    provenance = {
-        "source": "hot_path",
-        "chat_thread_id": configurable.get("thread_id"),
-        "run_id": configurable.get("run_id"),
-    }
-    note = await remember_turn(
-        store_of(runtime),
-        load_chat_model(ctx.model),
-        ctx.user_id,
-        ctx.memory_type,
-        new,
-        ctx.memory_top_k,
-        provenance,
-        lock=lambda kind: write_lock(config, ctx.user_id, kind),
-    )
+    chat = get_config().get("configurable", {}).get("thread_id")
+    note = await write_turn(runtime, new, "hot_path", chat)
     return {"memory_cursor": state["messages"][-1].id, "memory_note": note}
 
 

@@ -16,13 +16,12 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import REMOVE_ALL_MESSAGES
 from langgraph.runtime import Runtime
 
-from agent.context import Context, context_of, store_of
-from agent.memory.write_lock import lock_thread_id, write_lock
+from agent.context import Context, context_of
+from agent.memory.write_lock import lock_thread_id
 from agent.memory.write_queue import later_write_queued
 from agent.memory.writer_threads import MEMORY_GRAPH_ID, writer_thread_id
-from agent.memory.writing import remember_turn
-from agent.models.registry import load_chat_model
 from agent.state import MemoryWriterState
+from agent.turn_writes import write_turn
 
 MAX_FAILED_RUNS = 3
 _CLEAR = [RemoveMessage(id=REMOVE_ALL_MESSAGES)]
@@ -46,22 +45,9 @@ async def extract(state: MemoryWriterState, runtime: Runtime[Context]) -> dict:
         return {}
     if await later_write_queued(thread_id, configurable.get("run_id")):
         return {}
-    provenance = {
-        "source": "memory_writer",
-        "chat_thread_id": (config.get("metadata") or {}).get("chat_thread_id"),
-        "run_id": configurable.get("run_id"),
-    }
     try:
-        note = await remember_turn(
-            store_of(runtime),
-            load_chat_model(ctx.model),
-            ctx.user_id,
-            ctx.memory_type,
-            state["messages"],
-            ctx.memory_top_k,
-            provenance,
-            lock=lambda kind: write_lock(config, ctx.user_id, kind),
-        )
+        chat = (config.get("metadata") or {}).get("chat_thread_id")
+        note = await write_turn(runtime, state["messages"], "memory_writer", chat)
     except Exception as error:  # model, network or validation failure (after their own retries): nothing written
         failed_runs = state.get("failed_runs", 0) + 1
         dropped = failed_runs >= MAX_FAILED_RUNS
