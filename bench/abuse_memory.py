@@ -1,6 +1,6 @@
 """The `langgraph dev` server's resident memory under abuse, beside a quiet baseline, on one server.
 
-    .venv/bin/python -m bench.abuse_memory [--threads 8] [--history-rounds 15] [--tiny]
+    .venv/bin/python -m bench.abuse_memory [--threads 8] [--rounds 3] [--history-rounds 50] [--tiny]
 
 One server serves `langgraph.json` as shipped (auth on, 10 job slots, the scripted model at 0.05 s a call). Its
 resident memory (VmRSS of the server process and every process under it, from /proc) is sampled every 0.5 s.
@@ -14,9 +14,11 @@ resident memory (VmRSS of the server process and every process under it, from /p
    - then, at once: the history of those threads (`GET /threads/{id}/history?limit=10`, the most states one
      answer may hold), --history-rounds rounds over every thread, --history-concurrency requests at a time;
      runs whose input holds a tool call with 200,000 characters of arguments (a body just under
-     ``limits.BODY_BYTES``: expect 413); store puts of 60,000 characters, embedded then not, sent without waiting
-     (expect 429 beyond the per-minute quota); runs queued behind a stalled run on one thread (expect 429
-     beyond ``limits.QUEUED_RUNS``), cancelled at the end.
+     ``limits.BODY_BYTES``: expect 413); store puts of 60,000 characters, the embedded ones all at once, then plain
+     ones 4 at a time, never waiting (expect 429 beyond the per-minute quotas); runs queued behind a stalled run
+     on one thread (expect 429 beyond ``limits.QUEUED_RUNS``), cancelled at the end.
+   --rounds rounds (3): each round after the first does it all again on --threads fresh threads, each with a
+   normal turn first (no limit bounds how many threads a user has).
 3. After: 30 s more of samples, to see whether the memory comes down.
 
 Printed: baseline, peak, growth (MB and %), the resident memory 30 s after, the statuses per kind of request, and
@@ -29,6 +31,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import threading
 import time
@@ -36,6 +39,7 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -49,12 +53,16 @@ from bench.harness import Served, served
 
 MB = 1024 * 1024
 SAMPLE_SECONDS = 0.5
+TIMELINE_SECONDS = 2.5  # the printed timeline's step
 UPDATE_MESSAGE_CHARS = 19_000
 UPDATE_MESSAGES = 2
 UPDATE_CHARS = UPDATE_MESSAGE_CHARS * UPDATE_MESSAGES
 TOOL_ARGS_CHARS = 200_000  # the body stays under limits.BODY_BYTES (262,144), so the server reads and parses it
 PUT_CHARS = 60_000  # a stored value is at most MAX_VALUE_CHARS (65,536) characters of JSON
 STALL_SECONDS = 20.0
+# One quiet turn is a long message (a pasted paragraph): the embedder reads up to 2,000 characters of its question,
+# and the working memory torch keeps for its longest input (some 17 MB here) belongs in the quiet baseline.
+LONG_MESSAGE = "I like long walks. " + "The river path by the old mill is my favourite in the autumn. " * 34
 HOLD = "hold on, abuse"
 
 
@@ -69,10 +77,12 @@ class Size:
     queued_runs: int
     quiet_seconds: float
     after_seconds: float
+    rounds: int = 1
+    """Each round after the first fills fresh threads and does it all again."""
     concurrency: int = 4  # the other refused requests sent at a time
 
 
-FULL = Size(8, 15, 8, 40, 80, 240, limits.QUEUED_RUNS.default + 12, 5.0, 30.0)
+FULL = Size(8, 50, 8, 40, 80, 240, limits.QUEUED_RUNS.default + 12, 5.0, 30.0, rounds=3)
 TINY = Size(1, 2, 1, 3, limits.EMBEDDED_WRITES.default + 3, 0, limits.QUEUED_RUNS.default + 2, 2.0, 3.0)
 
 
@@ -126,9 +136,19 @@ class Sampler:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            rss, self.processes = tree_rss(self.pid)
-            self.samples.append((time.monotonic() - self._started, self.phase, rss))
+            self.sample()
             self._stop.wait(SAMPLE_SECONDS)
+
+    def sample(self) -> int:
+        rss, self.processes = tree_rss(self.pid)
+        self.samples.append((time.monotonic() - self._started, self.phase, rss))
+        return rss
+
+    def enter(self, phase: str) -> int:
+        """Sample the phase that ends, then label the samples ``phase`` from now on; the sample taken."""
+        rss = self.sample()
+        self.phase = phase
+        return rss
 
     def __enter__(self) -> Sampler:
         self._thread.start()
@@ -152,8 +172,9 @@ class Tally:
     def add(self, kind: str, status: int) -> None:
         self.statuses.setdefault(kind, Counter())[status] += 1
 
-    def count(self, kind: str, status: int) -> int:
-        return self.statuses.get(kind, Counter())[status]
+    def stored(self, kind: str) -> int:
+        """How many requests of ``kind`` succeeded (2xx)."""
+        return sum(n for status, n in self.statuses.get(kind, Counter()).items() if 200 <= status < 300)
 
 
 def _text(tag: str, chars: int) -> str:
@@ -168,7 +189,8 @@ async def fill_thread(http: httpx.AsyncClient, thread: str, tally: Tally) -> Non
     while refused < 3 and n < 100:
         n += 1
         messages = [
-            {"role": "user", "content": _text(f"{thread}-{n}-{i}", UPDATE_MESSAGE_CHARS)} for i in range(UPDATE_MESSAGES)
+            {"role": "user", "content": _text(f"{thread}-{n}-{i}", UPDATE_MESSAGE_CHARS)}
+            for i in range(UPDATE_MESSAGES)
         ]
         response = await http.post(f"/threads/{thread}/state", json={"values": {"messages": messages}})
         tally.add("state update", response.status_code)
@@ -180,7 +202,9 @@ async def read_histories(http: httpx.AsyncClient, threads: list[str], size: Size
 
     async def reader() -> None:
         while calls:
-            response = await http.get(f"/threads/{calls.pop()}/history", params={"limit": limits.HISTORY_STATES.default})
+            response = await http.get(
+                f"/threads/{calls.pop()}/history", params={"limit": limits.HISTORY_STATES.default}
+            )
             tally.add("history", response.status_code)
 
     await asyncio.gather(*(reader() for _ in range(size.history_concurrency)))
@@ -201,29 +225,32 @@ async def oversized_tool_calls(http: httpx.AsyncClient, assistant: str, threads:
 
 
 async def store_puts(http: httpx.AsyncClient, user: str, size: Size, tally: Tally) -> None:
-    """Embedded puts, then plain ones (``index: false``), each sent as soon as the last is answered, 429s or not."""
-    todo = [("store put, embedded", n) for n in range(size.embedded_puts)]
-    todo += [("store put, not embedded", n) for n in range(size.plain_puts)]
-    todo.reverse()
+    """Embedded puts all at once (the store embeds them side by side), then plain ones (``index: false``),
+    ``size.concurrency`` at a time, each sent as soon as the last is answered; 429s or not."""
+
+    async def put(kind: str, n: int) -> None:
+        body: dict = {
+            "namespace": ["memory", user, "collection"],
+            "key": f"abuse-{kind[-3:]}-{n}-{uuid.uuid4().hex[:6]}",
+            "value": {"content": _text(f"{kind} {n}", PUT_CHARS)},
+        }
+        if kind.endswith("not embedded"):
+            body["index"] = False
+        tally.add(kind, (await http.put("/store/items", json=body)).status_code)
+
+    await asyncio.gather(*(put("store put, embedded", n) for n in range(size.embedded_puts)))
+    todo = list(range(size.plain_puts))
 
     async def writer() -> None:
         while todo:
-            kind, n = todo.pop()
-            body: dict = {
-                "namespace": ["memory", user, "collection"],
-                "key": f"abuse-{kind[-3:]}-{n}",
-                "value": {"content": _text(f"{kind} {n}", PUT_CHARS)},
-            }
-            if kind.endswith("not embedded"):
-                body["index"] = False
-            tally.add(kind, (await http.put("/store/items", json=body)).status_code)
+            await put("store put, not embedded", todo.pop())
 
     await asyncio.gather(*(writer() for _ in range(size.concurrency)))
 
 
 async def queued_runs(running: Served, http: httpx.AsyncClient, assistant: str, size: Size, tally: Tally) -> None:
     """A run the model stalls on, then runs queued behind it on its thread; all cancelled at the end."""
-    endpoint = running.endpoint
+    endpoint: Any = running.endpoint  # its fault-injection attributes are typed by their defaults (None)
     endpoint.stall_seconds, endpoint.stall_if = STALL_SECONDS, lambda request: HOLD in json.dumps(request)
     thread = (await http.post("/threads", json={})).json()["thread_id"]
     try:
@@ -254,22 +281,36 @@ def bound_bytes(size: Size, embedded_stored: int, plain_stored: int) -> dict[str
       list: 8 bytes of pointer and 24 of float object each); the per-minute quota bounds how many are stored;
     - each history answer in flight holds up to ``limits.HISTORY_STATES`` states of at most ``limits.THREAD_CHARS``
       each, twice: the states' messages and their JSON;
-    - each other request in flight (``size.concurrency`` oversized runs, as many puts, one queued run) holds a body
-      of at most ``limits.BODY_BYTES``, twice: its bytes and its JSON.
+    - each other request in flight (``size.concurrency`` oversized runs and one queued run, each a body of at most
+      ``limits.BODY_BYTES``; every embedded put at once, each a value of at most MAX_VALUE_CHARS) twice: its bytes
+      and its JSON.
     The bound is twice their sum: the dev runtime's flush pickles what is kept (a copy of it while it writes), and
-    freed memory need not go back to the system at once."""
+    freed memory need not go back to the system at once. With ``size.rounds`` rounds, the threads of every round
+    are kept. To that comes the embedder's working memory (``embedder_bytes``), which no limit sizes."""
     updates = limits.THREAD_CHARS.value() // UPDATE_CHARS
     parts = {
-        "threads kept": size.threads * UPDATE_CHARS * updates * (updates + 1) // 2,
+        "threads kept": size.rounds * size.threads * UPDATE_CHARS * updates * (updates + 1) // 2,
         "store kept": embedded_stored * (MAX_VALUE_CHARS + DIMS * 32) + plain_stored * MAX_VALUE_CHARS,
-        "history in flight": size.history_concurrency
-        * limits.HISTORY_STATES.value()
-        * limits.THREAD_CHARS.value()
+        "history in flight": size.history_concurrency * limits.HISTORY_STATES.value() * limits.THREAD_CHARS.value() * 2,
+        "bodies in flight": ((size.concurrency + 1) * limits.BODY_BYTES.value() + size.embedded_puts * MAX_VALUE_CHARS)
         * 2,
-        "bodies in flight": (2 * size.concurrency + 1) * limits.BODY_BYTES.value() * 2,
     }
-    parts["bound"] = 2 * sum(parts.values())
+    data = sum(parts.values())
+    parts["embedder's working memory"] = embedder_bytes()
+    parts["bound"] = 2 * data + parts["embedder's working memory"]
     return parts
+
+
+EMBED_WORKING_BYTES = 10 * MB
+"""What one thread running the embedder on its longest input (2,000 characters) keeps afterwards, measured: 60
+embedded puts at once grew a quiet server by 54 MB, 18 MB with MALLOC_ARENA_MAX=1 (glibc's malloc keeps an arena per
+thread, each holding on to what torch freed in it)."""
+
+
+def embedder_bytes() -> int:
+    """The embedder runs in asyncio's default executor (``asyncio.to_thread``), min(32, cores + 4) threads, each of
+    which may come to hold EMBED_WORKING_BYTES."""
+    return min(32, (os.cpu_count() or 1) + 4) * EMBED_WORKING_BYTES
 
 
 # -- the run ----------------------------------------------------------------------------------------------------
@@ -281,11 +322,25 @@ class Result:
     peak: int
     peak_filling: int
     after: int
-    end_of_abuse: int
+    ends: list[int]
+    """At the end of each round."""
     processes: int
     tally: Tally
     bound: dict[str, int]
     seconds: float
+    samples: list[tuple[float, str, int]]
+
+
+async def _chat_threads(client, assistant: str, count: int, first: str | None = None) -> list[str]:
+    """``count`` threads, each with a normal chat turn (the thread is then the chatbot's), memory written."""
+    threads = []
+    for i in range(count):
+        thread = (await client.threads.create())["thread_id"]
+        said = first if i == 0 and first else f"I like quiet things, {i}."
+        await client.runs.wait(thread, assistant, input=user_says(said))
+        await wait_for_memory(client, thread)
+        threads.append(thread)
+    return threads
 
 
 async def abuse(size: Size) -> Result:
@@ -295,64 +350,74 @@ async def abuse(size: Size) -> Result:
         client = running.client(user)
         headers = {"Authorization": f"Bearer {mint(user, secret=running.secret)}"} if running.secret else {}
         with Sampler(running.server.pid) as sampler:
-            async with httpx.AsyncClient(base_url=running.server.url, headers=headers, timeout=300) as http:
+            async with httpx.AsyncClient(
+                base_url=running.server.url, headers=headers, timeout=300, limits=httpx.Limits(max_connections=200)
+            ) as http:
                 assistant = await ensure_assistant(client, "collection", memory_delay_seconds=0)
-                threads = []
-                for i in range(size.threads):  # a normal turn on each: the thread is the chatbot's
-                    thread = (await client.threads.create())["thread_id"]
-                    await client.runs.wait(thread, assistant, input=user_says(f"I like quiet things, {i}."))
-                    await wait_for_memory(client, thread)
-                    threads.append(thread)
-                sampler.phase = "quiet"
+                threads = await _chat_threads(client, assistant, size.threads, LONG_MESSAGE)
+                sampler.enter("quiet")
                 await asyncio.sleep(size.quiet_seconds)
                 tally = Tally()
                 started = time.monotonic()
-                sampler.phase = "filling"
-                await asyncio.gather(*(fill_thread(http, thread, tally) for thread in threads))
-                sampler.phase = "abuse"
-                await asyncio.gather(
-                    read_histories(http, threads, size, tally),
-                    oversized_tool_calls(http, assistant, threads, size, tally),
-                    store_puts(http, user, size, tally),
-                    queued_runs(running, http, assistant, size, tally),
-                )
+                ends: list[int] = []
+                for round_ in range(size.rounds):
+                    if round_:  # fresh threads: a user may have as many as they like
+                        threads = await _chat_threads(client, assistant, size.threads)
+                    sampler.enter("filling")
+                    await asyncio.gather(*(fill_thread(http, thread, tally) for thread in threads))
+                    sampler.enter("abuse")
+                    await asyncio.gather(
+                        read_histories(http, threads, size, tally),
+                        oversized_tool_calls(http, assistant, threads, size, tally),
+                        store_puts(http, user, size, tally),
+                        queued_runs(running, http, assistant, size, tally),
+                    )
+                    ends.append(sampler.enter("between"))
                 seconds = time.monotonic() - started
-                end_of_abuse = sampler.samples[-1][2]
-                sampler.phase = "after"
+                sampler.enter("after")
                 await asyncio.sleep(size.after_seconds)
-                after = sampler.samples[-1][2]
-        bound = bound_bytes(
-            size, tally.count("store put, embedded", 200), tally.count("store put, not embedded", 200)
-        )
+                after = sampler.enter("done")
+        bound = bound_bytes(size, tally.stored("store put, embedded"), tally.stored("store put, not embedded"))
         return Result(
             baseline=int(statistics.median(sampler.of("quiet"))),
-            peak=max(sampler.of("filling", "abuse", "after")),
+            peak=max(sampler.of("filling", "abuse", "between", "after")),
             peak_filling=max(sampler.of("filling")),
             after=after,
-            end_of_abuse=end_of_abuse,
+            ends=ends,
             processes=sampler.processes,
             tally=tally,
             bound=bound,
             seconds=seconds,
+            samples=list(sampler.samples),
         )
 
 
 def report(size: Size, result: Result) -> None:
     growth = result.peak - result.baseline
     print(
-        f"one user, {size.threads} threads; {size.history_rounds} history rounds, {size.history_concurrency} at a "
-        f"time; the server's {result.processes} process(es); abuse took {result.seconds:.0f} s"
+        f"one user, {size.rounds} round(s) of {size.threads} threads; {size.history_rounds} history calls a thread, "
+        f"{size.history_concurrency} at a time; the server's {result.processes} process(es); "
+        f"abuse took {result.seconds:.0f} s"
     )
     print(f"{'resident memory':>34} {'MB':>8}")
     print(f"{'baseline (quiet, median)':>34} {result.baseline / MB:>8.1f}")
     print(f"{'peak while filling threads':>34} {result.peak_filling / MB:>8.1f}")
     print(f"{'peak':>34} {result.peak / MB:>8.1f}")
     print(f"{'growth':>34} {growth / MB:>8.1f}  ({100 * growth / result.baseline:.1f}%)")
-    print(f"{'at the end of the abuse':>34} {result.end_of_abuse / MB:>8.1f}")
+    for n, end in enumerate(result.ends, 1):
+        print(f"{f'at the end of round {n}':>34} {end / MB:>8.1f}  ({(end - result.baseline) / MB:+.1f})")
     print(
         f"{f'{size.after_seconds:.0f} s after':>34} {result.after / MB:>8.1f}  "
         f"({(result.after - result.baseline) / MB:+.1f} over the baseline)"
     )
+    print(f"\nresident memory (MB) every {TIMELINE_SECONDS} s, by phase:")
+    for phase in ("quiet", "filling", "abuse", "between", "after"):
+        shown, next_at = [], -1.0
+        for at, label, rss in result.samples:
+            if label == phase and at >= next_at:
+                shown.append(f"{rss / MB:.0f}")
+                next_at = at + TIMELINE_SECONDS - SAMPLE_SECONDS / 2
+        print(f"{phase:>10}: {' '.join(shown)}")
     print(f"\n{'request':>30} {'sent':>6}  statuses")
     for kind, statuses in result.tally.statuses.items():
         listed = ", ".join(f"{status}: {count}" for status, count in sorted(statuses.items()))
@@ -372,11 +437,15 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tiny", action="store_true", help="smoke run: one thread, a few requests of each kind")
     parser.add_argument("--threads", type=int, help=f"threads filled (default {FULL.threads})")
-    parser.add_argument("--history-rounds", type=int, help=f"history calls per thread (default {FULL.history_rounds})")
+    parser.add_argument(
+        "--history-rounds", type=int, help=f"history calls a thread, each round (default {FULL.history_rounds})"
+    )
     parser.add_argument("--history-concurrency", type=int, help=f"at a time (default {FULL.history_concurrency})")
+    parser.add_argument("--after-seconds", type=float, help=f"sampled after (default {FULL.after_seconds:.0f})")
+    parser.add_argument("--rounds", type=int, help=f"the abuse again on fresh threads (default {FULL.rounds})")
     args = parser.parse_args()
     chosen = TINY if args.tiny else FULL
-    for name in ("threads", "history_rounds", "history_concurrency"):
+    for name in ("threads", "history_rounds", "history_concurrency", "after_seconds", "rounds"):
         if getattr(args, name) is not None:
             setattr(chosen, name, getattr(args, name))
     shutdown.run(main(chosen))
