@@ -95,3 +95,23 @@ def test_the_commit_msg_hook_refuses_a_long_subject(tmp_path):
     assert subprocess.run([str(hook), str(message)], capture_output=True).returncode == 1
     message.write_text("A subject that fits\n\nbody\n")
     assert subprocess.run([str(hook), str(message)], capture_output=True).returncode == 0
+
+
+def test_the_docs_store_table_shows_every_namespace_the_layout_builds():
+    from agent.stores.layout import LAYOUT
+
+    table = (ROOT / "docs" / "architecture.md").read_text().split("## Store layout", 1)[1].split("\n## ", 1)[0]
+
+    def shown(namespace: tuple[str, ...]) -> str:
+        return "(" + ", ".join(part if part.startswith("<") else f'"{part}"' for part in namespace) + ")"
+
+    def rows_of(namespace: tuple[str, ...]) -> list[str]:
+        if namespace[-1] == "<memory type>" and len(namespace) == 3:  # one row per memory type
+            return [shown((*namespace[:-1], kind)) for kind in MEMORY_TYPES]
+        return [shown(namespace)]
+
+    missing = [what for what, namespace in LAYOUT if any(f"`{row}`" not in table for row in rows_of(namespace))]
+    assert not missing, f"docs/architecture.md's store table misses: {', '.join(missing)}"
+    rows = re.findall(r"`\((\"[a-z]+\"[^`]*)\)`", table)
+    built = {shown(n)[1:-1] for _, n in LAYOUT} | {f'"memory", <user_id>, "{kind}"' for kind in MEMORY_TYPES}
+    assert set(rows) <= built, f"the table shows namespaces the layout does not build: {set(rows) - built}"

@@ -20,9 +20,10 @@ from pydantic import ValidationError
 from agent.memory import episodes, health, review
 from agent.memory.history import HISTORY, find_version, now, versions_of, with_version
 from agent.memory.kinds import STORED_KINDS
-from agent.memory.namespaces import MAX_VALUE_CHARS, ROOT, valid_unicode, without_nul
+from agent.memory.namespaces import MAX_VALUE_CHARS, valid_unicode, without_nul
 from agent.memory.timeline import RECORDED_AT
 from agent.memory.writer_threads import OWNER, WRITER_OF
+from agent.stores.layout import space
 from agent.users import check_user_id
 
 PAGE = 100
@@ -54,14 +55,14 @@ def _namespace(user_id: str, memory_type: str) -> list[str]:
     if memory_type not in STORED_KINDS:
         raise BadMemoryRequest(f"unknown memory_type {memory_type!r}; expected one of {', '.join(STORED_KINDS)}")
     try:
-        return [ROOT, check_user_id(user_id), memory_type]
+        return list(space(user_id).memories(memory_type))
     except ValueError as error:
         raise BadMemoryRequest(str(error)) from None
 
 
 def _history_namespace(user_id: str, memory_type: str) -> list[str]:
-    root, user, memory_type = _namespace(user_id, memory_type)
-    return [root, user, HISTORY, memory_type]
+    _namespace(user_id, memory_type)  # a known kind and a valid user id, else BadMemoryRequest
+    return list(space(user_id).history(memory_type))
 
 
 def _key(key: str) -> str:
@@ -373,7 +374,7 @@ async def forget_user(client: LangGraphClient, user_id: str) -> dict[str, int]:
                 await _stop_and_delete_thread(client, thread["thread_id"])
                 counts["threads"] += 1
     # Then everything stored under ("memory", <user>), whatever its namespace or shape.
-    while items := (await client.store.search_items([ROOT, user_id], limit=PAGE))["items"]:
+    while items := (await client.store.search_items(list(space(user_id).everything), limit=PAGE))["items"]:
         for item in items:
             await client.store.delete_item(item["namespace"], item["key"])
             counts["histories" if item["namespace"][2:3] == [HISTORY] else "memories"] += 1
@@ -442,7 +443,7 @@ def _value_at(versions: list[dict], at: str) -> tuple[bool, dict | None]:
 
 
 def _review_history_namespace(user_id: str) -> list[str]:
-    return [ROOT, check_user_id(user_id), HISTORY, review.REVIEW]
+    return list(space(user_id).history(review.REVIEW))
 
 
 async def review_list(client: LangGraphClient, user_id: str) -> list[dict]:

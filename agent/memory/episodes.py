@@ -23,9 +23,8 @@ from datetime import UTC, datetime, timedelta
 from langchain_core.messages import BaseMessage
 from langgraph.store.base import BaseStore, Item, PutOp, SearchItem
 
-from agent.memory.namespaces import ROOT
 from agent.memory.timeline import RECORDED_AT, recorded_date
-from agent.users import check_user_id
+from agent.stores.layout import space
 
 EPISODES = "episodes"
 FORGOTTEN = "episodes_forgotten"
@@ -36,15 +35,15 @@ MAX_TEXT_CHARS = 20_000  # one side of an exchange, as stored (a message is capp
 _KEYS = uuid.UUID("8f0b7c0e-7a0e-4f6b-9b0a-5b3f5f2d6c11")
 
 
-def namespace(user_id: str) -> tuple[str, str, str]:
+def namespace(user_id: str) -> tuple[str, ...]:
     """Where a user's episodes live: ("memory", <user>, "episodes")."""
-    return (ROOT, check_user_id(user_id), EPISODES)
+    return space(user_id).episodes
 
 
-def forgotten_namespace(user_id: str) -> tuple[str, str, str]:
+def forgotten_namespace(user_id: str) -> tuple[str, ...]:
     """Where the keys of the episodes a user deleted one by one are kept (keys only), so that adding earlier
     chats (``agent.memory.backfill``) never brings one back."""
-    return (ROOT, check_user_id(user_id), FORGOTTEN)
+    return space(user_id).forgotten_episodes
 
 
 def retention_days() -> int | None:

@@ -18,9 +18,9 @@ from datetime import UTC, datetime
 from langgraph_sdk.client import LangGraphClient
 
 from agent.memory import admin, episodes, health, review
-from agent.memory.history import HISTORY, versions_of
+from agent.memory.history import versions_of
 from agent.memory.kinds import STORED_KINDS
-from agent.memory.namespaces import ROOT
+from agent.stores.layout import space
 from agent.users import check_user_id
 
 FORMAT = "memory-chatbot-export/1"
@@ -32,7 +32,7 @@ async def export_user(client: LangGraphClient, user_id: str) -> dict:
     histories = {
         kind: [
             {"key": item["key"], "value": item["value"]}
-            for item in await admin.stored_items_under(client, [ROOT, user_id, HISTORY, kind])
+            for item in await admin.stored_items_under(client, list(space(user_id).history(kind)))
         ]
         for kind in STORED_KINDS
     }
@@ -70,7 +70,7 @@ async def import_user(client: LangGraphClient, user_id: str, data: object) -> di
             await admin.import_memory(client, user_id, kind, item["key"], item["value"])
     for kind, items in histories.items():
         for item in items:
-            await admin.put_item(client, [ROOT, user_id, HISTORY, kind], item["key"], item["value"], index=False)
+            await admin.put_item(client, list(space(user_id).history(kind)), item["key"], item["value"], index=False)
     for item in said:
         await admin.put_item(client, list(episodes.namespace(user_id)), item["key"], item["value"])
     for item in forgotten:

@@ -21,9 +21,8 @@ from itertools import combinations
 from langgraph.store.base import BaseStore
 
 from agent.memory.kinds import STORED_KINDS
-from agent.memory.namespaces import ROOT
 from agent.memory.support import claim
-from agent.users import check_user_id
+from agent.stores.layout import space
 
 HEALTH = "health"
 KEY = "counts"
@@ -32,8 +31,8 @@ NEAR_DUPLICATE = 0.6
 MOST_COMPARED = 2_000  # facts per kind compared pairwise; a larger memory is compared on its first ones
 
 
-def namespace(user_id: str) -> tuple[str, str, str]:
-    return (ROOT, check_user_id(user_id), HEALTH)
+def namespace(user_id: str) -> tuple[str, ...]:
+    return space(user_id).health
 
 
 def counts_of(value: object) -> dict[str, int]:

@@ -23,16 +23,16 @@ from typing import Literal
 
 from langgraph.store.base import BaseStore, GetOp, Item, PutOp
 
-from agent.memory.namespaces import MAX_VALUE_CHARS, ROOT, memory_namespace, without_nul
-from agent.users import check_user_id
+from agent.memory.namespaces import MAX_VALUE_CHARS, memory_namespace, without_nul
+from agent.stores.layout import space
 
 HISTORY = "history"
 MAX_VERSIONS = 20
 
 
-def history_namespace(user_id: str, memory_type: str) -> tuple[str, str, str, str]:
+def history_namespace(user_id: str, memory_type: str) -> tuple[str, ...]:
     """Where the versions of one user's memories of one type are kept."""
-    return (ROOT, check_user_id(user_id), HISTORY, memory_type)
+    return space(user_id).history(memory_type)
 
 
 def now() -> str:

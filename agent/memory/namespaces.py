@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from langgraph.store.base import BaseStore, SearchItem
 
-from agent.users import check_user_id
+from agent.stores.layout import ROOT, space
 
-ROOT = "memory"
+__all__ = ["ROOT", "memory_namespace", "list_all", "without_nul", "valid_unicode"]
 PAGE_SIZE = 100
 MAX_VALUE_CHARS = 64 * 1024  # one stored value, as JSON: what a client may put (agent/server/auth.py)
 MIN_TTL_MINUTES, MAX_TTL_MINUTES = 1, 525_600  # the TTL a client may give an item: a minute to a year
 
 
-def memory_namespace(user_id: str, memory_type: str) -> tuple[str, str, str]:
+def memory_namespace(user_id: str, memory_type: str) -> tuple[str, ...]:
     """The Store namespace of one user's memories of one type: ('memory', user_id, memory_type)."""
-    return (ROOT, check_user_id(user_id), memory_type)
+    return space(user_id).memories(memory_type)
 
 
 async def list_all(store: BaseStore, namespace: tuple[str, ...]) -> list[SearchItem]:

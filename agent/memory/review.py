@@ -20,16 +20,15 @@ from langgraph.store.base import BaseStore, GetOp, Item, PutOp
 
 from agent.memory.facts import Fact
 from agent.memory.grounding import normalised
-from agent.memory.namespaces import ROOT
-from agent.users import check_user_id
+from agent.stores.layout import space
 
 REVIEW = "review"
 _KEYS = uuid.UUID("3c1d2a8e-51f4-4f0e-9a57-0b8a7c2e9d41")
 
 
-def namespace(user_id: str) -> tuple[str, str, str]:
+def namespace(user_id: str) -> tuple[str, ...]:
     """Where a user's held facts wait: ("memory", <user>, "review")."""
-    return (ROOT, check_user_id(user_id), REVIEW)
+    return space(user_id).review
 
 
 def review_key(memory_type: str, fact: str) -> str:

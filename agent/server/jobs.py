@@ -17,11 +17,10 @@ from datetime import UTC, datetime
 from langgraph_sdk.client import LangGraphClient
 
 from agent.memory import admin, backfill
-from agent.memory.namespaces import ROOT
 from agent.server import store_quota
+from agent.stores.layout import space
 
 logger = logging.getLogger(__name__)
-JOBS = "jobs"
 ADD_EARLIER_CHATS = "add-earlier-chats"
 STALE_SECONDS = 120
 _tasks: set[asyncio.Task] = set()  # the jobs running here (held, so they are not collected mid-way)
@@ -32,7 +31,7 @@ class JobRunning(admin.BadMemoryRequest):
 
 
 def _where(user: str) -> list[str]:
-    return [ROOT, user, JOBS]
+    return list(space(user).jobs)
 
 
 def _now() -> str:

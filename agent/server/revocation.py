@@ -13,7 +13,8 @@ import time
 
 from langgraph_sdk import get_client
 
-NAMESPACE_ROOT = "auth"
+from agent.stores.layout import space
+
 KEY = "tokens"
 CACHE_SECONDS = 5.0
 
@@ -26,7 +27,7 @@ async def revoked_before(user_id: str) -> float:
     now = time.monotonic()
     if cached is not None and now - cached[0] < CACHE_SECONDS:
         return cached[1]
-    item = await get_client().store.get_item([NAMESPACE_ROOT, user_id], KEY)  # in-process: no auth handlers
+    item = await get_client().store.get_item(list(space(user_id).auth), KEY)  # in-process: no auth handlers
     value = float((item or {}).get("value", {}).get("revoked_before", 0.0))
     _cache[user_id] = (now, value)
     return value
@@ -35,6 +36,6 @@ async def revoked_before(user_id: str) -> float:
 async def revoke(user_id: str) -> float:
     """Refuse every token of ``user_id`` issued until now; returns that time."""
     moment = time.time()
-    await get_client().store.put_item([NAMESPACE_ROOT, user_id], KEY, {"revoked_before": moment}, index=False)
+    await get_client().store.put_item(list(space(user_id).auth), KEY, {"revoked_before": moment}, index=False)
     _cache[user_id] = (time.monotonic(), moment)
     return moment

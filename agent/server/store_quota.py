@@ -22,8 +22,8 @@ from contextvars import ContextVar
 from langgraph_sdk import get_client
 
 from agent import limits
-from agent.memory.namespaces import ROOT
 from agent.server.request_bounds import refuse
+from agent.stores.layout import space
 
 WINDOW_SECONDS = 60.0
 RECOUNT_SECONDS = 60.0
@@ -69,7 +69,7 @@ async def _items(user: str) -> int:
     most, count = limits.STORE_ITEMS.value(), 0
     store = get_client().store  # in-process, as the server: no auth handler, no quota
     while count <= most:
-        page = (await store.search_items([ROOT, user], limit=PAGE, offset=count))["items"]
+        page = (await store.search_items(list(space(user).everything), limit=PAGE, offset=count))["items"]
         count += len(page)
         if len(page) < PAGE:
             break
