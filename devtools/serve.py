@@ -72,9 +72,8 @@ def greeting(url: str, with_auth: bool, env: dict[str, str], state: Path) -> str
         f"  memory page:  {url}/memories",
     ]
     if with_auth:
-        lines.append(
-            "  a token:      make token USER_ID=<you>   (then: .venv/bin/python -m agent.client chat --token ...)"
-        )
+        lines.append("  a token:      export MEMORY_CHATBOT_TOKEN=$(make -s token USER_ID=<you>)")
+        lines.append(f"  chat:         .venv/bin/python -m agent.client chat --url {url}")
     else:
         lines.append("  no auth:      any client acts as the user_id it names; keep this server to your machine")
         lines.append(f"  Studio:       https://smith.langchain.com/studio/?baseUrl={url}")

@@ -65,6 +65,11 @@ def test_make_token_takes_user_id_not_the_shells_user():
 def test_no_server_and_a_server_of_something_else_are_one_line_each():
     nothing = f"http://127.0.0.1:{free_port()}"
     _one_line_error(_run("-m", "agent.client", "memories", "--url", nothing, "--user", "lance"), "no server answers")
+    elsewhere_env = {"LANGGRAPH_URL": nothing, "MEMORY_CHATBOT_TOKEN": mint("lance", secret="any")}
+    _one_line_error(_run("-m", "agent.client", "memories", env=elsewhere_env), f"no server answers at {nothing}")
+    _one_line_error(_run("-m", "agent.client", "memories", "--url", nothing), "who are you")
+    _one_line_error(_run("-m", "agent.client", "memories", env={"MEMORY_CHATBOT_TOKEN": " "}), "the token is empty")
+    assert _run("-m", "agent.client", "--help").stdout.startswith("usage: python -m agent.client")
     with socket.socket() as silent:  # a program that holds the port and never answers
         silent.bind(("127.0.0.1", 0))
         silent.listen()
@@ -77,7 +82,7 @@ def test_no_server_and_a_server_of_something_else_are_one_line_each():
 @pytest.mark.parametrize(
     "token, said",
     [
-        (None, "missing bearer token"),
+        ("", "the token is empty"),
         ("not-a-token", "malformed token"),
         (mint("lance", secret="not-the-servers-secret"), "signature"),
         (mint("lance", secret=AUTH_SECRET, days=-1), "expired"),
@@ -85,7 +90,7 @@ def test_no_server_and_a_server_of_something_else_are_one_line_each():
     ids=["no token", "malformed", "forged", "expired"],
 )
 def test_a_refused_token_is_one_line_that_says_how_to_get_one(server, token, said):
-    args = ["-m", "agent.client", "memories", "--url", server.url, *(["--token", token] if token else [])]
+    args = ["-m", "agent.client", "memories", "--url", server.url, "--token", token]
     _one_line_error(_run(*args), said, "make token")
 
 

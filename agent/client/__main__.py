@@ -37,7 +37,7 @@ from dotenv import load_dotenv
 from langgraph_sdk.client import LangGraphClient
 
 from agent.client.demo import demo
-from agent.client.errors import CommandFailed, explain
+from agent.client.errors import GET_A_TOKEN, CommandFailed, explain
 from agent.client.sdk import (
     DEFAULT_URL,
     RunFailed,
@@ -55,6 +55,8 @@ from agent.secret import SECRET_ENV
 from agent.server import tokens
 
 JOB_ROUTE = "/memories/api/episodes/add-earlier-chats"
+URL_ENV = "LANGGRAPH_URL"
+TOKEN_ENV = "MEMORY_CHATBOT_TOKEN"
 
 
 async def chat(client: LangGraphClient, user: str, memory_type: str, model: str | None, url: str) -> None:
@@ -102,7 +104,9 @@ def _count(n: int, thing: str) -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m agent.client", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument(
         "mode",
         nargs="?",
@@ -133,9 +137,13 @@ def _parser() -> argparse.ArgumentParser:
         "add-earlier-chats: [THREAD ...] (default: every chat thread the server lists as yours)",
     )
     parser.add_argument("--yes", action="store_true", help="forget: do not ask for confirmation")
-    parser.add_argument("--url", default=DEFAULT_URL, help=f"LangGraph server (default {DEFAULT_URL})")
-    parser.add_argument("--user", default="lance", help="user_id (without auth, or to mint a token locally)")
-    parser.add_argument("--token", default=os.environ.get("MEMORY_CHATBOT_TOKEN"), help="bearer token")
+    parser.add_argument(
+        "--url",
+        default=os.environ.get(URL_ENV) or DEFAULT_URL,
+        help=f"LangGraph server ({URL_ENV}, else {DEFAULT_URL})",
+    )
+    parser.add_argument("--user", default=None, help="user_id (without auth, or to mint a token locally)")
+    parser.add_argument("--token", default=os.environ.get(TOKEN_ENV), help=f"bearer token (default: {TOKEN_ENV})")
     parser.add_argument("--memory-type", default="all", choices=["all", *MEMORY_TYPES])
     parser.add_argument("--model", default=None, help="'provider:model' for the assistants (default: the graph's)")
     return parser
@@ -157,6 +165,10 @@ def main(argv: list[str] | None = None) -> None:
 
 async def run(args: argparse.Namespace) -> None:
     token = args.token
+    if token is not None and not token.strip():
+        raise CommandFailed(f"the token is empty ({TOKEN_ENV} is set but blank?): {GET_A_TOKEN}")
+    if not token and args.user is None:
+        raise CommandFailed(f"who are you? Pass --token (or set {TOKEN_ENV}; {GET_A_TOKEN}), or --user <id>")
     if not token and os.environ.get(SECRET_ENV):
         token = tokens.mint(args.user)
     if token:
@@ -221,7 +233,7 @@ async def manage(client: LangGraphClient, args: argparse.Namespace) -> None:
                 done = (await backfill.backfill(client, args.user, args.rest, episodes.retention_days())).as_dict()
             print(
                 f"added {_count(done['added'], 'exchange')} from {_count(done['threads'], 'chat')} of "
-                f"{args.user!r}'s; {done['already_kept']} already kept, {done['forgotten']} deleted by you left "
+                f"{args.user}'s; {done['already_kept']} already kept, {done['forgotten']} deleted by you left "
                 f"out, {done['expired']} past the retention left out"
             )
         elif args.mode == "export":
@@ -249,8 +261,8 @@ async def manage(client: LangGraphClient, args: argparse.Namespace) -> None:
             restored = await admin.restore_memory(client, args.user, memory_type, key, _version(version))
             print(f"restored {memory_type} memory {key} to version {version}: {restored}")
         elif args.mode == "forget":
-            prompt = f"Delete every memory and thread of {args.user!r}? Type 'yes': "
-            if args.yes or (await asyncio.to_thread(input, prompt)).strip().lower() == "yes":
+            prompt = f"Delete every memory and thread of {args.user}? Type 'yes': "
+            if args.yes or (await asyncio.to_thread(input, prompt)).strip().lower() in ("y", "yes"):
                 print(await admin.forget_user(client, args.user))
             else:
                 print("nothing deleted")
@@ -287,6 +299,7 @@ def _time(text: str) -> datetime:
 
 
 def _version(text: str) -> int:
+    text = text.removeprefix("v")  # as `memories history` prints it: v2
     if not text.isdigit():
         raise admin.BadMemoryRequest(f"a version is a number (got {text!r})")
     return int(text)
