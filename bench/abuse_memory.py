@@ -18,8 +18,14 @@ resident memory (VmRSS of the server process and every process under it, from /p
      ones 4 at a time, never waiting (expect 429 beyond the per-minute quotas); runs queued behind a stalled run
      on one thread (expect 429 beyond ``limits.QUEUED_RUNS``), cancelled at the end.
    --rounds rounds (3): each round after the first does it all again on --threads fresh threads, each with a
-   normal turn first (no limit bounds how many threads a user has).
+   normal turn first (no limit bounds how many threads a user has), its puts a minute after the last round's
+   (the store quota's next minute); --embedded-at-once N sends the embedded puts N at a time instead of all at once;
+   --server-env NAME=VALUE adds to the server's environment (MALLOC_ARENA_MAX=2, say).
 3. After: 30 s more of samples, to see whether the memory comes down.
+
+`--recount-storm ITEMS` measures one thing instead, on a server of its own: a user keeping ITEMS items of 60,000
+characters sends 60 embedded puts at once (what the default quota lets through), first while the server's count of
+their items is fresh, then once it is a minute old and every put recounts (`agent.server.store_quota._items`).
 
 Printed: baseline, peak, growth (MB and %), the resident memory 30 s after, the statuses per kind of request, and
 the bound the limits imply for this abuse (see `bound_bytes`) with whether the peak stayed within it.
@@ -60,6 +66,7 @@ UPDATE_CHARS = UPDATE_MESSAGE_CHARS * UPDATE_MESSAGES
 TOOL_ARGS_CHARS = 200_000  # the body stays under limits.BODY_BYTES (262,144), so the server reads and parses it
 PUT_CHARS = 60_000  # a stored value is at most MAX_VALUE_CHARS (65,536) characters of JSON
 STALL_SECONDS = 20.0
+QUOTA_MINUTE_SECONDS = 61.0  # a round's puts start once the last round's are out of the store quota's window
 # One quiet turn is a long message (a pasted paragraph): the embedder reads up to 2,000 characters of its question,
 # and the working memory torch keeps for its longest input (some 17 MB here) belongs in the quiet baseline.
 LONG_MESSAGE = "I like long walks. " + "The river path by the old mill is my favourite in the autumn. " * 34
@@ -78,7 +85,9 @@ class Size:
     quiet_seconds: float
     after_seconds: float
     rounds: int = 1
-    """Each round after the first fills fresh threads and does it all again."""
+    """Each round after the first fills fresh threads and does it all again, a minute after the last began."""
+    embedded_at_once: int = 0
+    """Embedded puts in flight at once (0: all of them)."""
     concurrency: int = 4  # the other refused requests sent at a time
 
 
@@ -225,7 +234,7 @@ async def oversized_tool_calls(http: httpx.AsyncClient, assistant: str, threads:
 
 
 async def store_puts(http: httpx.AsyncClient, user: str, size: Size, tally: Tally) -> None:
-    """Embedded puts all at once (the store embeds them side by side), then plain ones (``index: false``),
+    """Embedded puts all at once (or ``size.embedded_at_once`` at a time), then plain ones (``index: false``),
     ``size.concurrency`` at a time, each sent as soon as the last is answered; 429s or not."""
 
     async def put(kind: str, n: int) -> None:
@@ -238,14 +247,16 @@ async def store_puts(http: httpx.AsyncClient, user: str, size: Size, tally: Tall
             body["index"] = False
         tally.add(kind, (await http.put("/store/items", json=body)).status_code)
 
-    await asyncio.gather(*(put("store put, embedded", n) for n in range(size.embedded_puts)))
-    todo = list(range(size.plain_puts))
-
-    async def writer() -> None:
+    async def writer(kind: str, todo: list[int]) -> None:
         while todo:
-            await put("store put, not embedded", todo.pop())
+            await put(kind, todo.pop())
 
-    await asyncio.gather(*(writer() for _ in range(size.concurrency)))
+    embedded = list(range(size.embedded_puts))[::-1]
+    await asyncio.gather(
+        *(writer("store put, embedded", embedded) for _ in range(size.embedded_at_once or size.embedded_puts))
+    )
+    plain = list(range(size.plain_puts))[::-1]
+    await asyncio.gather(*(writer("store put, not embedded", plain) for _ in range(size.concurrency)))
 
 
 async def queued_runs(running: Served, http: httpx.AsyncClient, assistant: str, size: Size, tally: Tally) -> None:
@@ -319,16 +330,18 @@ def embedder_bytes() -> int:
 @dataclass
 class Result:
     baseline: int
-    peak: int
-    peak_filling: int
+    rounds: list[tuple[int, int]]
+    """Each round's peak and the resident memory at its end."""
     after: int
-    ends: list[int]
-    """At the end of each round."""
     processes: int
     tally: Tally
     bound: dict[str, int]
     seconds: float
     samples: list[tuple[float, str, int]]
+
+    @property
+    def peak(self) -> int:
+        return max(rss for _, phase, rss in self.samples if phase not in ("start", "quiet"))
 
 
 async def _chat_threads(client, assistant: str, count: int, first: str | None = None) -> list[str]:
@@ -343,15 +356,15 @@ async def _chat_threads(client, assistant: str, count: int, first: str | None = 
     return threads
 
 
-async def abuse(size: Size) -> Result:
-    with served("langgraph.json", latency=0.05) as running:
+async def abuse(size: Size, env: dict[str, str]) -> Result:
+    with served("langgraph.json", latency=0.05, env=env) as running:
         assert running.server.pid is not None  # started
         user = f"abuser-{uuid.uuid4().hex[:6]}"
         client = running.client(user)
         headers = {"Authorization": f"Bearer {mint(user, secret=running.secret)}"} if running.secret else {}
         with Sampler(running.server.pid) as sampler:
             async with httpx.AsyncClient(
-                base_url=running.server.url, headers=headers, timeout=300, limits=httpx.Limits(max_connections=200)
+                base_url=running.server.url, headers=headers, timeout=600, limits=httpx.Limits(max_connections=200)
             ) as http:
                 assistant = await ensure_assistant(client, "collection", memory_delay_seconds=0)
                 threads = await _chat_threads(client, assistant, size.threads, LONG_MESSAGE)
@@ -359,31 +372,31 @@ async def abuse(size: Size) -> Result:
                 await asyncio.sleep(size.quiet_seconds)
                 tally = Tally()
                 started = time.monotonic()
-                ends: list[int] = []
-                for round_ in range(size.rounds):
-                    if round_:  # fresh threads: a user may have as many as they like
+                rounds: list[tuple[int, int]] = []
+                last_burst = 0.0
+                for n in range(1, size.rounds + 1):
+                    if n > 1:  # fresh threads (a user may have as many as they like), in the store quota's next minute
                         threads = await _chat_threads(client, assistant, size.threads)
-                    sampler.enter("filling")
+                        await asyncio.sleep(max(0.0, last_burst + QUOTA_MINUTE_SECONDS - time.monotonic()))
+                    sampler.enter(f"round {n}")
                     await asyncio.gather(*(fill_thread(http, thread, tally) for thread in threads))
-                    sampler.enter("abuse")
+                    last_burst = time.monotonic()
                     await asyncio.gather(
                         read_histories(http, threads, size, tally),
                         oversized_tool_calls(http, assistant, threads, size, tally),
                         store_puts(http, user, size, tally),
                         queued_runs(running, http, assistant, size, tally),
                     )
-                    ends.append(sampler.enter("between"))
+                    end = sampler.enter(f"after {n}" if n < size.rounds else "after")
+                    rounds.append((max(sampler.of(f"round {n}")), end))
                 seconds = time.monotonic() - started
-                sampler.enter("after")
                 await asyncio.sleep(size.after_seconds)
                 after = sampler.enter("done")
         bound = bound_bytes(size, tally.stored("store put, embedded"), tally.stored("store put, not embedded"))
         return Result(
             baseline=int(statistics.median(sampler.of("quiet"))),
-            peak=max(sampler.of("filling", "abuse", "between", "after")),
-            peak_filling=max(sampler.of("filling")),
+            rounds=rounds,
             after=after,
-            ends=ends,
             processes=sampler.processes,
             tally=tally,
             bound=bound,
@@ -396,22 +409,25 @@ def report(size: Size, result: Result) -> None:
     growth = result.peak - result.baseline
     print(
         f"one user, {size.rounds} round(s) of {size.threads} threads; {size.history_rounds} history calls a thread, "
-        f"{size.history_concurrency} at a time; the server's {result.processes} process(es); "
-        f"abuse took {result.seconds:.0f} s"
+        f"{size.history_concurrency} at a time; embedded puts {size.embedded_at_once or 'all'} at once; "
+        f"the server's {result.processes} process(es); abuse took {result.seconds:.0f} s"
     )
     print(f"{'resident memory':>34} {'MB':>8}")
     print(f"{'baseline (quiet, median)':>34} {result.baseline / MB:>8.1f}")
-    print(f"{'peak while filling threads':>34} {result.peak_filling / MB:>8.1f}")
+    for n, (peak, end) in enumerate(result.rounds, 1):
+        print(
+            f"{f'round {n}: peak, at its end':>34} {peak / MB:>8.1f}  {end / MB:>8.1f}  "
+            f"({(peak - result.baseline) / MB:+.1f}, {(end - result.baseline) / MB:+.1f})"
+        )
     print(f"{'peak':>34} {result.peak / MB:>8.1f}")
     print(f"{'growth':>34} {growth / MB:>8.1f}  ({100 * growth / result.baseline:.1f}%)")
-    for n, end in enumerate(result.ends, 1):
-        print(f"{f'at the end of round {n}':>34} {end / MB:>8.1f}  ({(end - result.baseline) / MB:+.1f})")
     print(
         f"{f'{size.after_seconds:.0f} s after':>34} {result.after / MB:>8.1f}  "
         f"({(result.after - result.baseline) / MB:+.1f} over the baseline)"
     )
     print(f"\nresident memory (MB) every {TIMELINE_SECONDS} s, by phase:")
-    for phase in ("quiet", "filling", "abuse", "between", "after"):
+    phases = list(dict.fromkeys(phase for _, phase, _ in result.samples if phase not in ("start", "done")))
+    for phase in phases:
         shown, next_at = [], -1.0
         for at, label, rss in result.samples:
             if label == phase and at >= next_at:
@@ -429,8 +445,75 @@ def report(size: Size, result: Result) -> None:
     print(f"peak growth {growth / MB:.1f} MB against a bound of {result.bound['bound'] / MB:.1f} MB: {held}")
 
 
-async def main(size: Size) -> None:
-    report(size, await abuse(size))
+# -- the store's item count, recounted by every put at once ----------------------------------------------------
+
+RECOUNT_BURST = limits.EMBEDDED_WRITES.default  # the embedded puts the default quota lets one user send at once
+PRELOAD_LIFTED = {limits.STORE_WRITES.env: "1000000", limits.EMBEDDED_WRITES.env: "1000000"}
+
+
+async def recount_storm(items: int, env: dict[str, str]) -> list[tuple[str, int, int, int, float]]:
+    """A user keeping ``items`` items of PUT_CHARS sends RECOUNT_BURST embedded puts at once: while the server's
+    count of their items is fresh, and once it is a minute old (``store_quota.RECOUNT_SECONDS``). The rate quotas
+    are lifted only to load the items quickly (at the default 240 a minute they take a few minutes); the item
+    count is checked as shipped. (label, before, peak, 10 s after, seconds) per burst."""
+    with served("langgraph.json", latency=0.05, env={**PRELOAD_LIFTED, **env}) as running:
+        assert running.server.pid is not None  # started
+        user = f"keeper-{uuid.uuid4().hex[:6]}"
+        headers = {"Authorization": f"Bearer {mint(user, secret=running.secret)}"} if running.secret else {}
+        figures = []
+        with Sampler(running.server.pid) as sampler:
+            async with httpx.AsyncClient(
+                base_url=running.server.url, headers=headers, timeout=600, limits=httpx.Limits(max_connections=200)
+            ) as http:
+
+                async def put(key: str, index: bool | None = None, chars: int = PUT_CHARS) -> None:
+                    body: dict = {
+                        "namespace": ["memory", user, "collection"],
+                        "key": key,
+                        "value": {"content": _text(key, chars)},
+                    }
+                    if index is False:
+                        body["index"] = False
+                    (await http.put("/store/items", json=body)).raise_for_status()
+
+                await asyncio.gather(*(put(f"warm-{n}", chars=2_000) for n in range(RECOUNT_BURST)))  # counted here
+                todo = list(range(items))
+
+                async def loader() -> None:
+                    while todo:
+                        await put(f"kept-{todo.pop()}", index=False)
+
+                await asyncio.gather(*(loader() for _ in range(4)))
+                await asyncio.sleep(5.0)
+                for label, wait in (("count fresh", 0.0), ("count a minute old", QUOTA_MINUTE_SECONDS + 1)):
+                    await asyncio.sleep(wait)
+                    before = sampler.enter(label)
+                    started = time.monotonic()
+                    await asyncio.gather(*(put(f"{label}-{n}") for n in range(RECOUNT_BURST)))
+                    seconds = time.monotonic() - started
+                    await asyncio.sleep(10.0)
+                    after = sampler.enter("between")
+                    figures.append((label, before, max(sampler.of(label)), after, seconds))
+        return figures
+
+
+def report_recount(items: int, figures: list[tuple[str, int, int, int, float]]) -> None:
+    print(
+        f"\n{RECOUNT_BURST} embedded puts at once by a user keeping {items + RECOUNT_BURST:,} items "
+        f"({items:,} of {PUT_CHARS:,} characters)"
+    )
+    print(f"{'':>20} {'before (MB)':>12} {'peak (MB)':>10} {'10 s after (MB)':>16} {'puts took (s)':>14}")
+    for label, before, peak, after, seconds in figures:
+        print(f"{label:>20} {before / MB:>12.0f} {peak / MB:>10.0f} {after / MB:>16.0f} {seconds:>14.1f}")
+
+
+async def main(size: Size, env: dict[str, str], recount_items: int) -> None:
+    if env:
+        print(f"the server's environment adds {', '.join(f'{k}={v}' for k, v in env.items())}")
+    if recount_items:
+        report_recount(recount_items, await recount_storm(recount_items, env))
+        return
+    report(size, await abuse(size, env))
 
 
 if __name__ == "__main__":
@@ -443,9 +526,31 @@ if __name__ == "__main__":
     parser.add_argument("--history-concurrency", type=int, help=f"at a time (default {FULL.history_concurrency})")
     parser.add_argument("--after-seconds", type=float, help=f"sampled after (default {FULL.after_seconds:.0f})")
     parser.add_argument("--rounds", type=int, help=f"the abuse again on fresh threads (default {FULL.rounds})")
+    parser.add_argument("--embedded-at-once", type=int, help="embedded puts in flight at once (default: all)")
+    parser.add_argument("--embedded-puts", type=int, help=f"each round (default {FULL.embedded_puts}; 0: none)")
+    parser.add_argument("--plain-puts", type=int, help=f"each round (default {FULL.plain_puts}; 0: none)")
+    parser.add_argument(
+        "--recount-storm",
+        type=int,
+        default=0,
+        metavar="ITEMS",
+        help="instead: a user keeping ITEMS items sends 60 embedded puts at once, the count fresh and a minute old",
+    )
+    parser.add_argument(
+        "--server-env", action="append", default=[], metavar="NAME=VALUE", help="add to the server's environment"
+    )
     args = parser.parse_args()
     chosen = TINY if args.tiny else FULL
-    for name in ("threads", "history_rounds", "history_concurrency", "after_seconds", "rounds"):
+    for name in (
+        "threads",
+        "history_rounds",
+        "history_concurrency",
+        "after_seconds",
+        "rounds",
+        "embedded_at_once",
+        "embedded_puts",
+        "plain_puts",
+    ):
         if getattr(args, name) is not None:
             setattr(chosen, name, getattr(args, name))
-    shutdown.run(main(chosen))
+    shutdown.run(main(chosen, dict(setting.split("=", 1) for setting in args.server_env), args.recount_storm))

@@ -278,3 +278,43 @@ async def test_adding_earlier_chats_is_a_job_with_progress(client, user):
         await asyncio.sleep(0.2)
         report = await client.http.get("/memories/api/episodes/add-earlier-chats")
     assert report["state"] == "done" and report["threads"] >= 1 and report["already_kept"] >= 1, report
+
+
+def test_a_refused_put_counts_against_nothing(monkeypatch):
+    from agent.server import store_quota
+
+    monkeypatch.setenv(limits.STORE_WRITES.env, "5")
+    monkeypatch.setenv(limits.EMBEDDED_WRITES.env, "2")
+    store_quota._writes.clear()
+    store_quota._charge("quinn", True)
+    store_quota._charge("quinn", True)
+    for _ in range(3):  # the embedded budget is spent: refused, and the plain budget keeps its 3 left
+        with pytest.raises(Exception, match=limits.EMBEDDED_WRITES.env):
+            store_quota._charge("quinn", True)
+    for _ in range(3):
+        store_quota._charge("quinn", False)
+    with pytest.raises(Exception, match=limits.STORE_WRITES.env):
+        store_quota._charge("quinn", False)
+
+
+async def test_items_are_counted_once_at_a_time_in_small_pages(monkeypatch):
+    from agent.server import store_quota
+
+    calls: list[int] = []
+
+    class Store:
+        async def search_items(self, namespace, limit, offset):
+            calls.append(limit)
+            await asyncio.sleep(0.05)
+            return {"items": [{}] * (limit if offset < 250 else 0)}
+
+    class Client:
+        store = Store()
+
+    monkeypatch.setattr(store_quota, "get_client", lambda: Client())
+    store_quota._counted.pop("rosa", None)
+    for _ in range(20):  # twenty puts at once: one count
+        await store_quota.charge_put("rosa", embedded=False)
+    await asyncio.gather(*store_quota._tasks)
+    assert calls == [store_quota.PAGE] * 4, "one count, a page of 100 at a time"
+    assert store_quota._items("rosa") == 300 + 20, "the items counted, and the puts made while counting"

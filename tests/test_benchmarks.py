@@ -22,7 +22,10 @@ MINI_LOCOMO = str(PROJECT_ROOT / "tests" / "data" / "mini_locomo.json")
 BENCHMARKS = {
     "latency": (["-m", "bench.latency", "--turns", "1", "--growth-turns", "2"], "extraction call"),
     "serving": (
-        ["-m", "bench.serving", "--turns", "1", "--latency", "0.2", "--flood", "6", "--flood-latency", "0.3"],
+        [
+            *["-m", "bench.serving", "--turns", "1", "--latency", "0.2", "--flood", "6", "--flood-latency", "0.3"],
+            *["--store-flood-seconds", "0"],
+        ],
         ("first collection turn", "flooded p50"),
     ),
     "scale": (["-m", "bench.scale", "--sizes", "10", "40"], "needles@10"),
@@ -36,10 +39,11 @@ BENCHMARKS = {
         ("tokens per second", "invented, used", "grounded (now)"),
     ),
     "grounding": (["-m", "bench.grounding", "--kinds", "profile"], ("true facts kept", "verifier confirms all")),
+    "abuse_memory": (["-m", "bench.abuse_memory", "--tiny"], ("peak growth", "state update")),
 }
 
 
-TIERS = {"latency": "server", "serving": "server", "scale-postgres": "postgres"}
+TIERS = {"latency": "server", "serving": "server", "scale-postgres": "postgres", "abuse_memory": "server"}
 
 
 @pytest.mark.parametrize(

@@ -84,11 +84,15 @@ async def admit(user: str, thread_id: object) -> None:
 
 
 async def _room_in_queue(busy: set[str]) -> None:
-    """Raise HTTP 429 when the user's runs waiting behind another on its thread reach the limit."""
+    """Raise HTTP 429 when the user's runs waiting behind another on its thread reach the limit. A thread's
+    first pending run, when nothing runs there yet, waits behind no other: it does not count."""
     most = limits.QUEUED_RUNS.value()
     waiting = 0
     for thread in sorted(busy):
-        waiting += len(await get_client().runs.list(thread, status="pending", limit=most + 1))
+        runs = await get_client().runs.list(thread, limit=most + 2)
+        pending = sum(run["status"] == "pending" for run in runs)
+        running = any(run["status"] == "running" for run in runs)
+        waiting += pending if running else max(pending - 1, 0)
         if waiting >= most:
             raise refuse(
                 429,

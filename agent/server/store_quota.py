@@ -4,8 +4,9 @@ The store embeds what it indexes on the server's CPU, and every user's calls sha
 indexed puts made another user's chat turn take 15 times as long. So a user's puts through the store API (the
 memory page's edits and imports included) are counted per minute, those the store embeds on a tighter budget
 (``limits.STORE_WRITES``, ``limits.EMBEDDED_WRITES``): beyond either, HTTP 429 with Retry-After. And the items a
-user keeps are counted (``limits.STORE_ITEMS``; recounted at most once a minute, the puts since added): a put
-beyond it is 413. Deletions are always allowed. What the server writes on its own (memory writes, episodes, a
+user keeps are counted (``limits.STORE_ITEMS``: in the background, one count per user at a time, a page of 100
+items at a time, again once the count is a minute old, the puts since added): a put beyond it is 413. A refused
+put counts against nothing. Deletions are always allowed. What the server writes on its own (memory writes, episodes, a
 job such as adding earlier chats: ``server_work``) is not the user's to spend and never counts.
 
 The counts are this replica's: with several replicas a user may write up to the rate on each.
@@ -13,6 +14,7 @@ The counts are this replica's: with several replicas a user may write up to the 
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import deque
 from collections.abc import Iterator
@@ -27,9 +29,12 @@ from agent.stores.layout import space
 
 WINDOW_SECONDS = 60.0
 RECOUNT_SECONDS = 60.0
-PAGE = 1_000
+PAGE = 100  # items read at once by a count: a page of values at most 6.4 MB
 _writes: dict[tuple[str, bool], deque[float]] = {}  # (user, embedded) -> times of their puts in the window
-_counted: dict[str, tuple[float, int]] = {}  # user -> (when their items were counted, how many since)
+_counted: dict[str, tuple[float, int]] = {}  # user -> (when their items were counted, how many then and since)
+_since: dict[str, int] = {}  # user -> puts since their count now running began
+_recounting: set[str] = set()  # users whose items are being counted
+_tasks: set[asyncio.Task] = set()
 _server_work: ContextVar[bool] = ContextVar("server_work", default=False)
 
 
@@ -43,53 +48,75 @@ def server_work() -> Iterator[None]:
         _server_work.reset(token)
 
 
-def _charge(user: str, embedded: bool) -> None:
-    limit = limits.EMBEDDED_WRITES if embedded else limits.STORE_WRITES
-    now = time.monotonic()
+def _window(user: str, embedded: bool, now: float) -> deque[float]:
     window = _writes.setdefault((user, embedded), deque())
     while window and now - window[0] > WINDOW_SECONDS:
         window.popleft()
-    if len(window) >= (most := limit.value()):
-        wait = max(1, int(WINDOW_SECONDS - (now - window[0])) + 1)
-        raise refuse(
-            429,
-            f"you have made {len(window)} {limit.what.split(' per ')[0]} in the last minute; the limit is {most} "
-            f"({limit.env}): try again in {wait} s",
-            headers={"Retry-After": str(wait)},
-        )
-    window.append(now)
+    return window
 
 
-async def _items(user: str) -> int:
-    """How many items the user keeps (counted up to just past the limit), recounted at most once a minute."""
+def _charge(user: str, embedded: bool) -> None:
+    """Count a put in the user's windows, or raise 429 for the first limit it would pass (counting nothing)."""
     now = time.monotonic()
-    counted_at, count = _counted.get(user, (0.0, -1))
-    if count >= 0 and now - counted_at < RECOUNT_SECONDS:
-        return count
+    windows = [(limits.STORE_WRITES, _window(user, False, now))]
+    if embedded:
+        windows.append((limits.EMBEDDED_WRITES, _window(user, True, now)))
+    for limit, window in windows:
+        if len(window) >= (most := limit.value()):
+            wait = max(1, int(WINDOW_SECONDS - (now - window[0])) + 1)
+            raise refuse(
+                429,
+                f"you have made {len(window)} {limit.what.split(' per ')[0]} in the last minute; the limit is "
+                f"{most} ({limit.env}): try again in {wait} s",
+                headers={"Retry-After": str(wait)},
+            )
+    for _, window in windows:
+        window.append(now)
+
+
+async def _recount(user: str) -> None:
+    """Count the items the user keeps (up to just past the limit), a page of keys' items at a time."""
     most, count = limits.STORE_ITEMS.value(), 0
     store = get_client().store  # in-process, as the server: no auth handler, no quota
-    while count <= most:
-        page = (await store.search_items(list(space(user).everything), limit=PAGE, offset=count))["items"]
-        count += len(page)
-        if len(page) < PAGE:
-            break
-    _counted[user] = (now, count)
-    return count
+    try:
+        while count <= most:
+            page = (await store.search_items(list(space(user).everything), limit=PAGE, offset=count))["items"]
+            count += len(page)
+            if len(page) < PAGE:
+                break
+        _counted[user] = (time.monotonic(), count + _since.pop(user, 0))
+    finally:
+        _recounting.discard(user)
+
+
+def _items(user: str) -> int:
+    """How many items the user keeps, as last counted plus the puts since. The count is made again in the
+    background once it is ``RECOUNT_SECONDS`` old, one count per user at a time; until the first count ends, the
+    puts counted so far."""
+    counted_at, count = _counted.get(user, (0.0, 0))
+    if time.monotonic() - counted_at >= RECOUNT_SECONDS and user not in _recounting:
+        _recounting.add(user)
+        _since[user] = 0
+        task = asyncio.create_task(_recount(user))
+        _tasks.add(task)
+        task.add_done_callback(_tasks.discard)
+    return count + _since.get(user, 0)
 
 
 async def charge_put(user: str, embedded: bool) -> None:
     """Count a put of ``user``'s through the store API, or raise the 429 or 413 the caller sees."""
     if _server_work.get():
         return
-    _charge(user, False)
-    if embedded:
-        _charge(user, True)
-    kept = await _items(user)
+    kept = _items(user)
     if kept >= (most := limits.STORE_ITEMS.value()):
         raise refuse(
             413,
             f"you keep {kept:,} items in the store; the limit is {most:,} ({limits.STORE_ITEMS.env}): "
             "delete some first",
         )
-    counted_at, count = _counted[user]
-    _counted[user] = (counted_at, count + 1)  # a new key, or a replaced one: counted as new until the recount
+    _charge(user, embedded)
+    if user in _since:
+        _since[user] += 1  # a new key, or a replaced one: counted as new until the next count
+    else:
+        counted_at, count = _counted.get(user, (0.0, 0))
+        _counted[user] = (counted_at, count + 1)
