@@ -41,3 +41,31 @@ async def test_the_store_is_saved_after_puts_and_deletes_and_not_after_reads(tmp
     store.delete(("memory", "u"), "k")
     assert flush() == 1, "a delete is a write"
     assert (tmp_path / "store.pckl").exists()
+
+
+def test_the_runtimes_per_request_checkpointers_load_no_file(monkeypatch):
+    """The dev runtime makes a checkpointer per run, state read and update; its dicts loaded every thread's
+    checkpoints from disk before the live ones replaced them. Made through the patch, they load nothing."""
+    import sys
+    import types
+
+    from agent.dev_runtime.persistence import light_checkpointers
+
+    seen: list[bool] = []
+    runtime = types.ModuleType("langgraph_runtime_inmem")
+    checkpoint = types.ModuleType("langgraph_runtime_inmem.checkpoint")
+    checkpoint.MEMORY = object()  # type: ignore[attr-defined]  # a fake of the runtime's module
+    checkpoint.DISABLE_FILE_PERSISTENCE = False  # type: ignore[attr-defined]  # a fake of the runtime's module
+
+    def made(*args, unpack_hook=None, **kwargs):
+        seen.append(checkpoint.DISABLE_FILE_PERSISTENCE)
+        return "saver"
+
+    checkpoint.Checkpointer = made  # type: ignore[attr-defined]  # a fake of the runtime's module
+    runtime.checkpoint = checkpoint  # type: ignore[attr-defined]  # a fake of the runtime's package
+    monkeypatch.setitem(sys.modules, "langgraph_runtime_inmem", runtime)
+    monkeypatch.setitem(sys.modules, "langgraph_runtime_inmem.checkpoint", checkpoint)
+    assert light_checkpointers() and not light_checkpointers(), "installed once"
+    checkpoint.Checkpointer(unpack_hook=lambda *a: None)
+    checkpoint.Checkpointer()
+    assert seen == [True, False] and checkpoint.DISABLE_FILE_PERSISTENCE is False

@@ -13,6 +13,12 @@ platform's Postgres) it does nothing.
 The flush also pickles the store whole every 10 s, changed or not: 0.24 s at 10,000 episodes, 7.65 s at
 100,000 (bench/scale.py), holding the interpreter. So the store's dicts are saved only when a write
 reached the store since they were last saved: an idle server no longer spends that time.
+
+And for every run, state read and update, the runtime makes a checkpointer of its own whose dicts first load
+every thread's checkpoints from those files, only to be replaced by the live dicts: once the files hold
+something (which this module sees to), each request unpickled them all (59 ms beside 24 full threads, and the
+server's memory grew with every thread filled: bench/abuse_memory.py). Those throwaway checkpointers are made
+without file persistence (``light_checkpointers``): they load nothing, register nothing, and use the live dicts.
 """
 
 from __future__ import annotations
@@ -111,12 +117,39 @@ def _save(dicts: list) -> None:
         d.sync()
 
 
+def light_checkpointers() -> bool:
+    """Make the runtime's per-request checkpointers load no file (they take the live dicts anyway). False on
+    another runtime, or when it is installed already."""
+    try:
+        from langgraph_runtime_inmem import checkpoint
+    except ImportError:
+        return False
+    made = checkpoint.Checkpointer
+    if getattr(made, "_light", False):
+        return False
+
+    def lightly(*args, unpack_hook=None, **kwargs):
+        if unpack_hook is None or checkpoint.MEMORY is None:
+            return made(*args, unpack_hook=unpack_hook, **kwargs)
+        persistence = checkpoint.DISABLE_FILE_PERSISTENCE
+        checkpoint.DISABLE_FILE_PERSISTENCE = True  # read by InMemorySaver.__init__: plain dicts, no load
+        try:
+            return made(*args, unpack_hook=unpack_hook, **kwargs)
+        finally:
+            checkpoint.DISABLE_FILE_PERSISTENCE = persistence
+
+    lightly._light = True  # type: ignore[attr-defined]  # a marker on the function: installed once
+    checkpoint.Checkpointer = lightly
+    return True
+
+
 async def keep_persisting(interval: float = INTERVAL_SECONDS) -> None:
     """Until cancelled: re-register the live dicts with the runtime's flush thread; save the empty ones."""
     try:
         from langgraph_runtime_inmem import _persistence
     except ImportError:
         return
+    light_checkpointers()
     while True:
         try:
             dicts = live_dicts()
