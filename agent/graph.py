@@ -18,8 +18,8 @@ from agent.chat_input import message_problem, new_input, size_problem
 from agent.context import Context, context_of, store_of
 from agent.memory.api import messages_after, recall_for_answer
 from agent.memory.procedural import answering_prompt, recall_instructions
-from agent.memory.retrieval import query_from
-from agent.memory.write_queue import queue_write
+from agent.memory.queue.write_queue import queue_write
+from agent.memory.records.retrieval import query_from
 from agent.models.registry import load_chat_model
 from agent.prompt_window import fit_prompt, overflow
 from agent.state import ChatState

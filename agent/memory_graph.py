@@ -17,9 +17,9 @@ from langgraph.graph.message import REMOVE_ALL_MESSAGES
 from langgraph.runtime import Runtime
 
 from agent.context import Context, context_of
-from agent.memory.write_lock import lock_thread_id
-from agent.memory.write_queue import later_write_queued
-from agent.memory.writer_threads import MEMORY_GRAPH_ID, writer_thread_id
+from agent.memory.queue.write_lock import lock_thread_id
+from agent.memory.queue.write_queue import later_write_queued
+from agent.memory.queue.writer_threads import MEMORY_GRAPH_ID, writer_thread_id
 from agent.state import MemoryWriterState
 from agent.turn_writes import write_turn
 

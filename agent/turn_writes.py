@@ -2,7 +2,7 @@
 
 It reads the run's configuration once (who, which memory type, which model) and the run's provenance (its
 source, the chat thread, the run), takes the user's write lock of each kind it writes, and hands the messages
-to `agent.memory.writing.remember_turn`.
+to `agent.memory.write.turn.remember_turn`.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from langgraph.config import get_config
 from langgraph.runtime import Runtime
 
 from agent.context import Context, context_of, store_of
-from agent.memory.write_lock import write_lock
-from agent.memory.writing import remember_turn
+from agent.memory.queue.write_lock import write_lock
+from agent.memory.write.turn import remember_turn
 from agent.models.registry import load_chat_model
 
 

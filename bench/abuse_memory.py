@@ -51,7 +51,7 @@ import httpx
 
 from agent import limits
 from agent.client.sdk import ensure_assistant, user_says, wait_for_memory
-from agent.memory.namespaces import MAX_VALUE_CHARS
+from agent.memory.records.namespaces import MAX_VALUE_CHARS
 from agent.server.tokens import mint
 from agent.stores.embeddings import DIMS
 from bench import shutdown

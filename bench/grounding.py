@@ -9,7 +9,7 @@ one write on a fresh in-memory store, its stored fact (for a correction or a ret
 kind that can hold its facts (a profile has no field for "is 34 years old"). Side by side, on the same writer:
 
 - ``word checks``: the checks of before (`bench/word_checks.py`);
-- ``grounded``: quotes checked, misreadings stopped, one verification call (`agent.memory.writing`);
+- ``grounded``: quotes checked, misreadings stopped, one verification call (`agent.memory.write.turn`);
 - ``grounded, verifier confirms all``: the same with a verifier that confirms every claim: what the quote
   checks stop on their own.
 
@@ -29,12 +29,12 @@ from dataclasses import dataclass, field
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langgraph.store.memory import InMemoryStore
 
-from agent.memory import review
 from agent.memory.api import save
-from agent.memory.grounding import normalised
 from agent.memory.kinds import STORED_KINDS, memory_kind
-from agent.memory.namespaces import list_all, memory_namespace
-from agent.memory.writing import Outcome, remember
+from agent.memory.records.namespaces import list_all, memory_namespace
+from agent.memory.write import review
+from agent.memory.write.grounding import normalised
+from agent.memory.write.turn import Outcome, remember
 from bench.word_checks import remember_with_word_checks
 from devtools.recorded_phrasings import sets
 from devtools.scripted_brain import ScriptedChatModel

@@ -8,7 +8,7 @@ Printed, not asserted.
 2. Memory quality: the committed scripted conversations (bench/data/conversations.json: who the user is, where
    they live, what they do and like, and corrections), each user message one memory write, for each memory
    kind, through the word checks of before (`bench/word_checks.py`) and through the grounded path the server
-   takes now (`agent.memory.writing.remember`), side by side. Printed per kind and path: the share of the
+   takes now (`agent.memory.write.turn.remember`), side by side. Printed per kind and path: the share of the
    stated facts the memory holds at the end, the corrected values still held, the facts stored that are none
    of the conversation's labelled facts (invented, and used), and what the guards did (facts kept, facts held
    for review or, before, left out).
@@ -32,9 +32,9 @@ from langgraph.store.memory import InMemoryStore
 from agent.context import LOCAL_MODEL, Context
 from agent.graph import builder
 from agent.memory.kinds import MEMORY_TYPES, memory_kind
-from agent.memory.namespaces import list_all, memory_namespace
-from agent.memory.writers import ExtractionFailed
-from agent.memory.writing import remember
+from agent.memory.records.namespaces import list_all, memory_namespace
+from agent.memory.write.turn import remember
+from agent.memory.write.writers import ExtractionFailed
 from agent.models.local import LocalChatModel
 from agent.models.registry import load_chat_model
 from agent.state import ChatState

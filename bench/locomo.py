@@ -7,12 +7,12 @@ collection memories through `agent.memory.kinds.save`, the function the memory w
 one write per session, recorded at the session's date (the fact's dia_id kept in the value), in a
 store indexed as langgraph.json configures it. No model is called. Each question of categories 1-4
 is asked two ways:
-- `agent.memory.retrieval.search_memories`, top 10: a question's recall@k is the share of its
+- `agent.memory.records.retrieval.search_memories`, top 10: a question's recall@k is the share of its
   evidence dia_ids that the top k memories carry;
 - the answering path (`recall_for_prompt`, then `MemoryKind.fit`): the share of the evidence that the
   memory section of the prompt carries within a 4,000- and a 2,000-character budget;
 - the answering path with episodes: every dialogue turn is also stored as an episode through
-  `agent.memory.episodes.record`, the function the server uses (at the session's time, the turn's dia_id as its
+  `agent.memory.records.episodes.record`, the function the server uses (at the session's time, the turn's dia_id as its
   message id), and `agent.memory.api.recall_for_answer` fills the same budgets with facts and excerpts ranked
   together; its share of the evidence and latency are printed beside the facts-only path, in the same run.
 Beside it, in the same run: plain cosine search of the same index with the question as query (the
@@ -35,11 +35,11 @@ from pathlib import Path
 from langchain_core.messages import HumanMessage
 from langgraph.store.memory import InMemoryStore
 
-from agent.memory import episodes
 from agent.memory.api import recall_for_answer, recall_for_prompt, save
 from agent.memory.kinds import memory_kind
-from agent.memory.namespaces import memory_namespace
-from agent.memory.retrieval import search_memories
+from agent.memory.records import episodes
+from agent.memory.records.namespaces import memory_namespace
+from agent.memory.records.retrieval import search_memories
 from agent.stores.embeddings import embed
 from bench.embedding_cache import Preembedded
 from bench.locomo_data import CATEGORIES, DEFAULT_DATA, load, sessions

@@ -45,7 +45,7 @@ from langchain_core.messages import HumanMessage
 from pydantic import BaseModel
 
 from agent.client.sdk import DEFAULT_URL, RunFailed, connect, wait_for_memory
-from agent.memory.admin import forget_user, stored_items
+from agent.memory.manage.admin import forget_user, stored_items
 from agent.models.registry import load_chat_model
 from agent.secret import SECRET_ENV
 from agent.server import tokens

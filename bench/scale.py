@@ -41,11 +41,11 @@ from pathlib import Path
 from langgraph.store.base import PutOp
 from langgraph.store.memory import InMemoryStore
 
-from agent.memory import episodes
 from agent.memory.api import recall_for_answer, recall_for_prompt
 from agent.memory.kinds import MEMORY_KINDS
-from agent.memory.namespaces import memory_namespace
-from agent.memory.retrieval import search_memories, terms
+from agent.memory.records import episodes
+from agent.memory.records.namespaces import memory_namespace
+from agent.memory.records.retrieval import search_memories, terms
 from agent.stores.embeddings import embed
 from bench import shutdown
 from bench.embedding_cache import CachedEmbeddings, Preembedded

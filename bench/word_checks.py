@@ -1,10 +1,11 @@
 """The write checks of before grounding, kept as the benchmarks' baseline: words compared, no quotes, no verifier.
 
 A new fact was kept when more than two thirds of its claim's words (a short stem each, the frame left out) were
-said by the user (`agent.memory.support`); a stored fact the write dropped stayed unless its own words survived,
-a single-valued fact was replaced on its subject by a word the user said, or a sentence of the user's carried a
-retraction cue and one of the fact's own words. ``remember_with_word_checks`` runs that path on the same writer
-and store as `agent.memory.writing.remember`, so the two are measured side by side on the same conversations.
+said by the user (`bench.word_support`, the old support check, kept for this comparison); a stored fact the write
+dropped stayed unless its own words survived, a single-valued fact was replaced on its subject by a word the user
+said, or a sentence of the user's carried a retraction cue and one of the fact's own words.
+``remember_with_word_checks`` runs that path on the same writer and store as `agent.memory.write.turn.remember`, so
+the two are measured side by side on the same conversations.
 """
 
 from __future__ import annotations
@@ -17,13 +18,16 @@ from langchain_core.messages import AnyMessage
 from langgraph.store.base import BaseStore
 
 from agent.memory.api import recall, save
-from agent.memory.facts import Fact, FactsOf
-from agent.memory.guards import Write, own_words, without_restatements
 from agent.memory.kinds import memory_kind
-from agent.memory.retrieval import terms
-from agent.memory.support import unsupported
-from agent.memory.timeline import unstamped
-from agent.memory.writing import Outcome, transcript
+from agent.memory.records.facts import Fact, FactsOf
+from agent.memory.records.history import Write
+from agent.memory.records.retrieval import terms
+from agent.memory.records.timeline import unstamped
+from agent.memory.write.edits import edits_for
+from agent.memory.write.guards import own_words, without_restatements
+from agent.memory.write.turn import Outcome, transcript
+from agent.memory.write.writers import writer_for
+from bench.word_support import unsupported
 
 _CUES = re.compile(
     r"\b(?:forget|forgot|no longer|not|never|anymore|any more|stop|stopped|quit|remove|delete|drop|wrong|"
@@ -75,7 +79,7 @@ async def remember_with_word_checks(
     existing = await recall(store, user_id, memory_type, said, k)
     read = {item.key: item.value for item in existing}
     known = {key: unstamped(value) for key, value in read.items()}
-    proposal = await kind.writer.extract(model, transcript(messages), existing)
+    proposal = await writer_for(kind).extract(model, transcript(messages), existing)
     outcome = Outcome(model_calls=1)
     writes = [(k_, v) for k_, v in proposal.writes if v is None or known.get(k_) != unstamped(v)]
     checked: list[Write] = []
@@ -88,7 +92,7 @@ async def remember_with_word_checks(
         new = [fact for fact in kind.facts(value) if not any(fact.words <= words for words in held)]
         if rejected := unsupported(new, said):
             outcome.held += [fact.text for fact in rejected]  # left out, in those days: not held anywhere
-            checked += kind.edits.without(key, stored, value, rejected)
+            checked += edits_for(kind).without(key, stored, value, rejected)
         else:
             checked.append((key, value))
     lost = word_losses(known, checked, kind.facts, said)
@@ -96,7 +100,7 @@ async def remember_with_word_checks(
     for key, value in checked:
         if facts := lost.get(key):
             outcome.repaired += [fact.text for fact in facts]
-            repaired += kind.edits.keeping(key, known.get(key), value, facts)
+            repaired += edits_for(kind).keeping(key, known.get(key), value, facts)
         else:
             repaired.append((key, value))
     writes = without_restatements(repaired, known, kind.facts)

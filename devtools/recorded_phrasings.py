@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from agent.memory.grounding import normalised
+from agent.memory.write.grounding import normalised
 
 SETS = Path(__file__).resolve().parent.parent / "bench" / "data" / "grounding.json"
 

@@ -30,7 +30,7 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import Field
 
-from agent.memory.grounding import normalised
+from agent.memory.write.grounding import normalised
 from devtools import scripted_verifier
 from devtools.recorded_phrasings import case_for
 from devtools.scripted_facts import (

@@ -1,4 +1,4 @@
-"""How the scripted model answers a memory write's verification call (`agent.memory.verification`), erring the
+"""How the scripted model answers a memory write's verification call (`agent.memory.write.verification`), erring the
 way real verifiers do.
 
 A claim of the grounding sets gets the verdict its case records: the truth, or its opposite where the case
@@ -16,7 +16,7 @@ import uuid
 
 from langchain_core.messages import AIMessage
 
-from agent.memory.grounding import normalised
+from agent.memory.write.grounding import normalised
 from devtools.recorded_phrasings import truth_of
 from devtools.scripted_facts import SENTENCES, facts_in, field_of, instructions_in, retractions_in
 

@@ -14,7 +14,7 @@ from langgraph_sdk.errors import APIStatusError
 
 from agent import limits
 from agent.client.sdk import ensure_assistant, send, user_says, wait_for_memory
-from agent.memory import admin
+from agent.memory.manage import admin
 from agent.server.tokens import mint
 from tests.conftest import ACTIVE_RUNS_IN_TESTS, AUTH_SECRET
 from tests.typed import DelaySettings

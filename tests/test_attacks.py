@@ -20,10 +20,10 @@ import httpx
 import pytest
 
 from agent.client.sdk import ensure_assistant, memories, send, wait_for_memory
-from agent.memory import admin
 from agent.memory.kinds import STORED_KINDS
-from agent.memory.write_lock import lock_thread_id
-from agent.memory.write_queue import writer_thread_id
+from agent.memory.manage import admin
+from agent.memory.queue.write_lock import lock_thread_id
+from agent.memory.queue.write_queue import writer_thread_id
 from agent.secret import PREVIOUS_SECRET_ENV, SECRET_ENV
 from agent.server import tokens
 from devtools.dev_server import PROJECT_ROOT

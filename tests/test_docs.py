@@ -1,5 +1,6 @@
 """Docs that cannot rot: every file path, module, make target and command flag that README.md or docs/ names
-exists, the README stays short, and its SDK snippet runs as written against a real server."""
+exists, the README stays short, its SDK snippet runs as written against a real server, and its memory-kind
+snippet declares a kind the writers can keep."""
 
 from __future__ import annotations
 
@@ -8,15 +9,24 @@ import os
 import re
 import subprocess
 import sys
+import textwrap
+import types
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from langgraph.store.base import Item
 
+from agent.memory.kinds import MemoryKind
+from agent.memory.write import edits
+from agent.memory.write.edits import edits_for
+from agent.memory.write.writers import SchemaWriter, writer_for
 from agent.server.tokens import mint
 from devtools.dev_server import PROJECT_ROOT
 from tests.conftest import AUTH_SECRET
 
 DOCS = [PROJECT_ROOT / "README.md", *sorted((PROJECT_ROOT / "docs").glob("*.md"))]
+_NOW = datetime(2026, 1, 1, tzinfo=UTC)
 _CODE = re.compile(r"`([^`\n]+)`")
 _LINK = re.compile(r"\]\(([^)\s#]+)(?:#[^)]*)?\)")
 _PATHLIKE = re.compile(r"^\.{0,2}/?[\w.-]+(?:/[\w.-]*)+$|^[\w.-]+\.(?:json|md|toml|example)$")  # bare: top-level files
@@ -127,3 +137,28 @@ def test_the_readme_sdk_snippet_runs_as_written(server, user, tmp_path):
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert "Boston" in done.stdout, "the new thread knows what the first one taught"
+
+
+def _kind_snippet() -> dict[str, str]:
+    """The README's memory-kind snippet, dedented, by the file each part goes in."""
+    readme = _text(PROJECT_ROOT / "README.md")
+    section = readme[readme.index("- **A memory kind**") :]
+    code = textwrap.dedent(section.split("```python\n", 1)[1].split("```", 1)[0])
+    parts = re.split(r"^# (agent/[\w/]+\.py)[^\n]*\n", code, flags=re.M)
+    return dict(zip(parts[1::2], parts[2::2], strict=True))
+
+
+def test_the_readme_memory_kind_snippet_declares_a_working_kind():
+    parts = _kind_snippet()
+    assert set(parts) == {"agent/schemas.py", "agent/prompts.py", "agent/memory/kinds.py"}
+    schemas: dict = {}
+    exec("from pydantic import BaseModel, Field\n" + parts["agent/schemas.py"], schemas)
+    prompts = types.SimpleNamespace()
+    exec(parts["agent/prompts.py"], {}, vars(prompts))
+    [kind] = eval(parts["agent/memory/kinds.py"], {"MemoryKind": MemoryKind, "prompts": prompts, **schemas})
+    writer = writer_for(kind)
+    assert isinstance(writer, SchemaWriter) and writer.schema is schemas["Project"] and writer.key is None
+    assert edits_for(kind) is edits.ITEM and kind.shape == "items"
+    value = schemas["Project"](name="Garden shed", status="roof on").model_dump()
+    assert kind.render([Item(value=value, key="k", namespace=("memory",), created_at=_NOW, updated_at=_NOW)], 100)
+    assert [field["name"] for field in kind.described()["fields"]] == ["name", "status"]

@@ -9,11 +9,11 @@ import pytest
 from langchain_core.messages import AIMessage, HumanMessage, convert_to_messages
 
 from agent import limits
-from agent.memory import episodes
 from agent.memory.kinds import MEMORY_TYPES
-from agent.memory.namespaces import memory_namespace
-from agent.memory.timeline import RECORDED_AT
-from agent.memory.write_queue import tag_chat_thread
+from agent.memory.queue.write_queue import tag_chat_thread
+from agent.memory.records import episodes
+from agent.memory.records.namespaces import memory_namespace
+from agent.memory.records.timeline import RECORDED_AT
 
 
 def _memory_section(prompt: str) -> str:

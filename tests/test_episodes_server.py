@@ -9,8 +9,9 @@ import pytest
 from langgraph_sdk.errors import APIStatusError
 
 from agent.client.sdk import ensure_assistant, memories, send, wait_for_memory
-from agent.memory import admin, backfill, episodes, export
-from agent.memory.writer_threads import WRITER_OF
+from agent.memory.manage import admin, backfill, export
+from agent.memory.queue.writer_threads import WRITER_OF
+from agent.memory.records import episodes
 from agent.server.tokens import mint
 from tests.conftest import AUTH_SECRET
 from tests.typed import DelaySettings

@@ -1,13 +1,13 @@
-"""The quote check, difference by difference, and the misreadings a quote alone stops (agent/memory/grounding.py
-and agent/memory/misreadings.py state what they accept)."""
+"""The quote check, difference by difference, and the misreadings a quote alone stops (agent/memory/write/grounding.py
+and agent/memory/write/misreadings.py state what they accept)."""
 
 from __future__ import annotations
 
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
-from agent.memory.grounding import Said, locate, said_in
-from agent.memory.misreadings import misread
+from agent.memory.write.grounding import Said, locate, said_in
+from agent.memory.write.misreadings import misread
 
 
 def _found(quote: str, *said: str, asked: str = "") -> str | None:

@@ -9,8 +9,8 @@ import json
 import pytest
 
 from agent.client.sdk import ensure_assistant, memories, send, wait_for_memory
-from agent.memory import admin, export
-from agent.memory.grounding import normalised
+from agent.memory.manage import admin, export
+from agent.memory.write.grounding import normalised
 from bench.grounding import stored_value, text_in
 from devtools.recorded_phrasings import sets
 from tests.test_grounding_sets import _expected

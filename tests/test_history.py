@@ -11,10 +11,10 @@ import httpx
 import pytest
 
 from agent.client.sdk import ensure_assistant, memories, send, wait_for_memory
-from agent.memory import admin
 from agent.memory.api import EXCERPTS_HEADING
-from agent.memory.history import MAX_VERSIONS, with_version
 from agent.memory.kinds import STORED_KINDS
+from agent.memory.manage import admin
+from agent.memory.records.history import MAX_VERSIONS, with_version
 from agent.server.tokens import mint
 from devtools.dev_server import PROJECT_ROOT
 from tests.conftest import AUTH_SECRET

@@ -9,7 +9,7 @@ from langgraph_sdk.errors import PermissionDeniedError
 
 from agent.client.sdk import connect, ensure_assistant, memories, user_says, wait_for_memory
 from agent.memory.kinds import MEMORY_TYPES
-from agent.memory.write_lock import lock_thread_id
+from agent.memory.queue.write_lock import lock_thread_id
 from agent.secret import SECRET_ENV
 from agent.server.tokens import mint
 from tests.conftest import AUTH_SECRET

@@ -9,8 +9,8 @@ from langchain_core.messages import HumanMessage
 from langgraph.store.memory import InMemoryStore
 from pydantic import BaseModel
 
-from agent.memory.namespaces import memory_namespace
-from agent.memory.writing import remember
+from agent.memory.records.namespaces import memory_namespace
+from agent.memory.write.turn import remember
 from agent.models.local import LocalChatModel
 from agent.models.registry import load_chat_model
 from agent.schemas import Memory, UserProfile

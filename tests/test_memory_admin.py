@@ -11,8 +11,8 @@ import pytest
 from langgraph_sdk.errors import NotFoundError
 
 from agent.client.sdk import ensure_assistant, memories, send, wait_for_memory
-from agent.memory import admin
 from agent.memory.kinds import STORED_KINDS
+from agent.memory.manage import admin
 from agent.server.tokens import mint
 from devtools.dev_server import PROJECT_ROOT
 from tests.conftest import AUTH_SECRET

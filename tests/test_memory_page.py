@@ -18,7 +18,7 @@ from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 from agent.client.sdk import ensure_assistant, memories, send, wait_for_memory
-from agent.memory import admin
+from agent.memory.manage import admin
 from agent.server.tokens import mint
 from tests.conftest import AUTH_SECRET
 

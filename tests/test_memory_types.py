@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 
 from agent.memory.kinds import MEMORY_TYPES
-from agent.memory.namespaces import memory_namespace
+from agent.memory.records.namespaces import memory_namespace
 from devtools.scripted_brain import SENTENCES
 
 

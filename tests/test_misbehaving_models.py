@@ -21,8 +21,8 @@ from agent.client.sdk import (
     send,
     wait_for_memory,
 )
-from agent.memory import admin
 from agent.memory.kinds import MEMORY_TYPES, memory_kind
+from agent.memory.manage import admin
 from devtools.scripted_brain import normalize_tool_choice
 from tests.typed import DelaySettings
 

@@ -14,8 +14,8 @@ import psycopg
 import pytest
 
 from agent.client.sdk import connect, ensure_assistant, send, wait_for_memory
-from agent.memory import admin
 from agent.memory.kinds import STORED_KINDS
+from agent.memory.manage import admin
 from agent.models.registry import RETRIES_ENV, TIMEOUT_ENV
 from agent.secret import SECRET_ENV
 from agent.server.tokens import mint

@@ -13,8 +13,8 @@ from langgraph.store.base import PutOp
 from langgraph.store.postgres import AsyncPostgresStore
 
 from agent.memory.kinds import MEMORY_TYPES
-from agent.memory.namespaces import list_all, memory_namespace
-from agent.memory.retrieval import search_memories
+from agent.memory.records.namespaces import list_all, memory_namespace
+from agent.memory.records.retrieval import search_memories
 from agent.stores import index_embed, postgres_index
 from agent.stores.postgres import (
     INDEX,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from agent.memory.kinds import INSTRUCTIONS, MEMORY_TYPES
-from agent.memory.namespaces import memory_namespace
+from agent.memory.records.namespaces import memory_namespace
 
 
 def _instructions(store, user: str) -> list[str]:

@@ -11,8 +11,8 @@ from langgraph.checkpoint.memory import InMemorySaver
 from agent import limits
 from agent.context import Context
 from agent.graph import builder
-from agent.memory.namespaces import memory_namespace
-from agent.memory.writing import remember, windows
+from agent.memory.records.namespaces import memory_namespace
+from agent.memory.write.turn import remember, windows
 from agent.prompt_window import fit_prompt
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from agent.client.sdk import connect
-from agent.memory.writer_threads import WRITER_OF
+from agent.memory.queue.writer_threads import WRITER_OF
 from agent.secret import SECRET_ENV
 from agent.server.tokens import mint
 from bench.locomo_data import DEFAULT_DATA

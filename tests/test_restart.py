@@ -18,9 +18,9 @@ import httpx
 import pytest
 
 from agent.client.sdk import connect, ensure_assistant, memories, send, user_says, wait_for_memory
-from agent.memory import admin
 from agent.memory.kinds import STORED_KINDS
-from agent.memory.namespaces import memory_namespace
+from agent.memory.manage import admin
+from agent.memory.records.namespaces import memory_namespace
 from agent.secret import SECRET_ENV
 from agent.server.tokens import mint
 from devtools.dev_server import DevServer, config_copy

@@ -10,8 +10,8 @@ from langgraph.store.base import SearchItem
 from langgraph.store.memory import InMemoryStore
 
 from agent.memory.api import recall_for_answer
-from agent.memory.namespaces import memory_namespace
-from agent.memory.retrieval import lexical_scores, rerank, search_memories
+from agent.memory.records.namespaces import memory_namespace
+from agent.memory.records.retrieval import lexical_scores, rerank, search_memories
 from agent.stores.embeddings import LocalEmbeddings
 from tests.conftest import project_store
 from tests.distractors import NEEDLE, QUESTION, food_distractors

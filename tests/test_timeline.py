@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime
 from langgraph.store.base import SearchItem
 
 from agent.memory.api import save
-from agent.memory.namespaces import memory_namespace
-from agent.memory.retrieval import rerank
-from agent.memory.timeline import RECORDED_AT, periods, recorded_within, stamp
+from agent.memory.records.namespaces import memory_namespace
+from agent.memory.records.retrieval import rerank
+from agent.memory.records.timeline import RECORDED_AT, periods, recorded_within, stamp
 
 
 def _item(key: str, content: str, score: float | None, recorded_at: str | None = None) -> SearchItem:

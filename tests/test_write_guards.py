@@ -1,4 +1,4 @@
-"""What the write guards guarantee, case by case (agent/memory/guards.py states it in full): a stored fact a
+"""What the write guards guarantee, case by case (agent/memory/write/guards.py states it in full): a stored fact a
 write drops stays unless reworded, corrected on its subject, or taken back in words with a change cue."""
 
 from __future__ import annotations
@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from agent.memory import health
-from agent.memory.facts import FactsOf, document_facts, item_facts, record_facts
-from agent.memory.guards import losses, without_restatements
+from agent.memory.records.facts import FactsOf, document_facts, item_facts, record_facts
+from agent.memory.write.guards import losses, without_restatements
 
 
 def _dropped(stored: dict, writes: list, facts_of: FactsOf, said: str) -> dict[str, str]:

@@ -49,8 +49,9 @@ from agent.client.sdk import (
     send,
     wait_for_memory,
 )
-from agent.memory import admin, backfill, episodes, export
 from agent.memory.kinds import MEMORY_TYPES
+from agent.memory.manage import admin, backfill, export
+from agent.memory.records import episodes
 from agent.secret import SECRET_ENV
 from agent.server import tokens
 

@@ -6,7 +6,7 @@ import json
 
 import httpx
 
-from agent.memory.admin import BadMemoryRequest
+from agent.memory.manage.admin import BadMemoryRequest
 from agent.server.tokens import InvalidToken
 
 GET_A_TOKEN = "get one with `make token USER_ID=<you>`, then pass --token or set MEMORY_CHATBOT_TOKEN"

@@ -14,8 +14,8 @@ from langgraph_sdk import get_client
 from langgraph_sdk.client import LangGraphClient
 
 from agent.client.errors import CommandFailed
-from agent.memory import admin
 from agent.memory.kinds import STORED_KINDS
+from agent.memory.manage import admin
 
 GRAPH_ID = "chatbot"
 DEFAULT_URL = "http://127.0.0.1:2024"

@@ -1,5 +1,5 @@
 """The memory API the graphs call: recall what matters for a query, and save writes with their history (what a
-turn's messages teach is written by `agent.memory.writing`).
+turn's messages teach is written by `agent.memory.write.turn`).
 
 The same code for every memory kind (`agent.memory.kinds`). A collection is never read whole: writing sees
 the ``k`` items a search finds most relevant, answering as many of the most relevant as fit in the prompt's
@@ -18,13 +18,12 @@ from langchain_core.messages import AnyMessage
 from langgraph.store.base import BaseStore, Item, SearchItem
 
 from agent import prompts
-from agent.memory import episodes
-from agent.memory.guards import Write
-from agent.memory.history import save_with_history
 from agent.memory.kinds import memory_kind
-from agent.memory.namespaces import memory_namespace
-from agent.memory.retrieval import rerank, search_memories
-from agent.memory.timeline import stamp
+from agent.memory.records import episodes
+from agent.memory.records.history import Write, save_with_history
+from agent.memory.records.namespaces import memory_namespace
+from agent.memory.records.retrieval import rerank, search_memories
+from agent.memory.records.timeline import stamp
 
 
 def messages_after(messages: Sequence[AnyMessage], cursor: str | None) -> list[AnyMessage]:

@@ -8,7 +8,7 @@ The user's write lock orders the updates; "forget
 everything" deletes them with the rest of the user's data. A user who writes into them through the store API
 changes only their own report.
 
-Near-duplicates: two facts of one kind whose claims (`agent.memory.support.claim`: their words, the frame
+Near-duplicates: two facts of one kind whose claims (`agent.memory.records.facts.claim`: their words, the frame
 left out) overlap by at least ``NEAR_DUPLICATE`` (Jaccard: shared words over all words), the same fact
 stored twice in other words ('The user likes green tea' and 'The user enjoys green tea'). Identical facts
 count too.
@@ -21,7 +21,7 @@ from itertools import combinations
 from langgraph.store.base import BaseStore
 
 from agent.memory.kinds import STORED_KINDS
-from agent.memory.support import claim
+from agent.memory.records.facts import claim
 from agent.stores.layout import space
 
 HEALTH = "health"

@@ -1,36 +1,43 @@
 """The kinds of long-term memory, declared once, as data over one shared machinery.
 
-Each kind names the schema of a stored value, how an item is shown to the chatbot, which writer keeps
-them, how a stored value splits into facts (what the write guards protect) and whether it is one
-document under a fixed key. ``MEMORY_KINDS`` is the one list: the configuration (`agent.context`),
-the command line, the memory page and the tests read it. Loading, formatting, extracting, checking and
-saving (with history) are the same code for all of them (`agent.memory.api`).
+Each kind names the schema of a stored value, how an item is shown to the chatbot, what its writer is told
+to keep, and whether it is one document under a fixed key (and, for a free-text document, what the writer is
+asked to rewrite). From that shape follow how a stored value splits into facts (what the write guards
+protect), which writer keeps it and how a fact is put back or taken out (`agent.memory.write.writers`,
+`agent.memory.write.edits`). ``MEMORY_KINDS`` is the one list: the configuration (`agent.context`), the
+command line, the memory page and the tests read it. Loading, formatting, extracting, checking and saving
+(with history) are the same code for all of them (`agent.memory.api`).
 
-Adding a kind: its schema (`agent.schemas`), its writer's prompt (`agent.prompts`) and one entry below.
+Adding a kind: its schema (`agent.schemas`), its writer's instructions (`agent.prompts`) and one entry below.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from langgraph.store.base import Item
 from pydantic import BaseModel
 
 from agent import prompts
-from agent.memory import edits
-from agent.memory.edits import FactEdits
-from agent.memory.facts import FactsOf, document_facts, item_facts, record_facts
-from agent.memory.writers import DocumentWriter, SchemaWriter, Writer
+from agent.memory.records.facts import FactsOf, document_facts, item_facts, record_facts
 from agent.schemas import Instruction, Memory, SemanticDocument, UserProfile
+
+Shape = Literal["text", "record", "items"]
+"""A free-text document, one structured document, or a searchable collection of items."""
+
+_FACTS_OF: dict[Shape, FactsOf] = {"text": document_facts, "record": record_facts, "items": item_facts}
 
 
 @dataclass(frozen=True)
 class MemoryKind:
-    """One memory type: its value's schema, how to render an item for the prompt, who writes the items,
-    its facts, and its key.
+    """One memory type: its value's schema, how to render an item for the prompt, what its writer keeps,
+    and its key.
 
-    ``key`` set: one document under that key (not embedded). ``key`` None: a searchable collection.
+    ``key`` set: one document under that key (not embedded), structured by ``schema``, or free text the model
+    rewrites whole when ``rewrite_request`` is set. ``key`` None: a searchable collection, one ``schema``
+    value per item.
     """
 
     name: str
@@ -38,10 +45,27 @@ class MemoryKind:
     description: str
     render_value: Callable[[dict], str]
     """A stored value as the lines the chatbot (and a person) reads."""
-    writer: Writer
-    facts: FactsOf
-    edits: FactEdits
+    instructions: str
+    """The writer's system prompt: what to keep of the conversation (`agent.prompts`)."""
     key: str | None = None
+    rewrite_request: str | None = None
+    """For a free-text document (one ``content`` field): what the writer is asked after the conversation,
+    ``{document}`` standing for the current one."""
+
+    def __post_init__(self) -> None:
+        if self.rewrite_request is not None and self.key is None:
+            raise ValueError(f"memory kind {self.name!r}: a free-text document needs a key")
+
+    @property
+    def shape(self) -> Shape:
+        if self.rewrite_request is not None:
+            return "text"
+        return "record" if self.key is not None else "items"
+
+    @property
+    def facts(self) -> FactsOf:
+        """How a stored value of this kind splits into facts."""
+        return _FACTS_OF[self.shape]
 
     def fit(self, items: Sequence[Item], budget: int) -> list[tuple[Item, str]]:
         """The ``items``, in order, whose rendered lines (one per line) fit in ``budget`` characters, with
@@ -113,19 +137,16 @@ _DECLARED = (
         schema=SemanticDocument,
         description="one free-text document of facts",
         render_value=_render_document,
-        writer=DocumentWriter("semantic", prompts.SEMANTIC_INSTRUCTIONS, prompts.SEMANTIC_REQUEST),
-        facts=document_facts,
-        edits=edits.DOCUMENT,
+        instructions=prompts.SEMANTIC_INSTRUCTIONS,
         key="semantic",
+        rewrite_request=prompts.SEMANTIC_REQUEST,
     ),
     MemoryKind(
         name="profile",
         schema=UserProfile,
         description="one structured UserProfile document",
         render_value=_render_profile,
-        writer=SchemaWriter(UserProfile, prompts.PROFILE_INSTRUCTIONS, key="profile"),
-        facts=record_facts,
-        edits=edits.RECORD,
+        instructions=prompts.PROFILE_INSTRUCTIONS,
         key="profile",
     ),
     MemoryKind(
@@ -133,9 +154,7 @@ _DECLARED = (
         schema=Memory,
         description="many small Memory items",
         render_value=_render_memory,
-        writer=SchemaWriter(Memory, prompts.COLLECTION_INSTRUCTIONS),
-        facts=item_facts,
-        edits=edits.ITEM,
+        instructions=prompts.COLLECTION_INSTRUCTIONS,
     ),
 )
 MEMORY_KINDS: dict[str, MemoryKind] = {kind.name: kind for kind in _DECLARED}
@@ -147,9 +166,7 @@ INSTRUCTIONS = MemoryKind(
     schema=Instruction,
     description="how the user wants the bot to answer them, one instruction each (kept beside every memory type)",
     render_value=_render_memory,
-    writer=SchemaWriter(Instruction, prompts.PROCEDURAL_INSTRUCTIONS),
-    facts=item_facts,
-    edits=edits.ITEM,
+    instructions=prompts.PROCEDURAL_INSTRUCTIONS,
 )
 """Procedural memory: the user's instructions for the bot, kept whatever memory type an assistant uses."""
 

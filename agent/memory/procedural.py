@@ -21,7 +21,7 @@ from langgraph.store.base import BaseStore
 
 from agent import prompts
 from agent.memory.kinds import INSTRUCTIONS
-from agent.memory.namespaces import list_all, memory_namespace
+from agent.memory.records.namespaces import list_all, memory_namespace
 
 _CUES = re.compile(
     r"\b(?:answer|reply|respond|write|talk|speak)\b[^.!?]*\b(?:in|with|more|less|short|shorter|long|longer|briefly)\b"

@@ -7,8 +7,8 @@ Ownership lives in metadata that only the server writes:
 - ``owner``: threads and assistants a user created, by any route (create, copy, a run that
   creates its thread). A client's own ``owner`` or ``writer_of`` is overwritten or refused.
 - ``writer_of``: the user's memory-writer threads. Only the graph's own in-process call
-  (`agent.memory.write_queue.queue_write`, marked by a ContextVar no external request can set:
-  `agent.memory.writer_threads`)
+  (`agent.memory.queue.write_queue.queue_write`, marked by a ContextVar no external request can set:
+  `agent.memory.queue.writer_threads`)
   creates them and starts runs on them. Their owner may read, list, join, cancel and delete them,
   never create, update, copy or run on them; the `memory_writer` graph is never a client's to run.
 The store API reaches ("memory", <caller>, ...) and nothing else.
@@ -21,8 +21,7 @@ from uuid import UUID, uuid5
 
 from langgraph_sdk import Auth
 
-from agent.memory.namespaces import ROOT
-from agent.memory.writer_threads import (
+from agent.memory.queue.writer_threads import (
     MEMORY_GRAPH_ID,
     OWNER,
     RESERVED_METADATA,
@@ -30,6 +29,7 @@ from agent.memory.writer_threads import (
     in_graph_call,
     is_writer_thread_id,
 )
+from agent.memory.records.namespaces import ROOT
 from agent.server import fair_share, revocation, store_quota, tokens, webhooks
 from agent.server.request_bounds import (
     check_configuration,

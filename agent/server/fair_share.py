@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from langgraph_sdk import get_client
 
 from agent import limits
-from agent.memory.writer_threads import OWNER
+from agent.memory.queue.writer_threads import OWNER
 from agent.server.request_bounds import refuse
 
 RECENT_SECONDS = 5.0

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 from langgraph_sdk.client import LangGraphClient
 
-from agent.memory import admin, backfill
+from agent.memory.manage import admin, backfill
 from agent.server import store_quota
 from agent.stores.layout import space
 

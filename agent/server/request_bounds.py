@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from agent import limits
 from agent.context import LOCAL_MODEL, OPENAI_MODEL, Context, default_model
-from agent.memory.namespaces import MAX_TTL_MINUTES, MAX_VALUE_CHARS, MIN_TTL_MINUTES, valid_unicode
+from agent.memory.records.namespaces import MAX_TTL_MINUTES, MAX_VALUE_CHARS, MIN_TTL_MINUTES, valid_unicode
 
 MODELS_ENV = "MEMORY_CHATBOT_MODELS"
 MAX_KEY_CHARS = 256

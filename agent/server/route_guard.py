@@ -32,7 +32,7 @@ from langgraph_sdk.auth.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from agent import limits
-from agent.memory.writer_threads import WRITER_OF, is_writer_thread_id
+from agent.memory.queue.writer_threads import WRITER_OF, is_writer_thread_id
 from agent.server import tokens
 from agent.server.request_bounds import check_messages, check_names, messages_in
 

@@ -35,8 +35,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from agent.dev_runtime import persistence, store_isolation, thread_search
-from agent.memory import admin, backfill, episodes, export
 from agent.memory.kinds import STORED_KINDS
+from agent.memory.manage import admin, backfill, export
+from agent.memory.records import episodes
 from agent.server import jobs, revocation
 from agent.server.route_guard import RouteGuard
 from agent.stores import embeddings

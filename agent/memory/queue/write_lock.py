@@ -34,7 +34,7 @@ from langgraph_sdk import get_client
 from langgraph_sdk.client import LangGraphClient
 from langgraph_sdk.errors import ConflictError, NotFoundError
 
-from agent.memory.writer_threads import MEMORY_GRAPH_ID, as_graph, writer_thread_id
+from agent.memory.queue.writer_threads import MEMORY_GRAPH_ID, as_graph, writer_thread_id
 
 LEASE_SECONDS = 600  # longer than any write: a model call, trustcall's repairs and their retries
 WAIT_SECONDS = 300

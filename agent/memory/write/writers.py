@@ -1,5 +1,5 @@
 """Memory writers: turn new conversation plus existing memory into Store writes ((key, value); None deletes),
-each fact they add or change with the user's words quoted (what `agent.memory.grounding` checks).
+each fact they add or change with the user's words quoted (what `agent.memory.write.grounding` checks).
 
 No kind's schema declares a quote: a writer asks for them itself. A schema writer's tools are the kind's schema
 with a ``quotes`` list added (`quoted`), taken off again before anything is stored; the document writer asks for
@@ -28,8 +28,9 @@ from pydantic import BaseModel, Field, create_model
 from trustcall import create_extractor
 
 from agent import prompts
-from agent.memory.guards import Write
-from agent.memory.retrieval import terms
+from agent.memory.kinds import MemoryKind
+from agent.memory.records.history import Write
+from agent.memory.records.retrieval import terms
 from agent.schemas import QUOTES_DESCRIPTION, ForgetMemory, NothingNew, Quote
 
 PATCH_TOOL = "PatchDoc"  # trustcall's tool for patching an existing document
@@ -271,3 +272,11 @@ def _empty_value(schema: type[BaseModel]) -> dict | None:
         return schema().model_dump(mode="json")
     except ValueError:
         return None
+
+
+@cache
+def writer_for(kind: MemoryKind) -> Writer:
+    """The writer that keeps ``kind``: the document writer for free text, the schema writer otherwise."""
+    if kind.rewrite_request is not None and kind.key is not None:
+        return DocumentWriter(kind.key, kind.instructions, kind.rewrite_request)
+    return SchemaWriter(kind.schema, kind.instructions, key=kind.key)

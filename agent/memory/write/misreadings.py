@@ -1,6 +1,6 @@
 """What the quote alone shows a fact is not: misreadings stopped without asking a model.
 
-A quote that checks out (`agent.memory.grounding`) proves the user said those words, not that the fact means
+A quote that checks out (`agent.memory.write.grounding`) proves the user said those words, not that the fact means
 what they meant. Four misreadings show in the words around the quote, and a fact showing one is held for the
 user's review whatever a verifying model says:
 
@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from agent.memory.grounding import Evidence
+from agent.memory.write.grounding import Evidence
 
 _CONTRACTED_NOT = (
     r"\w+n['’]t|cant|dont|doesnt|didnt|isnt|arent|wasnt|werent|wont|wouldnt|shouldnt|couldnt|havent|hasnt|hadnt|aint"

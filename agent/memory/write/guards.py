@@ -1,6 +1,6 @@
 """Checks on a proposed memory write before anything is saved: no stored fact lost unasked, none stored twice.
 
-A write may drop a stored fact (facts as ``agent.memory.facts`` splits them) only when
+A write may drop a stored fact (facts as ``agent.memory.records.facts`` splits them) only when
 
 - it keeps the fact's own words (those beyond its subject: 'Boston' of 'Location: Boston') somewhere in the new
   value of the same memory (rewording, relabelling, reordering and merging lines are fine);
@@ -8,12 +8,12 @@ A write may drop a stored fact (facts as ``agent.memory.facts`` splits them) onl
   value of the same memory has a new fact on that subject ('Location: Boston' -> 'Location: New York City'
   after "I moved to NYC") or one that keeps most of its own words ('The user is 33 years old.' -> 'The user is
   34 years old.'). The old fact goes only when the new one is kept: its quote checks out
-  (`agent.memory.grounding`) and the verifier confirms it (`agent.memory.verification`);
+  (`agent.memory.write.grounding`) and the verifier confirms it (`agent.memory.write.verification`);
 - or the user took it back: a sentence of theirs in these messages carries a change cue (forget, no longer, not,
   n't, quit, moved, became, now, passed away, gave up, ...), and the verifier confirms that those words take
   this fact back ("Chess bores me now, I gave it up" takes back 'The user enjoys chess').
 
-Anything else is a loss, and the write is repaired rather than refused (`agent.memory.edits`): the fact is put
+Anything else is a loss, and the write is repaired rather than refused (`agent.memory.write.edits`): the fact is put
 back, the new facts are kept, and the repair is recorded in the memory's history. Change cues are English: in
 another language a take-back without a correction on the same subject is repaired, and the user deletes the old
 fact on the memory page.
@@ -25,9 +25,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from agent.memory.facts import Fact, FactsOf
-
-Write = tuple[str, dict | None]  # (key, new value); None deletes the memory
+from agent.memory.records.facts import Fact, FactsOf
+from agent.memory.records.history import Write
 
 CHANGE_CUES = re.compile(
     r"\b(?:forget|forgot|no longer|not|never|anymore|any more|stop|stopped|quit|quitting|remove|delete|drop|wrong|"

@@ -1,6 +1,6 @@
 """Memory-writer threads: their ids, who owns which thread, and which server calls are the graph's own.
 
-One thread per user and memory type serialises that user's memory writes (`agent.memory.write_queue`).
+One thread per user and memory type serialises that user's memory writes (`agent.memory.queue.write_queue`).
 With a server secret its id carries a MAC: only the server can compute one, and the server tells one
 from any other id, even an id a client chose (`is_writer_thread_id`), and refuses clients any such thread.
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from agent.memory.retrieval import terms
+from agent.memory.records.retrieval import terms
 
 
 @dataclass(frozen=True)
@@ -74,3 +74,21 @@ def item_facts(value: dict) -> list[Fact]:
     """A collection item: its ``content`` is the fact (``context`` only says when or why it came up)."""
     content = str(value.get("content") or "").strip()
     return [Fact(content, _words(content), sentence_subject(content))] if terms(content) else []
+
+
+# Words that frame a memory rather than claim anything about the user ('The user likes ...', 'works as').
+_FRAME = frozenset(
+    terms(
+        "user users like likes liked love loves enjoy enjoys prefer prefers favorite favourite interest interests "
+        "hobby hobbies work works worked working job occupation profession live lives lived living home based name "
+        "named call called go goes going want wants plan plans say says said told mention mentioned person people "
+        "know knows fact currently still really now"
+    )
+)
+
+
+def claim(fact: Fact) -> frozenset[str]:
+    """The words that make ``fact``'s claim: its words beyond a label ('Location:', a field) and the frame."""
+    label, colon, rest = fact.text.partition(":")
+    words = _words(rest) if colon and len(label) <= 40 else fact.words
+    return words - _FRAME

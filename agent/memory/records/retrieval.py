@@ -2,7 +2,7 @@
 
 The Store's semantic index (configured in langgraph.json) supplies a candidate pool ranked by
 cosine similarity; BM25 over the pool re-ranks it, so names and rare words the user repeats count
-too. Two signals from when an item was recorded (``agent.memory.timeline``) follow: a date the query
+too. Two signals from when an item was recorded (``agent.memory.records.timeline``) follow: a date the query
 names favours what was recorded then, and a relevant item lifts the items stored by the same write
 (one conversation's facts answer together). Without an index the Store returns items unranked: then
 every item is read (paged) and ranked lexically, which is correct but grows with the collection.
@@ -19,8 +19,8 @@ from functools import lru_cache
 from langchain_core.messages import AnyMessage
 from langgraph.store.base import BaseStore, Item, SearchItem
 
-from agent.memory.namespaces import list_all
-from agent.memory.timeline import batch_of, recorded_within
+from agent.memory.records.namespaces import list_all
+from agent.memory.records.timeline import batch_of, recorded_within
 
 POOL_PER_RESULT = 5
 MIN_POOL = 50

@@ -4,7 +4,7 @@ Runs on that thread are enqueued (`multitask_strategy="enqueue"`), so the platfo
 user's writes one after another across all workers: no read-modify-write race can lose a fact.
 A write waits ``delay_seconds``; when it starts and a later write is already queued, it leaves its
 messages for that one, so a burst of messages costs one extraction. The thread's id and ownership:
-`agent.memory.writer_threads`.
+`agent.memory.queue.writer_threads`.
 """
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ from collections.abc import Sequence
 from langchain_core.messages import AnyMessage
 from langgraph_sdk import get_client
 
-from agent.memory.episodes import CHAT_THREAD_TAG
-from agent.memory.writer_threads import (
+from agent.memory.queue.writer_threads import (
     MEMORY_GRAPH_ID,
     WRITER_OF,
     as_graph,
     writer_thread_id,
 )
+from agent.memory.records.episodes import CHAT_THREAD_TAG
 
 
 async def queue_write(

@@ -3,7 +3,7 @@ and restore one of its versions, or forget everything.
 
 Everything goes through the SDK, so with auth on it can only ever touch the caller's own data. Used
 by `python -m agent.client memories ...` and by the memory page (`agent/server/webapp.py`). Every edit,
-deletion and restore is recorded as a version of the memory (``agent.memory.history``), with its source.
+deletion and restore is recorded as a version of the memory (``agent.memory.records.history``), with its source.
 """
 
 from __future__ import annotations
@@ -17,12 +17,14 @@ import httpx
 from langgraph_sdk.client import LangGraphClient
 from pydantic import ValidationError
 
-from agent.memory import episodes, health, review
-from agent.memory.history import HISTORY, find_version, now, versions_of, with_version
+from agent.memory import health
 from agent.memory.kinds import STORED_KINDS
-from agent.memory.namespaces import MAX_VALUE_CHARS, valid_unicode, without_nul
-from agent.memory.timeline import RECORDED_AT
-from agent.memory.writer_threads import OWNER, WRITER_OF
+from agent.memory.queue.writer_threads import OWNER, WRITER_OF
+from agent.memory.records import episodes
+from agent.memory.records.history import HISTORY, find_version, now, versions_of, with_version
+from agent.memory.records.namespaces import MAX_VALUE_CHARS, valid_unicode, without_nul
+from agent.memory.records.timeline import RECORDED_AT
+from agent.memory.write import review
 from agent.stores.layout import space
 from agent.users import check_user_id
 

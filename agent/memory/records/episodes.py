@@ -23,13 +23,13 @@ from datetime import UTC, datetime, timedelta
 from langchain_core.messages import BaseMessage
 from langgraph.store.base import BaseStore, Item, PutOp, SearchItem
 
-from agent.memory.timeline import RECORDED_AT, recorded_date
+from agent.memory.records.timeline import RECORDED_AT, recorded_date
 from agent.stores.layout import space
 
 EPISODES = "episodes"
 FORGOTTEN = "episodes_forgotten"
 CHAT_THREAD_TAG = "chat_thread_id"
-"""In a queued message's ``additional_kwargs``: the chat thread it was said in (`agent.memory.write_queue`)."""
+"""In a queued message's ``additional_kwargs``: the chat thread it was said in (`agent.memory.queue.write_queue`)."""
 RETENTION_ENV = "MEMORY_CHATBOT_EPISODE_RETENTION_DAYS"
 MAX_TEXT_CHARS = 20_000  # one side of an exchange, as stored (a message is capped at that already)
 _KEYS = uuid.UUID("8f0b7c0e-7a0e-4f6b-9b0a-5b3f5f2d6c11")
@@ -42,7 +42,7 @@ def namespace(user_id: str) -> tuple[str, ...]:
 
 def forgotten_namespace(user_id: str) -> tuple[str, ...]:
     """Where the keys of the episodes a user deleted one by one are kept (keys only), so that adding earlier
-    chats (``agent.memory.backfill``) never brings one back."""
+    chats (``agent.memory.manage.backfill``) never brings one back."""
     return space(user_id).forgotten_episodes
 
 

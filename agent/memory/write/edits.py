@@ -1,6 +1,6 @@
 """Changing a proposed write fact by fact: taking out what the user never said, putting back what it would lose.
 
-Each shape of stored value has its own way (facts as `agent.memory.facts` splits them):
+Each shape of stored value has its own way (facts as `agent.memory.records.facts` splits them):
 - a document (lines): an unsupported line is left out; a lost line is added back;
 - a record (fields): an unsupported field value goes back to what was stored, an unsupported list entry is left
   out; a lost value is put back in its field, a lost list entry appended again;
@@ -14,8 +14,9 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from agent.memory.facts import Fact, document_facts
-from agent.memory.guards import Write
+from agent.memory.kinds import MemoryKind
+from agent.memory.records.facts import Fact, document_facts
+from agent.memory.records.history import Write
 
 Edit = Callable[[str, dict | None, dict | None, Sequence[Fact]], list[Write]]
 """(key, the stored value or None, the proposed value or None, facts) -> the writes to make instead."""
@@ -88,3 +89,9 @@ def _item_keeping(key: str, stored: dict | None, proposed: dict | None, facts: S
 DOCUMENT = FactEdits(_document_without, _document_keeping)
 RECORD = FactEdits(_record_without, _record_keeping)
 ITEM = FactEdits(_item_without, _item_keeping)
+_BY_SHAPE = {"text": DOCUMENT, "record": RECORD, "items": ITEM}
+
+
+def edits_for(kind: MemoryKind) -> FactEdits:
+    """How a fact of ``kind`` is taken out of a proposed write or put back into it."""
+    return _BY_SHAPE[kind.shape]

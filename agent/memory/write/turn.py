@@ -5,15 +5,15 @@ write lock of each kind it writes (the memory type, and the instructions when th
 
 1. **extract**: the kind's writer proposes new values, quoting the user's words for each fact it adds or
    changes; a long conversation is read in windows, each seeing what the earlier ones proposed;
-2. **ground**: each new fact's quotes are looked up in the user's messages (`agent.memory.grounding`) and read
-   for misreadings (`agent.memory.misreadings`). No quote found, or a misreading shown, holds the fact for
+2. **ground**: each new fact's quotes are looked up in the user's messages (`agent.memory.write.grounding`) and read
+   for misreadings (`agent.memory.write.misreadings`). No quote found, or a misreading shown, holds the fact for
    the user's review;
 3. **losses**: a stored fact the proposal drops stays unless reworded, corrected by a new fact on its subject,
-   or taken back in words carrying a change cue (`agent.memory.guards`);
-4. **verify**: one model call for the whole turn (`agent.memory.verification`): every new fact left, every
+   or taken back in words carrying a change cue (`agent.memory.write.guards`);
+4. **verify**: one model call for the whole turn (`agent.memory.write.verification`): every new fact left, every
    take-back;
 5. **settle**: confirmed facts are saved, their quotes recorded in the memory's history (where the words are:
-   episodes and spans); doubted or unverified facts are held for review (`agent.memory.review`); a take-back or
+   episodes and spans); doubted or unverified facts are held for review (`agent.memory.write.review`); a take-back or
    a correction not confirmed leaves the old fact where it was.
 """
 
@@ -30,16 +30,20 @@ from langchain_core.messages import AnyMessage
 from langgraph.store.base import BaseStore, Item
 
 from agent import limits, prompts
-from agent.memory import episodes, health, procedural, review
+from agent.memory import health, procedural
 from agent.memory.api import recall, save
-from agent.memory.facts import Fact
-from agent.memory.grounding import Evidence, Said, locate, normalised, said_in, tokens
-from agent.memory.guards import Loss, Write, losses, own_words, without_restatements
 from agent.memory.kinds import INSTRUCTIONS, MemoryKind, memory_kind
-from agent.memory.misreadings import misread
-from agent.memory.timeline import unstamped
-from agent.memory.verification import Claim, Verification, verify
-from agent.memory.writers import ExtractionFailed
+from agent.memory.records import episodes
+from agent.memory.records.facts import Fact
+from agent.memory.records.history import Write
+from agent.memory.records.timeline import unstamped
+from agent.memory.write import review
+from agent.memory.write.edits import edits_for
+from agent.memory.write.grounding import Evidence, Said, locate, normalised, said_in, tokens
+from agent.memory.write.guards import Loss, losses, own_words, without_restatements
+from agent.memory.write.misreadings import misread
+from agent.memory.write.verification import Claim, Verification, verify
+from agent.memory.write.writers import ExtractionFailed, writer_for
 from agent.schemas import Quote
 
 NO_QUOTE = "no words of yours came with it"
@@ -116,7 +120,7 @@ async def remember_turn(
     provenance: dict,
     lock: Callable[[str], AbstractAsyncContextManager[Any]],
 ) -> str:
-    """What one turn's messages teach: the exchanges themselves, kept as episodes (``agent.memory.episodes``);
+    """What one turn's messages teach: the exchanges themselves, kept as episodes (``agent.memory.records.episodes``);
     facts for ``memory_type`` and, when the user gave feedback about how the bot answers
     (``procedural.gives_instructions``), instructions, written holding ``lock(kind)`` of each and recording the
     episodes they were drawn from; a note of what was done."""
@@ -143,7 +147,7 @@ async def remember(
 ) -> Outcome:
     """Extract, check, verify and save what ``messages`` teach for one kind; what was done. No episodes are
     recorded: the quotes of what is kept are stored as words (a turn's write links them to its episodes).
-    Hold the user's write lock (``agent.memory.write_lock``) around this call."""
+    Hold the user's write lock (``agent.memory.queue.write_lock``) around this call."""
     [outcome] = await write_turn(store, model, user_id, [memory_type], messages, k, provenance or {}, None, False)
     return outcome
 
@@ -202,7 +206,7 @@ async def _draft(
             read.setdefault(item.key, item.value)
         try:
             calls += 1
-            proposal = await kind.writer.extract(model, transcript(window), _overlaid(existing, overlay))
+            proposal = await writer_for(kind).extract(model, transcript(window), _overlaid(existing, overlay))
         except ExtractionFailed:
             await health.count(store, user_id, refusals=1)
             raise
@@ -328,7 +332,7 @@ async def _settle(
     writes: list[Write] = []
     for key, value in draft.writes:
         out = [f for f in draft.new.get(key, []) if (key, f.text) in holding]
-        writes += kind.edits.without(key, known.get(key), value, out) if out else [(key, value)]
+        writes += edits_for(kind).without(key, known.get(key), value, out) if out else [(key, value)]
     let_go = {(loss.key, loss.fact.text) for loss in draft.losses if _lets_go(loss, confirmed)}
     repaired: list[Write] = []
     for key, value in writes:
@@ -341,7 +345,7 @@ async def _settle(
         ]
         if lost:
             outcome.repaired += [fact.text for fact in lost]
-            repaired += kind.edits.keeping(key, known.get(key), value, lost)
+            repaired += edits_for(kind).keeping(key, known.get(key), value, lost)
         else:
             repaired.append((key, value))
     writes = without_restatements(repaired, known, kind.facts)

@@ -4,7 +4,7 @@ whose memory writes never ran.
 Reads the user's chat threads through the SDK (with auth on, the server lists only the caller's own; on a
 server without auth, chat threads carry no owner, so the caller names them) and keeps each exchange not
 yet kept, dated when its message first appears in the thread's history. The keys are those a live write
-uses (`agent.memory.episodes.episode_key`), so running it twice, or beside live writes, adds nothing twice.
+uses (`agent.memory.records.episodes.episode_key`), so running it twice, or beside live writes, adds nothing twice.
 An exchange the user deleted on the page or the command line is never brought back, and one older than the
 retention (``MEMORY_CHATBOT_EPISODE_RETENTION_DAYS``, as the server sees it) is not added; the others expire
 when they would have (within a year: the longest TTL the store API takes).
@@ -20,11 +20,11 @@ from datetime import UTC, datetime, timedelta
 from langchain_core.messages import BaseMessage, convert_to_messages
 from langgraph_sdk.client import LangGraphClient
 
-from agent.memory import episodes
-from agent.memory.admin import PAGE, BadMemoryRequest, put_item, stored_items_under
-from agent.memory.namespaces import MAX_TTL_MINUTES, MIN_TTL_MINUTES
-from agent.memory.timeline import RECORDED_AT
-from agent.memory.writer_threads import OWNER, WRITER_OF
+from agent.memory.manage.admin import PAGE, BadMemoryRequest, put_item, stored_items_under
+from agent.memory.queue.writer_threads import OWNER, WRITER_OF
+from agent.memory.records import episodes
+from agent.memory.records.namespaces import MAX_TTL_MINUTES, MIN_TTL_MINUTES
+from agent.memory.records.timeline import RECORDED_AT
 from agent.users import check_user_id
 
 HISTORY_PAGE = 10  # states per history request: each holds the thread's messages (the server allows 10)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from agent.memory.facts import Fact
+from agent.memory.records.facts import Fact
 
 SUPPORTED_SHARE = 2 / 3
 """Of a fact's own words, the user must have said more than this share."""

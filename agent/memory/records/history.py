@@ -23,11 +23,14 @@ from typing import Literal
 
 from langgraph.store.base import BaseStore, GetOp, Item, PutOp
 
-from agent.memory.namespaces import MAX_VALUE_CHARS, memory_namespace, without_nul
+from agent.memory.records.namespaces import MAX_VALUE_CHARS, memory_namespace, without_nul
 from agent.stores.layout import space
 
 HISTORY = "history"
 MAX_VERSIONS = 20
+
+Write = tuple[str, dict | None]
+"""A change to one memory: (key, new value); None deletes it."""
 
 
 def history_namespace(user_id: str, memory_type: str) -> tuple[str, ...]:

@@ -5,7 +5,7 @@ why it was held, and where the user's words behind it are (episodes and characte
 words, so forgetting an exchange, episode retention and "forget everything" take them away here too). The same
 fact proposed again updates its item (``times``), never adds a second. Not embedded, never in a prompt, never
 listed as a memory, never exported as one. The user confirms it (written as a fact, the user its source), fixes
-it (their own wording is written) or discards it (`agent.memory.admin`); each decision is a version in the
+it (their own wording is written) or discards it (`agent.memory.manage.admin`); each decision is a version in the
 history of the review item, and a confirmed fact is a version of its memory.
 """
 
@@ -18,8 +18,8 @@ from typing import Any
 
 from langgraph.store.base import BaseStore, GetOp, Item, PutOp
 
-from agent.memory.facts import Fact
-from agent.memory.grounding import normalised
+from agent.memory.records.facts import Fact
+from agent.memory.write.grounding import normalised
 from agent.stores.layout import space
 
 REVIEW = "review"

@@ -17,9 +17,12 @@ from datetime import UTC, datetime
 
 from langgraph_sdk.client import LangGraphClient
 
-from agent.memory import admin, episodes, health, review
-from agent.memory.history import versions_of
+from agent.memory import health
 from agent.memory.kinds import STORED_KINDS
+from agent.memory.manage import admin
+from agent.memory.records import episodes
+from agent.memory.records.history import versions_of
+from agent.memory.write import review
 from agent.stores.layout import space
 from agent.users import check_user_id
 
