@@ -44,8 +44,8 @@ $(VENV)/.installed: pyproject.toml Makefile
 	  echo "Building llama-cpp-python $(LLAMA_CPP_VERSION) with GGML_NATIVE=OFF (a few minutes, once per machine)" >&2; \
 	  CMAKE_ARGS="-DGGML_NATIVE=OFF" $(PIP) wheel --quiet --no-cache-dir --no-binary llama-cpp-python \
 	    --no-deps "llama-cpp-python==$(LLAMA_CPP_VERSION)" -w $(WHEELHOUSE); }
-	$(PIP) install --quiet --force-reinstall --no-deps $(WHEELHOUSE)/llama_cpp_python-$(LLAMA_CPP_VERSION)-*.whl
 	$(PIP) install --quiet "torch==$(TORCH_VERSION)"
+	$(PIP) install --quiet --force-reinstall --no-deps $(WHEELHOUSE)/llama_cpp_python-$(LLAMA_CPP_VERSION)-*.whl
 	$(PIP) install --quiet -e ".[dev,local,embeddings,postgres,bench]"
 	$(PY) -m agent.models.local >&2
 	touch $@
@@ -55,8 +55,8 @@ venv-pg: $(VENV_PG)/.installed
 $(VENV_PG)/.installed: $(VENV)/.installed pyproject.toml Makefile
 	test -x $(PY_PG) || $(PYTHON) -m venv $(VENV_PG)
 	$(PY_PG) -m pip install --quiet --upgrade pip
-	$(PY_PG) -m pip install --quiet --force-reinstall --no-deps $(WHEELHOUSE)/llama_cpp_python-$(LLAMA_CPP_VERSION)-*.whl
 	$(PY_PG) -m pip install --quiet "torch==$(TORCH_VERSION)"
+	$(PY_PG) -m pip install --quiet --force-reinstall --no-deps $(WHEELHOUSE)/llama_cpp_python-$(LLAMA_CPP_VERSION)-*.whl
 	$(PY_PG) -m devtools.pg_requirements > $(VENV_PG)/requirements.txt
 	$(PY_PG) -m pip install --quiet -r $(VENV_PG)/requirements.txt "langhost==$(LANGHOST_VERSION)"
 	touch $@

@@ -45,8 +45,9 @@ from agent.memory.api import recall_for_answer, recall_for_prompt
 from agent.memory.kinds import MEMORY_KINDS
 from agent.memory.records import episodes
 from agent.memory.records.namespaces import memory_namespace
-from agent.memory.records.retrieval import search_memories, terms
+from agent.memory.records.retrieval import search_memories
 from agent.stores.embeddings import embed
+from agent.words import terms
 from bench import shutdown
 from bench.embedding_cache import CachedEmbeddings, Preembedded
 

@@ -21,12 +21,12 @@ from agent.memory.api import recall, save
 from agent.memory.kinds import memory_kind
 from agent.memory.records.facts import Fact, FactsOf
 from agent.memory.records.history import Write
-from agent.memory.records.retrieval import terms
 from agent.memory.records.timeline import unstamped
 from agent.memory.write.edits import edits_for
 from agent.memory.write.guards import own_words, without_restatements
 from agent.memory.write.turn import Outcome, transcript
 from agent.memory.write.writers import writer_for
+from agent.words import terms
 from bench.word_support import unsupported
 
 _CUES = re.compile(

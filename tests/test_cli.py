@@ -70,6 +70,14 @@ def test_no_server_and_a_server_of_something_else_are_one_line_each():
     _one_line_error(_run("-m", "agent.client", "memories", "--url", nothing), "who are you")
     _one_line_error(_run("-m", "agent.client", "memories", env={"MEMORY_CHATBOT_TOKEN": " "}), "the token is empty")
     assert _run("-m", "agent.client", "--help").stdout.startswith("usage: python -m agent.client")
+
+
+def test_each_command_has_its_own_help_and_usage_errors_are_one_line():
+    assert _run("-m", "agent.client", "chat", "--help").stdout.startswith("usage: python -m agent.client chat")
+    assert "TYPE KEY VERSION" in _run("-m", "agent.client", "restore", "--help").stdout
+    _one_line_error(_run("-m", "agent.client", "restore", "profile", "profile"), "VERSION", "restore --help")
+    _one_line_error(_run("-m", "agent.client", "review", "fix", "an-id"), "TEXT", "review fix --help")
+    _one_line_error(_run("-m", "agent.client", "remember"), "invalid choice: 'remember'")
     with socket.socket() as silent:  # a program that holds the port and never answers
         silent.bind(("127.0.0.1", 0))
         silent.listen()
@@ -173,5 +181,33 @@ def test_facts_held_for_review_are_listed_confirmed_fixed_and_discarded(server, 
     assert "The user lives in Rome." in stored and "Call me Nora" in stored, stored
     history = run("export", str(tmp_path / "me.json"))
     assert "Rome" in (tmp_path / "me.json").read_text() and history
-    _one_line_error(_run(*base[:2], "review", "confirm", *base[2:]), "usage:")
+    _one_line_error(_run(*base[:2], "review", "confirm", *base[2:]), "required: ID", "review confirm --help")
     _one_line_error(_run(*base[:2], "review", "discard", "no-such-id", *base[2:]), "nothing is waiting")
+
+
+@pytest.mark.server
+def test_edit_changes_only_the_fields_given_add_writes_a_memory_and_forget_says_what_went(server, user):
+    base = ["-m", "agent.client", "--url", server.url, "--token", mint(user, secret=AUTH_SECRET)]
+
+    def run(*args: str, stdin: str | None = None) -> str:
+        done = _run(*base[:2], *args, *base[2:], stdin=stdin)
+        assert done.returncode == 0 and not done.stderr.strip(), done.stderr
+        return done.stdout
+
+    assert "added profile memory [profile]" in run("add", "profile", '{"name": "Ines", "location": "Lisbon"}')
+    edited = run("edit", "profile", "profile", '{"job": "architect"}')
+    assert '"name": "Ines"' in edited and '"location": "Lisbon"' in edited and '"job": "architect"' in edited
+    _one_line_error(
+        _run(*base[:2], "edit", "profile", "profile", '{"shoe_size": 42}', *base[2:]), "no field 'shoe_size'"
+    )
+    _one_line_error(_run(*base[:2], "add", "profile", '{"name": "X"}', *base[2:]), "it exists: change it with edit")
+    listed = run("memories", "--memory-type", "profile")
+    assert "name: Ines" in listed and "location: Lisbon" in listed and "job: architect" in listed, listed
+    replaced = run("edit", "profile", "profile", '{"name": "Ines"}', "--replace")
+    assert '"location": null' in replaced or '"location"' not in replaced, replaced
+    added = run("add", "collection", '{"content": "I prefer green tea."}')
+    assert "added collection memory [" in added
+    assert "I prefer green tea." in run("memories", "--memory-type", "collection")
+    gone = run("forget", "--yes")
+    assert gone.startswith("forgot 2 memories, 0 exchanges said, 2 memory histories"), gone
+    assert "{" not in gone

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from langgraph.store.base import Item
+from pydantic import BaseModel
 
 from agent.memory.kinds import MemoryKind
 from agent.memory.write import edits
@@ -162,3 +163,25 @@ def test_the_readme_memory_kind_snippet_declares_a_working_kind():
     value = schemas["Project"](name="Garden shed", status="roof on").model_dump()
     assert kind.render([Item(value=value, key="k", namespace=("memory",), created_at=_NOW, updated_at=_NOW)], 100)
     assert [field["name"] for field in kind.described()["fields"]] == ["name", "status"]
+
+
+def test_a_document_kind_whose_field_has_no_default_is_refused_in_one_line():
+    class Pets(BaseModel):
+        pets: list[str]
+
+    with pytest.raises(ValueError, match=r"field 'pets' of Pets needs a default.*default_factory=list"):
+        MemoryKind(name="pets", schema=Pets, description="", render_value=str, instructions="", key="pets")
+    MemoryKind(name="pets", schema=Pets, description="", render_value=str, instructions="")  # items: each whole
+
+
+def test_the_readme_profile_field_is_one_a_profile_can_have():
+    readme = _text(PROJECT_ROOT / "README.md")
+    bullet = readme[readme.index("- **The profile's fields**") : readme.index("- **A prompt**")]
+    field = " ".join(bullet.split()).split("add `", 1)[1].split("`", 1)[0]
+    namespace: dict = {}
+    exec(
+        f"from pydantic import Field\nfrom agent.schemas import UserProfile\n\nclass Pets(UserProfile):\n    {field}",
+        namespace,
+    )
+    kind = MemoryKind(name="p", schema=namespace["Pets"], description="", render_value=str, instructions="", key="p")
+    assert kind.schema().model_dump()["pets"] == []

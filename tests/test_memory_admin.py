@@ -86,7 +86,9 @@ async def test_command_line_lists_edits_and_deletes(client, user, server):
     edited = await asyncio.to_thread(cli, "edit", "collection", key, json.dumps({"content": "The user likes karate."}))
     assert edited.returncode == 0, edited.stderr
     refused = await asyncio.to_thread(cli, "edit", "collection", key, json.dumps({"nope": 1}))
-    assert refused.returncode != 0 and "invalid collection memory" in refused.stderr
+    assert refused.returncode != 0 and "a collection memory has no field 'nope'" in refused.stderr
+    whole = await asyncio.to_thread(cli, "edit", "collection", key, json.dumps({"context": "x"}), "--replace")
+    assert whole.returncode != 0 and "invalid collection memory" in whole.stderr, "a whole value needs its content"
     stored = {i["key"]: i["value"]["content"] for i in await memories(client, user, "collection")}
     assert stored[key] == "The user likes karate."
     deleted = await asyncio.to_thread(cli, "delete", "collection", key)

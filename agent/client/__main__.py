@@ -4,7 +4,8 @@
     python -m agent.client chat   --token $TOKEN --memory-type profile
     python -m agent.client memories --token $TOKEN                    # list
     python -m agent.client health --token $TOKEN                      # repairs, left-out facts, near-duplicates
-    python -m agent.client edit collection <key> '{"content": "..."}' --token $TOKEN
+    python -m agent.client edit profile profile '{"location": "Oslo"}' --token $TOKEN   # --replace: the whole value
+    python -m agent.client add collection '{"content": "I prefer tea"}' --token $TOKEN
     python -m agent.client delete collection <key> --token $TOKEN
     python -m agent.client memories history collection [<key>] --token $TOKEN   # versions (or keys)
     python -m agent.client restore collection <key> <version> --token $TOKEN
@@ -31,6 +32,7 @@ import os
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import NoReturn
 
 import httpx
 from dotenv import load_dotenv
@@ -100,53 +102,104 @@ async def settle(client: LangGraphClient, thread_id: str) -> None:
             print(f"(memory: {note})")
 
 
-def _count(n: int, thing: str) -> str:
-    return f"{n} {thing}{'' if n == 1 else 's'}"
+def _count(n: int, thing: str, things: str | None = None) -> str:
+    return f"{n} {thing if n == 1 else things or thing + 's'}"
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line on stderr, like every other expected failure."""
+
+    def error(self, message: str) -> NoReturn:
+        sys.exit(f"error: {message} (see: {self.prog} --help)")
+
+
+def _options(parser: argparse.ArgumentParser, given_before: bool) -> None:
+    """The options every command takes; after the command (``given_before``), one given before it stands."""
+
+    def default(value):
+        return argparse.SUPPRESS if given_before else value
+
+    parser.add_argument(
+        "--url",
+        default=default(os.environ.get(URL_ENV) or DEFAULT_URL),
+        help=f"LangGraph server ({URL_ENV}, else {DEFAULT_URL})",
+    )
+    parser.add_argument("--user", default=default(None), help="user_id (without auth, or to mint a token locally)")
+    parser.add_argument(
+        "--token", default=default(os.environ.get(TOKEN_ENV)), help=f"bearer token (default: {TOKEN_ENV})"
+    )
+    parser.add_argument("--memory-type", default=default("all"), choices=["all", *MEMORY_TYPES])
+    parser.add_argument(
+        "--model", default=default(None), help="'provider:model' for the assistants (default: the graph's)"
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="python -m agent.client", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument(
-        "mode",
-        nargs="?",
-        default="demo",
-        choices=[
-            "demo",
-            "chat",
-            "memories",
-            "health",
-            "edit",
-            "delete",
-            "restore",
-            "restore-at",
-            "review",
-            "episodes",
-            "forget-episode",
-            "add-earlier-chats",
-            "export",
-            "import",
-            "forget",
-        ],
+    _options(parser, given_before=False)
+    parser.set_defaults(command="demo", handler=None)
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)
+    shared = _Parser(add_help=False)
+    _options(shared, given_before=True)
+
+    def command(name: str, help: str, handler=None) -> argparse.ArgumentParser:
+        made = commands.add_parser(name, help=help, description=help, parents=[shared])
+        made.set_defaults(command=name, handler=handler)
+        return made
+
+    command("demo", "a scripted conversation with each memory type, then what each kept (the default)")
+    command("chat", "chat on the terminal: /new starts a new thread, /memories shows memory, /quit ends")
+    listing = command("memories", "list every memory kept about you", _memories)
+    more = listing.add_subparsers(title="more", metavar="history", parser_class=_Parser)
+    history = more.add_parser(
+        "history", help="a memory's versions, or the memories of a type that have a history", parents=[shared]
     )
-    parser.add_argument(
-        "rest",
-        nargs="*",
-        help="edit: TYPE KEY JSON; delete: TYPE KEY; memories history TYPE [KEY]; restore: TYPE KEY VERSION; "
-        "review [confirm|discard ID | fix ID TEXT]; "
-        "add-earlier-chats: [THREAD ...] (default: every chat thread the server lists as yours)",
+    history.add_argument("memory_type_named", metavar="TYPE")
+    history.add_argument("key", metavar="KEY", nargs="?", help="without it: every memory of TYPE with a history")
+    history.set_defaults(handler=_history)
+    command("health", "repairs, facts held or left out, near-duplicates", _health)
+    edit = command("edit", "change the fields of a memory that JSON names (the others stay)", _edit)
+    edit.add_argument("memory_type_named", metavar="TYPE")
+    edit.add_argument("key", metavar="KEY")
+    edit.add_argument("value", metavar="JSON", help='the fields to change, e.g. \'{"location": "Oslo"}\'')
+    edit.add_argument("--replace", action="store_true", help="make JSON the whole value (fields left out empty)")
+    add = command("add", "add a memory in your own words", _add)
+    add.add_argument("memory_type_named", metavar="TYPE")
+    add.add_argument("value", metavar="JSON", help='its fields, e.g. \'{"content": "I prefer tea"}\'')
+    delete = command("delete", "delete one memory", _delete)
+    delete.add_argument("memory_type_named", metavar="TYPE")
+    delete.add_argument("key", metavar="KEY")
+    restore = command(
+        "restore", "put a memory back to one of its versions (as `memories history` lists them)", _restore
     )
-    parser.add_argument("--yes", action="store_true", help="forget: do not ask for confirmation")
-    parser.add_argument(
-        "--url",
-        default=os.environ.get(URL_ENV) or DEFAULT_URL,
-        help=f"LangGraph server ({URL_ENV}, else {DEFAULT_URL})",
-    )
-    parser.add_argument("--user", default=None, help="user_id (without auth, or to mint a token locally)")
-    parser.add_argument("--token", default=os.environ.get(TOKEN_ENV), help=f"bearer token (default: {TOKEN_ENV})")
-    parser.add_argument("--memory-type", default="all", choices=["all", *MEMORY_TYPES])
-    parser.add_argument("--model", default=None, help="'provider:model' for the assistants (default: the graph's)")
+    restore.add_argument("memory_type_named", metavar="TYPE")
+    restore.add_argument("key", metavar="KEY")
+    restore.add_argument("version", metavar="VERSION", help="a number, or as listed: v2")
+    restore_at = command("restore-at", "every memory as it was at a time", _restore_at)
+    restore_at.add_argument("when", metavar="TIME", help="ISO 8601, e.g. 2026-12-01T14:00")
+    review = command("review", "facts held for your review; confirm, fix or discard one", _review_list)
+    decisions = review.add_subparsers(title="decisions", metavar="confirm|discard|fix", parser_class=_Parser)
+    for decision, what in (("confirm", "keep it as a memory"), ("discard", "drop it")):
+        decided = decisions.add_parser(decision, help=what, parents=[shared])
+        decided.add_argument("held", metavar="ID")
+        decided.set_defaults(handler=_review_decide, decision=decision, text=None)
+    fix = decisions.add_parser("fix", help="keep it, in your words", parents=[shared])
+    fix.add_argument("held", metavar="ID")
+    fix.add_argument("text", metavar="TEXT")
+    fix.set_defaults(handler=_review_decide, decision="fix")
+    command("episodes", "what was said, exchange by exchange", _episodes)
+    forget_episode = command("forget-episode", "forget one exchange (the facts drawn from it stay)", _forget_episode)
+    forget_episode.add_argument("key", metavar="KEY")
+    earlier = command("add-earlier-chats", "keep chats from before episodes as episodes", _add_earlier_chats)
+    earlier.add_argument("threads", metavar="THREAD", nargs="*", help="default: every chat thread of yours")
+    export_to = command("export", "everything kept about you, as one JSON file", _export)
+    export_to.add_argument("path", metavar="FILE", nargs="?", help="default: print it")
+    import_from = command("import", "write an exported file back", _import)
+    import_from.add_argument("path", metavar="FILE")
+    forget = command("forget", "delete every memory and thread of yours (asks first)", _forget)
+    forget.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     return parser
 
 
@@ -178,97 +231,135 @@ async def run(args: argparse.Namespace) -> None:
     await probe(args.url)
     client = connect(args.url, token)
     types = list(MEMORY_TYPES) if args.memory_type == "all" else [args.memory_type]
-    if args.mode == "demo":
+    if args.command == "demo":
         await demo(client, args.user, types, args.model)
-    elif args.mode == "chat":
+    elif args.command == "chat":
         await chat(client, args.user, types[0], args.model, args.url)
     else:
-        await manage(client, args)
+        try:
+            await args.handler(client, args)
+        except json.JSONDecodeError as error:
+            raise CommandFailed(f"the value is not JSON ({error})") from None
 
 
-async def manage(client: LangGraphClient, args: argparse.Namespace) -> None:
-    """The memory-management commands: memories (list), memories history, edit, delete, restore, forget."""
-    try:
-        if args.mode == "memories" and args.rest[:1] == ["history"]:
-            await print_history(client, args.user, *_need(args.rest[1:], (1, 2), "memories history TYPE [KEY]"))
-        elif args.mode == "memories":
-            for memory_type, items in (await admin.list_memories(client, args.user)).items():
-                if args.memory_type in ("all", memory_type):
-                    print_memories(items, memory_type)
-        elif args.mode == "restore-at":
-            (when,) = _need(args.rest, 1, "restore-at TIME   (ISO 8601, e.g. 2026-12-01T14:00)")
-            report = await admin.restore_at(client, args.user, _time(when))
-            print(
-                f"memory as it was at {when}: {report['restored']} restored, {report['deleted']} deleted, "
-                f"{report['unchanged']} unchanged"
-            )
-            if report["beyond_history"]:
-                print(f"left as they are (their kept history starts later): {', '.join(report['beyond_history'])}")
-        elif args.mode == "review" and not args.rest:
-            print_review(await admin.review_list(client, args.user))
-        elif args.mode == "review":
-            decision, held, *text = [*args.rest, "", ""][: max(len(args.rest), 2)]
-            if decision not in ("confirm", "fix", "discard") or not held or len(text) != (decision == "fix"):
-                raise CommandFailed('usage: python -m agent.client review confirm|discard ID | review fix ID "TEXT"')
-            written = await admin.review_decide(client, args.user, held, decision, text[0] if text else None)
-            print({"confirm": "kept as a memory", "fix": "kept, in your words", "discard": "discarded"}[decision])
-            if written is not None:
-                print(f"  now: {json.dumps(written, ensure_ascii=False)}")
-        elif args.mode == "episodes":
-            for episode in await admin.episode_list(client, args.user):
-                print(f"  [{episode['key']}] {episode['at']}: {episode['said']!r}")
-        elif args.mode == "forget-episode":
-            (key,) = _need(args.rest, 1, "forget-episode KEY")
-            await admin.delete_episode(client, args.user, key)
-            print(f"forgot episode {key} (the facts drawn from it stay)")
-        elif args.mode == "add-earlier-chats":
-            if args.token:  # the server's job (it applies its own retention); its progress is read until it ends
-                body = {"threads": args.rest} if args.rest else None
-                done = await client.http.post(JOB_ROUTE, json=body)
-                while done.get("state") == "running":
-                    await asyncio.sleep(1)
-                    done = await client.http.get(JOB_ROUTE)
-                if done.get("state") == "failed":
-                    raise CommandFailed(f"adding earlier chats stopped: {done.get('error')}")
-            else:  # a server without sign-in has no page API: the retention is this environment's
-                done = (await backfill.backfill(client, args.user, args.rest, episodes.retention_days())).as_dict()
-            print(
-                f"added {_count(done['added'], 'exchange')} from {_count(done['threads'], 'chat')} of "
-                f"{args.user}'s; {done['already_kept']} already kept, {done['forgotten']} deleted by you left "
-                f"out, {done['expired']} past the retention left out"
-            )
-        elif args.mode == "export":
-            data = json.dumps(await export.export_user(client, args.user), indent=1, ensure_ascii=False)
-            if args.rest:
-                Path(args.rest[0]).write_text(data)
-                print(f"everything kept about {args.user!r} is in {args.rest[0]}")
-            else:
-                print(data)
-        elif args.mode == "import":
-            (path,) = _need(args.rest, 1, "import FILE")
-            counts = await export.import_user(client, args.user, json.loads(Path(path).read_text()))
-            print(f"imported into {args.user!r}: {counts}")
-        elif args.mode == "health":
-            print_health(await admin.health_report(client, args.user))
-        elif args.mode == "edit":
-            memory_type, key, value = _need(args.rest, 3, "edit TYPE KEY JSON")
-            print(await admin.update_memory(client, args.user, memory_type, key, json.loads(value)))
-        elif args.mode == "delete":
-            memory_type, key = _need(args.rest, 2, "delete TYPE KEY")
-            await admin.delete_memory(client, args.user, memory_type, key)
-            print(f"deleted {memory_type} memory {key}")
-        elif args.mode == "restore":
-            memory_type, key, version = _need(args.rest, 3, "restore TYPE KEY VERSION")
-            restored = await admin.restore_memory(client, args.user, memory_type, key, _version(version))
-            print(f"restored {memory_type} memory {key} to version {version}: {restored}")
-        elif args.mode == "forget":
-            prompt = f"Delete every memory and thread of {args.user}? Type 'yes': "
-            if args.yes or (await asyncio.to_thread(input, prompt)).strip().lower() in ("y", "yes"):
-                print(await admin.forget_user(client, args.user))
-            else:
-                print("nothing deleted")
-    except json.JSONDecodeError as error:
-        raise CommandFailed(f"the value is not JSON ({error})") from None
+# -- the memory-management commands, one each ----------------------------------------------------------------
+
+
+async def _memories(client: LangGraphClient, args: argparse.Namespace) -> None:
+    for memory_type, items in (await admin.list_memories(client, args.user)).items():
+        if args.memory_type in ("all", memory_type):
+            print_memories(items, memory_type)
+
+
+async def _history(client: LangGraphClient, args: argparse.Namespace) -> None:
+    await print_history(client, args.user, args.memory_type_named, args.key)
+
+
+async def _restore_at(client: LangGraphClient, args: argparse.Namespace) -> None:
+    report = await admin.restore_at(client, args.user, _time(args.when))
+    at = datetime.fromisoformat(report["at"]).strftime("%Y-%m-%d %H:%M:%S UTC")
+    print(
+        f"memory as it was at {at}: {report['restored']} restored, {report['deleted']} deleted, "
+        f"{report['unchanged']} unchanged"
+    )
+    if report["changed"]:
+        print(f"changed: {', '.join(report['changed'])} (each change is a new version: `memories history` lists it)")
+    if report["beyond_history"]:
+        print(f"left as they are (their kept history starts later): {', '.join(report['beyond_history'])}")
+
+
+async def _review_list(client: LangGraphClient, args: argparse.Namespace) -> None:
+    print_review(await admin.review_list(client, args.user))
+
+
+async def _review_decide(client: LangGraphClient, args: argparse.Namespace) -> None:
+    written = await admin.review_decide(client, args.user, args.held, args.decision, args.text)
+    print({"confirm": "kept as a memory", "fix": "kept, in your words", "discard": "discarded"}[args.decision])
+    if written is not None:
+        print(f"  now: {json.dumps(written, ensure_ascii=False)}")
+
+
+async def _episodes(client: LangGraphClient, args: argparse.Namespace) -> None:
+    for episode in await admin.episode_list(client, args.user):
+        print(f"  [{episode['key']}] {episode['at']}: {episode['said']!r}")
+
+
+async def _forget_episode(client: LangGraphClient, args: argparse.Namespace) -> None:
+    await admin.delete_episode(client, args.user, args.key)
+    print(f"forgot episode {args.key} (the facts drawn from it stay)")
+
+
+async def _add_earlier_chats(client: LangGraphClient, args: argparse.Namespace) -> None:
+    if args.token:  # the server's job (it applies its own retention); its progress is read until it ends
+        done = await client.http.post(JOB_ROUTE, json={"threads": args.threads} if args.threads else None)
+        while done.get("state") == "running":
+            await asyncio.sleep(1)
+            done = await client.http.get(JOB_ROUTE)
+        if done.get("state") == "failed":
+            raise CommandFailed(f"adding earlier chats stopped: {done.get('error')}")
+    else:  # a server without sign-in has no page API: the retention is this environment's
+        done = (await backfill.backfill(client, args.user, args.threads, episodes.retention_days())).as_dict()
+    print(
+        f"added {_count(done['added'], 'exchange')} from {_count(done['threads'], 'chat')} of "
+        f"{args.user}'s; {done['already_kept']} already kept, {done['forgotten']} deleted by you left "
+        f"out, {done['expired']} past the retention left out"
+    )
+
+
+async def _export(client: LangGraphClient, args: argparse.Namespace) -> None:
+    data = json.dumps(await export.export_user(client, args.user), indent=1, ensure_ascii=False)
+    if args.path:
+        Path(args.path).write_text(data)
+        print(f"everything kept about {args.user!r} is in {args.path}")
+    else:
+        print(data)
+
+
+async def _import(client: LangGraphClient, args: argparse.Namespace) -> None:
+    counts = await export.import_user(client, args.user, json.loads(Path(args.path).read_text()))
+    print(f"imported into {args.user!r}: {counts}")
+
+
+async def _health(client: LangGraphClient, args: argparse.Namespace) -> None:
+    print_health(await admin.health_report(client, args.user))
+
+
+async def _edit(client: LangGraphClient, args: argparse.Namespace) -> None:
+    value = json.loads(args.value)
+    changed = await admin.update_memory(
+        client, args.user, args.memory_type_named, args.key, value, merge=not args.replace
+    )
+    print(f"{args.memory_type_named} memory {args.key} is now: {json.dumps(changed, ensure_ascii=False)}")
+
+
+async def _add(client: LangGraphClient, args: argparse.Namespace) -> None:
+    value = json.loads(args.value)
+    key = await admin.add_memory(client, args.user, args.memory_type_named, value)
+    print(f"added {args.memory_type_named} memory [{key}]: {json.dumps(value, ensure_ascii=False)}")
+
+
+async def _delete(client: LangGraphClient, args: argparse.Namespace) -> None:
+    await admin.delete_memory(client, args.user, args.memory_type_named, args.key)
+    print(f"deleted {args.memory_type_named} memory {args.key}")
+
+
+async def _restore(client: LangGraphClient, args: argparse.Namespace) -> None:
+    version = _version(args.version)
+    restored = await admin.restore_memory(client, args.user, args.memory_type_named, args.key, version)
+    print(f"restored {args.memory_type_named} memory {args.key} to version {args.version}: {restored}")
+
+
+async def _forget(client: LangGraphClient, args: argparse.Namespace) -> None:
+    prompt = f"Delete every memory and thread of {args.user}? Type 'yes': "
+    if args.yes or (await asyncio.to_thread(input, prompt)).strip().lower() in ("y", "yes"):
+        gone = await admin.forget_user(client, args.user)
+        print(
+            f"forgot {_count(gone['memories'], 'memory', 'memories')}, {_count(gone['episodes'], 'exchange')} said, "
+            f"{_count(gone['histories'], 'memory history', 'memory histories')}, "
+            f"{_count(gone['other'], 'other record')} and {_count(gone['threads'], 'thread')} of {args.user}"
+        )
+    else:
+        print("nothing deleted")
 
 
 def print_health(report: dict) -> None:
@@ -284,12 +375,6 @@ def print_health(report: dict) -> None:
     print(f"near-duplicate facts (at least {report['near_duplicate_threshold']:.0%} of words shared): {len(pairs)}")
     for pair in pairs:
         print(f"  {pair['memory_type']}: {pair['facts'][0]!r} ~ {pair['facts'][1]!r} ({pair['similarity']:.0%})")
-
-
-def _need(rest: list[str], count: int | tuple[int, ...], usage: str) -> list[str]:
-    if len(rest) not in (count if isinstance(count, tuple) else (count,)):
-        raise CommandFailed(f"usage: python -m agent.client {usage}")
-    return rest
 
 
 def _time(text: str) -> datetime:

@@ -55,6 +55,14 @@ class MemoryKind:
     def __post_init__(self) -> None:
         if self.rewrite_request is not None and self.key is None:
             raise ValueError(f"memory kind {self.name!r}: a free-text document needs a key")
+        if self.shape == "record":  # one document, filled in a fact at a time: it starts with no field known
+            for name, field in self.schema.model_fields.items():
+                if field.is_required():
+                    raise ValueError(
+                        f"memory kind {self.name!r}: field {name!r} of {self.schema.__name__} needs a default, since "
+                        f"the document starts empty and fills in as the user talks (e.g. `{name}: list[str] = "
+                        "Field(default_factory=list)` or `= None`)"
+                    )
 
     @property
     def shape(self) -> Shape:

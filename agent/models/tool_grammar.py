@@ -23,6 +23,7 @@ import re
 from typing import Any
 
 from agent.prompts import QUOTE_MARK
+from agent.words import terms
 
 MAX_ITEMS = 4
 MAX_STRING = 80
@@ -37,11 +38,6 @@ SAME_TOPIC_SHARE = 0.5
 
 _INSTANCE = re.compile(r'<instance id=(\S+) schema_type="([^"]+)">\n(.*?)\n</instance>', re.S)
 _DROP = {"title", "default", "examples", "$defs", "definitions", "description"}
-_WORD = re.compile(r"[a-z][a-z']{2,}")
-_STOPWORDS = set(
-    "the and user users who with for from that this they them their has have had was were are "
-    "his her its you your about also very into like likes liked is am".split()
-)
 
 
 # -- grammars -----------------------------------------------------------------------------
@@ -132,20 +128,11 @@ def existing_documents(prompt: str) -> list[tuple[str, dict]]:
 
 # -- checking what the model wrote ----------------------------------------------------------
 
-_SUFFIXES = ("ing", "ed", "es", "er", "s", "e")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s")
-
-
-def _stem(word: str) -> str:
-    for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            word = word[: -len(suffix)]
-            break
-    return word[:5]
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s|(?<=[。！？])")
 
 
 def _words(text: str) -> set[str]:
-    return {_stem(w) for w in _WORD.findall(text.lower()) if w not in _STOPWORDS}
+    return set(terms(text))
 
 
 def grounded(value: Any, source: str) -> Any:
@@ -220,7 +207,7 @@ def patch_call(doc_id: str, patches: list[dict]) -> dict:
 
 # -- the user's words behind each value -------------------------------------------------------
 
-_CLAUSES = re.compile(r"[^.!?;,\n]+")
+_CLAUSES = re.compile(r"[^.!?;,\n。！？；，、]+")
 
 
 def quote_for(value: str, source: str) -> str | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import uuid
 from datetime import UTC, datetime
 
 import httpx
@@ -25,7 +26,7 @@ from agent.memory.records.history import HISTORY, find_version, now, versions_of
 from agent.memory.records.namespaces import MAX_VALUE_CHARS, valid_unicode, without_nul
 from agent.memory.records.timeline import RECORDED_AT
 from agent.memory.write import review
-from agent.stores.layout import space
+from agent.stores.layout import EPISODES, space
 from agent.users import check_user_id
 
 PAGE = 100
@@ -117,6 +118,17 @@ async def list_memories(client: LangGraphClient, user_id: str) -> dict[str, list
     }
 
 
+def _checked_fields(memory_type: str, value: object) -> None:
+    """Refuse a value that is not an object of the kind's own fields."""
+    if not isinstance(value, dict):
+        raise BadMemoryRequest(f"a {memory_type} memory is a JSON object of its fields")
+    fields = STORED_KINDS[memory_type].schema.model_fields
+    if unknown := [name for name in value if name not in fields]:
+        raise BadMemoryRequest(
+            f"a {memory_type} memory has no field {', '.join(map(repr, unknown))} (its fields: {', '.join(fields)})"
+        )
+
+
 def _checked(memory_type: str, value: dict) -> dict:
     try:
         checked = STORED_KINDS[memory_type].schema.model_validate(value).model_dump(mode="json")
@@ -152,19 +164,42 @@ async def _write(
 
 
 async def update_memory(
-    client: LangGraphClient, user_id: str, memory_type: str, key: str, value: dict, source: str = "cli"
+    client: LangGraphClient,
+    user_id: str,
+    memory_type: str,
+    key: str,
+    value: dict,
+    source: str = "cli",
+    merge: bool = False,
 ) -> dict:
-    """Replace one memory's value after checking it against its memory type's schema."""
+    """Replace one memory's value (with ``merge``: change only the fields ``value`` names) after checking it
+    against its memory type's schema; a field the kind does not have is refused, nothing changed."""
     namespace, key = _namespace(user_id, memory_type), _key(key)
     fixed = STORED_KINDS[memory_type].key
     if fixed is not None and key != fixed:
         raise BadMemoryRequest(f"{memory_type} memory is one document under the key {fixed!r}")
+    _checked_fields(memory_type, value)
     stored = await client.store.get_item(namespace, key)
     if stored is None:
         raise BadMemoryRequest(f"no {memory_type} memory with key {key!r}")
-    checked = _checked(memory_type, value)
+    checked = _checked(memory_type, {**stored["value"], **value} if merge else value)
     await _write(client, user_id, memory_type, key, checked, stored["value"], source=source)
     return checked
+
+
+async def add_memory(client: LangGraphClient, user_id: str, memory_type: str, value: dict, source: str = "cli") -> str:
+    """Add a memory the user writes themself: a new item of a collection, or a document kind's document when
+    there is none yet; its key."""
+    namespace = _namespace(user_id, memory_type)
+    _checked_fields(memory_type, value)
+    checked = _checked(memory_type, value)
+    key = STORED_KINDS[memory_type].key
+    if key is None:
+        key = str(uuid.uuid4())
+    elif await client.store.get_item(namespace, key) is not None:
+        raise BadMemoryRequest(f"{memory_type} memory is one document, and it exists: change it with edit")
+    await _write(client, user_id, memory_type, key, checked, None, source=source)
+    return key
 
 
 async def delete_memory(client: LangGraphClient, user_id: str, memory_type: str, key: str, source: str = "cli") -> None:
@@ -364,9 +399,11 @@ async def _stop_and_delete_thread(client: LangGraphClient, thread_id: str) -> No
 
 
 async def forget_user(client: LangGraphClient, user_id: str) -> dict[str, int]:
-    """Delete every memory, memory history and thread of the user; pending memory writes are cancelled first."""
+    """Delete every memory, memory history, exchange said and thread of the user (and every other record kept
+    about them); pending memory writes are cancelled first. How many of each went: "memories" counts what the
+    memory listing shows, "episodes" the exchanges said, "other" what neither shows (review, health, jobs)."""
     check_user_id(user_id)
-    counts = {"threads": 0, "memories": 0, "histories": 0}
+    counts = {"threads": 0, "memories": 0, "histories": 0, "episodes": 0, "other": 0}
     # Memory-writer threads first, so that no queued write puts anything back. The server stamps both
     # keys with auth on; without auth, only the writer threads carry one. Write-lease threads go after the
     # writes that could still take a lease; a last pass finds one that a write being stopped re-created.
@@ -379,8 +416,18 @@ async def forget_user(client: LangGraphClient, user_id: str) -> dict[str, int]:
     while items := (await client.store.search_items(list(space(user_id).everything), limit=PAGE))["items"]:
         for item in items:
             await client.store.delete_item(item["namespace"], item["key"])
-            counts["histories" if item["namespace"][2:3] == [HISTORY] else "memories"] += 1
+            counts[_record_of(item["namespace"])] += 1
     return counts
+
+
+def _record_of(namespace: list[str]) -> str:
+    """What an item under ("memory", <user>, ...) is, as `forget_user` counts it."""
+    part = namespace[2] if len(namespace) > 2 else ""
+    if part == HISTORY:
+        return "histories"
+    if part in STORED_KINDS:
+        return "memories"
+    return "episodes" if part == EPISODES else "other"
 
 
 async def health_report(client: LangGraphClient, user_id: str) -> dict:
@@ -402,13 +449,14 @@ async def restore_at(client: LangGraphClient, user_id: str, when: datetime, sour
     """Make every memory of every kind (instructions included) what it was at ``when``; each change is a new
     version (restored_at), so the restore itself can be undone. How far back it reaches: a memory's last
     ``MAX_VERSIONS`` versions; one whose kept history starts after ``when`` without its first version (older ones
-    were dropped) cannot be placed, is left as it is and is reported. Counts, and the memories left as they were.
+    were dropped) cannot be placed, is left as it is and is reported. A ``when`` without a time zone is UTC.
+    Counts, the time in UTC ("at"), the memories changed ("changed": "type/key") and those left as they were.
     """
     try:
         at = when.astimezone(UTC).isoformat() if when.tzinfo else when.replace(tzinfo=UTC).isoformat()
     except (OverflowError, ValueError):  # year 1 with a positive offset, year 9999 with a negative one
         raise BadMemoryRequest(f"{when.isoformat()} is outside the times that can be told apart in UTC") from None
-    report: dict = {"restored": 0, "deleted": 0, "unchanged": 0, "beyond_history": []}
+    report: dict = {"at": at, "restored": 0, "deleted": 0, "unchanged": 0, "changed": [], "beyond_history": []}
     for memory_type in STORED_KINDS:
         history_namespace = _history_namespace(user_id, memory_type)
         for item in await _every_item(client, history_namespace):
@@ -427,6 +475,7 @@ async def restore_at(client: LangGraphClient, user_id: str, when: datetime, sour
             value = None if then is None else _checked(memory_type, then)
             await _write(client, user_id, memory_type, item["key"], value, current, source=source, restored_at=at)
             report["deleted" if value is None else "restored"] += 1
+            report["changed"].append(f"{memory_type}/{item['key']}")
     return report
 
 

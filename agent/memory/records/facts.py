@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from agent.memory.records.retrieval import terms
+from agent.words import terms
 
 
 @dataclass(frozen=True)

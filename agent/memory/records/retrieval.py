@@ -11,7 +11,6 @@ every item is read (paged) and ranked lexically, which is correct but grows with
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
@@ -21,6 +20,7 @@ from langgraph.store.base import BaseStore, Item, SearchItem
 
 from agent.memory.records.namespaces import list_all
 from agent.memory.records.timeline import batch_of, recorded_within
+from agent.words import terms
 
 POOL_PER_RESULT = 5
 MIN_POOL = 50
@@ -29,28 +29,6 @@ LEXICAL_WEIGHT = 0.13  # per word the query shares with this candidate alone
 DATE_WEIGHT = 0.3  # recorded in a period the query names
 BATCH_WEIGHT = 0.7  # times the best score among the items stored by the same write
 QUERY_MESSAGES = 2
-
-_TOKEN = re.compile(r"[a-z0-9']+")
-_STOPWORDS = set(
-    "a an the and or of to in on at for with is are was were be been did do does what when where who "
-    "whom which why how that this it its as by from has have had i you he she they we his her their them "
-    "my me your our not no yes would could should will can about after before into than then there these "
-    "those so if but just also very user user's".split()
-)
-
-
-def terms(text: str) -> list[str]:
-    """Lower-cased content words of ``text``, stopwords dropped, common suffixes stripped."""
-    terms = []
-    for word in _TOKEN.findall(text.lower()):
-        if word in _STOPWORDS:
-            continue
-        for suffix in ("ing", "ed", "es", "s"):
-            if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-                word = word[: -len(suffix)]
-                break
-        terms.append(word)
-    return terms
 
 
 @lru_cache(maxsize=20_000)

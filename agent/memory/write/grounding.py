@@ -20,15 +20,14 @@ Any other difference is not the user's words: a synonym, a digit for a number wo
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from langchain_core.messages import BaseMessage
 
+from agent.words import tokens
+
 _ELLIPSIS = re.compile(r"…|\.\s*\.\s*\.")
-_APOSTROPHES = frozenset("'’ʼ‘`´")
-_UNSPACED_SCRIPTS = ("CJK", "HIRAGANA", "KATAKANA", "THAI", "LAO", "KHMER", "MYANMAR", "IDEOGRAPHIC")
 _CLAUSE_END = re.compile(r"[.!?;:\n。！？；：]+|[,、，]|\s[-–—]\s|\b(?:but|although|though|whereas)\b", re.I)
 _SENTENCE_END = re.compile(r"[.!?\n。！？]+")
 YES = frozenset("yes yeah yep yup ya sure correct right exactly indeed absolutely definitely true".split())
@@ -86,36 +85,6 @@ class Evidence:
     def words(self, said: Sequence[Said]) -> str:
         """The user's words the quote stands for, as they said them (pieces joined with " … ")."""
         return " … ".join(said[span.message].text[span.start : span.end] for span in self.spans)
-
-
-def _is_unspaced(char: str) -> bool:
-    return unicodedata.name(char, "").startswith(_UNSPACED_SCRIPTS)
-
-
-def tokens(text: str) -> list[tuple[str, int, int]]:
-    """The words of ``text``: (normalised word, start, end). Letters, digits and marks of any script make a word
-    (apostrophes inside one are dropped: "I'm" is "im"); each character of a script written without spaces is
-    a word of its own."""
-    found: list[tuple[str, int, int]] = []
-    word, start = "", -1
-    for index, char in enumerate(text):
-        folded = unicodedata.normalize("NFKC", char).casefold()
-        kind = unicodedata.category(folded[:1] or char)[0]
-        if kind in "LNM" and not _is_unspaced(char):
-            if not word:
-                start = index
-            word += folded
-            continue
-        if char in _APOSTROPHES and word and index + 1 < len(text) and text[index + 1].isalpha():
-            continue  # inside a word: "don't", "I’m"
-        if word:
-            found.append((word, start, index))
-            word = ""
-        if kind in "LNM":  # a character of a script without spaces
-            found.append((folded, index, index + 1))
-    if word:
-        found.append((word, start, len(text)))
-    return found
 
 
 def normalised(text: str) -> str:

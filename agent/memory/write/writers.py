@@ -30,8 +30,8 @@ from trustcall import create_extractor
 from agent import prompts
 from agent.memory.kinds import MemoryKind
 from agent.memory.records.history import Write
-from agent.memory.records.retrieval import terms
 from agent.schemas import QUOTES_DESCRIPTION, ForgetMemory, NothingNew, Quote
+from agent.words import terms
 
 PATCH_TOOL = "PatchDoc"  # trustcall's tool for patching an existing document
 TRUSTCALL_STEPS = 8  # a clean update takes 4 steps; this leaves two repair rounds
