@@ -38,8 +38,10 @@ from devtools.scripted_facts import (
     Stated,
     facts_in,
     field_of,
+    field_values_in,
     instructions_in,
     retractions_in,
+    statements_in,
     user_utterances,
 )
 
@@ -202,14 +204,55 @@ def _profile_patches(current: dict, facts: list[Stated], retracted: list[str]) -
     return patches + [{"op": "remove", "path": f"/interests/{i}"} for i in gone]
 
 
-def _profile_calls(existing: list[tuple[str, dict]], facts: list[Stated], retracted, mode: str) -> list[dict]:
+def _fields_of(tools: Sequence[dict], tool: str) -> dict[str, dict]:
+    """The parameters (name -> JSON schema) of ``tool`` among ``tools``; {} when it is not offered."""
+    for offered in tools:
+        if _tool_name(offered) == tool:
+            return dict(offered["function"].get("parameters", {}).get("properties", {}))
+    return {}
+
+
+def _is_list(spec: dict) -> bool:
+    return any(shape.get("type") == "array" for shape in spec.get("anyOf", [spec]))
+
+
+def _other_fields(fields: dict[str, dict], current: dict, said: list[str]) -> tuple[dict, list[dict], list[dict]]:
+    """The fields of a record the brain has no script for, filled from "my <field> is/are ..." (a field added to
+    a kind): the values for a new record, the patches for ``current``, and their quotes."""
+    values: dict[str, Any] = {}
+    patches, quotes = [], []
+    for field, spec in fields.items():
+        if field in SENTENCES or field in ("connections", "quotes"):
+            continue
+        for value, quote in field_values_in(said, field):
+            if _is_list(spec):
+                if value in (current.get(field) or []) or value in values.get(field, []):
+                    continue
+                values.setdefault(field, []).append(value)
+                patches.append({"op": "add", "path": f"/{field}/-", "value": value})
+            elif current.get(field) != value:
+                values[field] = value
+                patches.append({"op": "replace", "path": f"/{field}", "value": value})
+            else:
+                continue
+            quotes.append(_quoted(f"{field}: {value}", quote))
+    return values, patches, quotes
+
+
+def _profile_calls(
+    existing: list[tuple[str, dict]], facts: list[Stated], retracted, mode: str, fields: dict, said: list[str]
+) -> list[dict]:
+    current = existing[0][1] if existing else {}
+    others, other_patches, other_quotes = _other_fields(fields or dict.fromkeys(current, {}), current, said)
     if not existing:
-        return [_call("UserProfile", _profile_args(facts))]
-    doc_id, current = existing[0]
+        args = _profile_args(facts)
+        return [_call("UserProfile", {**args, **others, "quotes": args["quotes"] + other_quotes})]
+    doc_id = existing[0][0]
     if mode == "forgetful":
         whole = {**_profile_args(facts), "connections": []}
         return [_patch(doc_id, [{"op": "replace", "path": "", "value": whole}], mode)]
     patches = _profile_patches(current, facts, retracted)
+    patches += other_patches + [{"op": "add", "path": "/quotes/-", "value": q} for q in other_quotes]
     if mode == "destructive" and current.get("name"):
         patches.append({"op": "remove", "path": "/name"})
     return [_patch(doc_id, patches, mode)]
@@ -243,6 +286,31 @@ def _collection_calls(existing: list[tuple[str, dict]], facts: list[Stated], ret
             calls += [_call(REMOVE, {"json_doc_id": d}) for d in gone[:1]]
     if not calls and mode == "duplicating" and existing:  # made to choose, it restates a stored fact
         calls.append(_call("Memory", {"content": existing[0][1].get("content", "")}))
+    return calls
+
+
+def _any_kind_calls(tool: dict, existing: list[tuple[str, dict]], said: list[str]) -> list[dict]:
+    """A kind the brain has no script for (one a developer declared): each first-person sentence of the user's
+    fills the kind's first text field, written as a real model writes it, quoted; a field the user named ("my
+    status is ...") gets what they said; other required fields their empty value."""
+    parameters = tool["function"].get("parameters", {})
+    fields = {name: spec for name, spec in parameters.get("properties", {}).items() if name != "quotes"}
+    texts = [name for name, spec in fields.items() if not _is_list(spec)]
+    if not texts:
+        return []
+    required = [name for name in parameters.get("required", []) if name in fields]
+    first = next((name for name in required if name in texts), texts[0])
+    named, _, named_quotes = _other_fields({k: v for k, v in fields.items() if k != first}, {}, said)
+    held = {str(value.get(first, "")) for _, value in existing}
+    calls = []
+    for written, quote in statements_in(said):
+        if written in held:
+            continue
+        args: dict[str, Any] = {name: [] if _is_list(fields[name]) else "" for name in required}
+        args.update(named)
+        args[first] = written
+        args["quotes"] = [_quoted(written, quote), *named_quotes]
+        calls.append(_call(_tool_name(tool), args))
     return calls
 
 
@@ -362,7 +430,7 @@ def respond(
     if case is not None:
         calls = _replayed(case, names, system)
     elif "UserProfile" in names or 'schema_type="UserProfile"' in system:
-        calls = _profile_calls(existing, facts, retracted, writing)
+        calls = _profile_calls(existing, facts, retracted, writing, _fields_of(tools, "UserProfile"), said)
     elif "Instruction" in names:
         calls = _instruction_calls(existing, instructions_in(said))
         if not calls and NOTHING_NEW in names:
@@ -373,6 +441,10 @@ def respond(
             calls.append(_call(NOTHING_NEW, {"reason": "the conversation states nothing new about the user"}))
         elif not calls and tool_choice != "auto" and existing:  # forced, with no way to say "nothing new"
             calls.append(_call(PATCH, {"json_doc_id": existing[0][0], "planned_edits": "none", "patches": []}))
+    elif kinds := [t for t in tools if _tool_name(t) not in (PATCH, REMOVE, NOTHING_NEW)]:
+        calls = _any_kind_calls(kinds[0], existing, said)
+        if not calls and NOTHING_NEW in names:
+            calls.append(_call(NOTHING_NEW, {"reason": "the conversation states nothing new about the user"}))
     if tool_choice not in ("auto", "required"):
         calls = [c for c in calls if c["name"] == tool_choice] or calls
     if not calls:

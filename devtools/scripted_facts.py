@@ -1,12 +1,13 @@
 """What the scripted model understands of what a user says, and how it phrases it, the way a real model does.
 
-It understands a handful of English statements about the user ("I'm Lance", "I live in X", "I moved to X", "I
-work as a X", "I like X") and retractions ("forget that I like X", "I no longer like X", "I don't like X
-anymore"), and instructions for the bot ("keep it short", "answer in French", "don't suggest X"). What it
-writes down is phrased as gpt-4o-mini phrases extractions, not in the user's words: abbreviations spelt out
-("NYC" -> 'New York City'), "like" said as 'enjoys', a job capitalised in the profile, a sentence per fact. The
-words it quotes for a fact are the user's, copied the way real models copy them: trimmed to the clause,
-re-cased, their punctuation dropped and their apostrophes curled.
+It understands a handful of English statements about the user ("I'm Lance", "I live in X", "I moved to X", "I work
+as a X", "I like X"), "my <field> is/are X" for a field of any kind, any first-person sentence as a fact for a kind
+it has no script for ("I'm building a shed" -> 'The user is building a shed.'), and retractions ("forget that I
+like X", "I no longer like X", "I don't like X anymore"), and instructions for the bot ("keep it short", "answer in
+French", "don't suggest X"). What it writes down is phrased as gpt-4o-mini phrases extractions, not in the user's
+words: abbreviations spelt out ("NYC" -> 'New York City'), "like" said as 'enjoys', a job capitalised in the
+profile, a sentence per fact. The words it quotes for a fact are the user's, copied the way real models copy them:
+trimmed to the clause, re-cased, their punctuation dropped and their apostrophes curled.
 """
 
 from __future__ import annotations
@@ -138,3 +139,45 @@ def field_of(sentence: str) -> str | None:
         if sentence.startswith(template.split("{}")[0]):
             return field
     return None
+
+
+_SENTENCE = re.compile(r"[^.!?\n]+")
+_FIRST_PERSON = [
+    (re.compile(r"^(?:i'm|i’m|i am)\s+(.+)$", re.I), "The user is {}."),
+    (re.compile(r"^my\s+(.+)$", re.I), "The user's {}."),
+    (re.compile(r"^i\s+(?:have|had)\s+(.+)$", re.I), "The user has {}."),
+    (re.compile(r"^i\s+(\w+?)(s?)\s+(.+)$", re.I), None),  # I grow tomatoes -> The user grows tomatoes.
+]
+
+
+def statements_in(utterances: Sequence[str]) -> list[tuple[str, str]]:
+    """Every first-person sentence the user said, as a real model writes it down ("I'm building a shed" ->
+    'The user is building a shed.'), each with the words it quotes: what a model without a script for a kind
+    still keeps of a conversation."""
+    found = []
+    for text in utterances:
+        for match in _SENTENCE.finditer(text):
+            sentence = match.group().strip()
+            for pattern, template in _FIRST_PERSON:
+                if m := pattern.match(sentence):
+                    if template is None:
+                        verb = m.group(1) + ("es" if m.group(1).endswith(("s", "sh", "ch", "x")) else "s")
+                        written = f"The user {verb} {m.group(3)}."
+                    else:
+                        written = template.format(m.group(1))
+                    found.append((written, copied(sentence)))
+                    break
+    return found
+
+
+def field_values_in(utterances: Sequence[str], field: str) -> list[tuple[str, str]]:
+    """What the user said their ``field`` is ("my pets are a dog and a cat" -> "a dog and a cat", for ``pets``),
+    each with the words it quotes; any field name, singular or plural, underscores as spaces."""
+    name = field.replace("_", " ")
+    names = {name, name.rstrip("s"), name[:-3] + "y" if name.endswith("ies") else name}
+    pattern = re.compile(
+        r"\bmy\s+(?:" + "|".join(map(re.escape, sorted(names, key=len, reverse=True))) + r")\s+(?:is|are|:)\s+"
+        r"([^.!?;\n]+)",
+        re.I,
+    )
+    return [(m.group(1).strip(), copied(m.group(0))) for text in utterances for m in pattern.finditer(text)]

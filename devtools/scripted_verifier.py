@@ -1,12 +1,13 @@
 """How the scripted model answers a memory write's verification call (`agent.memory.write.verification`), erring the
 way real verifiers do.
 
-A claim of the grounding sets gets the verdict its case records: the truth, or its opposite where the case
-says the verifier errs (it confirms some misreadings and doubts some true facts), or an unusable reply for the
-whole call. Any other claim is judged by what the scripted model itself understands of the user's words
-(`devtools.scripted_facts`): a new fact holds when it is one of the facts the words state, on the same field; a
-take-back holds when the words retract it or state another value of its field. The verifier modes (`MODES`
-of `devtools.scripted_brain`) make it confirm everything, doubt everything, or answer in prose.
+A claim of the grounding sets gets the verdict its case records: the truth, or its opposite where the case says the
+verifier errs (it confirms some misreadings and doubts some true facts), or an unusable reply for the whole call.
+Any other claim is judged by what the scripted model itself understands of the user's words
+(`devtools.scripted_facts`): a new fact holds when it is one of the facts the words state, on the same field, or
+what the brain writes down of them for a kind or field it has no script for; a take-back holds when the words
+retract it or state another value of its field. The verifier modes (`MODES` of `devtools.scripted_brain`) make it
+confirm everything, doubt everything, or answer in prose.
 """
 
 from __future__ import annotations
@@ -18,7 +19,15 @@ from langchain_core.messages import AIMessage
 
 from agent.memory.write.grounding import normalised
 from devtools.recorded_phrasings import truth_of
-from devtools.scripted_facts import SENTENCES, facts_in, field_of, instructions_in, retractions_in
+from devtools.scripted_facts import (
+    SENTENCES,
+    facts_in,
+    field_of,
+    field_values_in,
+    instructions_in,
+    retractions_in,
+    statements_in,
+)
 
 TOOL = "Verdicts"
 _CLAIM = re.compile(
@@ -55,6 +64,11 @@ def understood(fact: str, change: str, words: list[str], asked: str) -> bool:
         )
     if any(normalised(instruction) == wanted for instruction, _ in instructions_in(said)):
         return True
+    if any(normalised(written) in wanted for written, _ in statements_in(said)):
+        return True  # a first-person sentence, as the brain writes it down for a kind it has no script for
+    label, colon, value = fact.partition(": ")
+    if colon and any(normalised(given) == normalised(value) for given, _ in field_values_in(said, label)):
+        return True  # "my <field> is ...", for a field the brain has no script for
     return any(
         s.field == field and (normalised(s.value) in wanted or normalised(s.profile_value()) in wanted)
         for s in facts_in(said)

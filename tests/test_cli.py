@@ -7,10 +7,12 @@ import os
 import socket
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
 
+from agent.memory.kinds import MEMORY_TYPES
 from agent.secret import SECRET_ENV
 from agent.server.tokens import mint
 from devtools.dev_server import PROJECT_ROOT
@@ -211,3 +213,21 @@ def test_edit_changes_only_the_fields_given_add_writes_a_memory_and_forget_says_
     gone = run("forget", "--yes")
     assert gone.startswith("forgot 2 memories, 0 exchanges said, 2 memory histories"), gone
     assert "{" not in gone
+
+
+@pytest.mark.server
+def test_the_demo_says_what_each_kind_kept_and_why_one_kept_nothing(server, endpoint):
+    token = mint(f"demo-{uuid.uuid4().hex[:6]}", secret=AUTH_SECRET)
+    done = _run("-m", "agent.client", "demo", "--url", server.url, "--token", token)
+    assert done.returncode == 0, done.stderr
+    for memory_type in MEMORY_TYPES:
+        assert f"=== memory type: {memory_type}" in done.stdout
+    assert done.stdout.count("(memory: saved ") == len(MEMORY_TYPES), done.stdout
+    assert "San Francisco" in done.stdout and "Nothing kept" not in done.stdout
+
+    endpoint.mode = "text_only"  # the model answers every extraction in prose: nothing is kept
+    token = mint(f"demo-{uuid.uuid4().hex[:6]}", secret=AUTH_SECRET)
+    done = _run("-m", "agent.client", "demo", "--url", server.url, "--token", token, "--memory-type", "collection")
+    assert done.returncode == 0, done.stderr
+    assert "collection memory (0 stored)" in done.stdout
+    assert "Nothing kept:" in done.stdout and "{" not in done.stdout.split("(memory:")[1].splitlines()[0], done.stdout

@@ -9,7 +9,6 @@ import os
 import re
 import subprocess
 import sys
-import textwrap
 import types
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +24,7 @@ from agent.memory.write.writers import SchemaWriter, writer_for
 from agent.server.tokens import mint
 from devtools.dev_server import PROJECT_ROOT
 from tests.conftest import AUTH_SECRET
+from tests.readme_snippets import kind_snippet, profile_field
 
 DOCS = [PROJECT_ROOT / "README.md", *sorted((PROJECT_ROOT / "docs").glob("*.md"))]
 _NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -140,23 +140,14 @@ def test_the_readme_sdk_snippet_runs_as_written(server, user, tmp_path):
     assert "Boston" in done.stdout, "the new thread knows what the first one taught"
 
 
-def _kind_snippet() -> dict[str, str]:
-    """The README's memory-kind snippet, dedented, by the file each part goes in."""
-    readme = _text(PROJECT_ROOT / "README.md")
-    section = readme[readme.index("- **A memory kind**") :]
-    code = textwrap.dedent(section.split("```python\n", 1)[1].split("```", 1)[0])
-    parts = re.split(r"^# (agent/[\w/]+\.py)[^\n]*\n", code, flags=re.M)
-    return dict(zip(parts[1::2], parts[2::2], strict=True))
-
-
 def test_the_readme_memory_kind_snippet_declares_a_working_kind():
-    parts = _kind_snippet()
+    parts = kind_snippet()
     assert set(parts) == {"agent/schemas.py", "agent/prompts.py", "agent/memory/kinds.py"}
     schemas: dict = {}
     exec("from pydantic import BaseModel, Field\n" + parts["agent/schemas.py"], schemas)
     prompts = types.SimpleNamespace()
     exec(parts["agent/prompts.py"], {}, vars(prompts))
-    [kind] = eval(parts["agent/memory/kinds.py"], {"MemoryKind": MemoryKind, "prompts": prompts, **schemas})
+    kind = eval(parts["agent/memory/kinds.py"], {"MemoryKind": MemoryKind, "prompts": prompts, **schemas})
     writer = writer_for(kind)
     assert isinstance(writer, SchemaWriter) and writer.schema is schemas["Project"] and writer.key is None
     assert edits_for(kind) is edits.ITEM and kind.shape == "items"
@@ -175,9 +166,7 @@ def test_a_document_kind_whose_field_has_no_default_is_refused_in_one_line():
 
 
 def test_the_readme_profile_field_is_one_a_profile_can_have():
-    readme = _text(PROJECT_ROOT / "README.md")
-    bullet = readme[readme.index("- **The profile's fields**") : readme.index("- **A prompt**")]
-    field = " ".join(bullet.split()).split("add `", 1)[1].split("`", 1)[0]
+    field = profile_field()
     namespace: dict = {}
     exec(
         f"from pydantic import Field\nfrom agent.schemas import UserProfile\n\nclass Pets(UserProfile):\n    {field}",

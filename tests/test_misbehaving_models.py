@@ -61,7 +61,7 @@ async def test_a_forgetful_rewrite_is_repaired_both_facts_kept(client, user, end
     await _written(client, user, "semantic", "Hi, I'm Lance.")
     endpoint.mode = "forgetful"  # returns only the newest conversation's facts
     note = await _written(client, user, "semantic", "I live in Boston.")
-    assert note and "kept 1 fact(s) the model dropped (The user's name is Lance.)" in note
+    assert note and "kept 1 fact the model dropped (The user's name is Lance.)" in note
     [document] = await _values(client, user, "semantic")
     assert set(document["content"].splitlines()) == {"The user lives in Boston.", "The user's name is Lance."}
     [newest] = (await admin.memory_history(client, user, "semantic", "semantic"))[-1:]

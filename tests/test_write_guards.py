@@ -131,3 +131,9 @@ def test_near_duplicates_are_facts_sharing_most_of_their_words():
     pairs = health.near_duplicates(memories)
     assert [p["facts"] for p in pairs] == [["The user likes green tea.", "The user enjoys green tea."]]
     assert pairs[0]["similarity"] >= health.NEAR_DUPLICATE
+
+
+def test_an_item_of_a_kind_without_content_is_one_fact_of_its_fields():
+    [fact] = item_facts({"name": "Garden shed", "status": "roof on", "tags": ["wood", "diy"], "size": 4})
+    assert fact.text == "Garden shed; roof on; wood, diy; 4"
+    assert item_facts({"name": "", "status": ""}) == []

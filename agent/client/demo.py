@@ -12,6 +12,7 @@ from typing import TextIO
 from langgraph_sdk.client import LangGraphClient
 
 from agent.client.sdk import (
+    RunFailed,
     ensure_assistant,
     memories,
     print_memories,
@@ -39,9 +40,31 @@ async def demo(
             out.write(f"[thread 1] {user}: {text}\n[thread 1] bot: ")
             await send(client, assistant_id, first["thread_id"], user, text, out)
         out.write("(waiting for the background memory write)\n")
-        await wait_for_memory(client, first["thread_id"])
+        try:
+            note = await wait_for_memory(client, first["thread_id"]) or ""
+        except RunFailed as error:
+            note = f"not saved: {error}"
+        out.write(f"(memory: {note})\n")
         second = await client.threads.create(metadata={"user": user})
         out.write(f"[thread 2, new] {user}: {RECALL}\n[thread 2, new] bot: ")
         recalls[memory_type] = await send(client, assistant_id, second["thread_id"], user, RECALL, out)
-        print_memories(await memories(client, user, memory_type), memory_type, out)
+        kept = await memories(client, user, memory_type)
+        print_memories(kept, memory_type, out)
+        if not kept:
+            out.write(f"    {why_empty(note)}\n")
     return recalls
+
+
+def why_empty(note: str) -> str:
+    """Why a memory type kept nothing from the demo's conversation, in plain words, from its write's note."""
+    if note.startswith("not saved"):
+        return "Nothing kept: the memory write failed (above); what was said stays queued for the next write."
+    if "for your review" in note:
+        return (
+            "Nothing kept yet: what the model read in your words did not check out, so it waits for your review "
+            "(`python -m agent.client review`, or the memory page)."
+        )
+    return (
+        "Nothing kept: the model found nothing to remember in what was said. The embedded 135M model often "
+        "misses facts; with OPENAI_API_KEY set, the demo uses OpenAI."
+    )

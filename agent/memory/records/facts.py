@@ -71,9 +71,14 @@ def record_facts(value: dict) -> list[Fact]:
 
 
 def item_facts(value: dict) -> list[Fact]:
-    """A collection item: its ``content`` is the fact (``context`` only says when or why it came up)."""
-    content = str(value.get("content") or "").strip()
-    return [Fact(content, _words(content), sentence_subject(content))] if terms(content) else []
+    """A collection item is one fact: its ``content`` (``context`` only says when or why it came up), or, for a
+    kind without one, its fields' text together ('Garden shed; roof on')."""
+    if "content" in value:
+        text = str(value.get("content") or "").strip()
+    else:
+        held = (", ".join(map(str, v)) if isinstance(v, list) else v for v in value.values())
+        text = "; ".join(str(v).strip() for v in held if isinstance(v, str | int | float) and str(v).strip())
+    return [Fact(text, _words(text), sentence_subject(text))] if terms(text) else []
 
 
 # Words that frame a memory rather than claim anything about the user ('The user likes ...', 'works as').

@@ -84,12 +84,16 @@ class Outcome:
 
     def note(self) -> str:
         """One line for a run's state and a person: what was saved, kept and held."""
-        parts = [f"saved {len(self.writes)} change(s)"]
+        parts = [f"saved {_many(len(self.writes), 'change')}" if self.writes else "nothing new to keep"]
         if self.repaired:
-            parts.append(f"kept {len(self.repaired)} fact(s) the model dropped ({'; '.join(self.repaired)})")
+            parts.append(f"kept {_many(len(self.repaired), 'fact')} the model dropped ({'; '.join(self.repaired)})")
         if self.held:
             parts.append(f"held {len(self.held)} for your review ({'; '.join(self.held)})")
         return ", ".join(parts)
+
+
+def _many(count: int, thing: str) -> str:
+    return f"{count} {thing}{'' if count == 1 else 's'}"
 
 
 @dataclass
@@ -262,6 +266,8 @@ def _quotes_by_fact(facts: list[Fact], quotes: list[Quote]) -> list[list[str]]:
     if len(facts) == 1:
         return [[q.quote for q in quotes]]
     given: list[list[str]] = [[] for _ in facts]
+    if not facts:
+        return given
     for quote in quotes:
         named = normalised(quote.fact)
         best, index = max((_score(named, fact), index) for index, fact in enumerate(facts))
