@@ -1,12 +1,12 @@
 """Words, one way for the whole project: what a quote is looked up by, what retrieval ranks on, what the embedded
 model's answers are checked against.
 
-A word is a run of letters, digits and marks of any script, case-folded and in NFKC form ("ＮＹＣ" is "nyc");
-apostrophes inside a word are dropped ("I'm" is "im", "don’t" is "dont"). In a script written without spaces
-(Chinese, Japanese, Thai, Lao, Khmer, Burmese) each character is a word of its own, so text in those scripts is
-matched character by character rather than lost. Terms are the words that carry meaning: English stopwords
-left out and English words cut to a short stem (common suffixes stripped: "hiking", "hikes" and "hike" are all
-"hik"); words of other languages are kept as they are.
+A word is a run of letters, digits and marks of any script (a mark alone is not one: emoji and symbols never make a
+word), case-folded and in NFKC form ("ＮＹＣ" is "nyc"); apostrophes inside a word are dropped ("I'm" is "im", "don’t"
+is "dont"). In a script written without spaces (Chinese, Japanese, Thai, Lao, Khmer, Burmese) each character is a
+word of its own, so text in those scripts is matched character by character rather than lost. Terms are the words
+that carry meaning: English stopwords left out and English words cut to a short stem (common suffixes stripped:
+"hiking", "hikes" and "hike" are all "hik"); words of other languages are kept as they are.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def tokens(text: str) -> list[tuple[str, int, int]]:
     for index, char in enumerate(text):
         folded = unicodedata.normalize("NFKC", char).casefold()
         kind = unicodedata.category(folded[:1] or char)[0]
-        if kind in "LNM" and not _is_unspaced(char):
+        if (kind in "LN" or (kind == "M" and word)) and not _is_unspaced(char):  # a mark only inside a word
             if not word:
                 start = index
             word += folded
@@ -57,7 +57,7 @@ def tokens(text: str) -> list[tuple[str, int, int]]:
         if word:
             found.append((word, start, index))
             word = ""
-        if kind in "LNM":  # a character of a script without spaces
+        if kind in "LNM" and _is_unspaced(char):  # a character of a script without spaces
             found.append((folded, index, index + 1))
     if word:
         found.append((word, start, len(text)))

@@ -153,6 +153,11 @@ def main() -> None:
         print(f"PostgreSQL: {stack.postgres.uri}\nRedis: {stack.redis.uri}", flush=True)
         for replica in stack.replicas:
             print(f"{replica.name}: {replica.url} (log: {replica.log_path})", flush=True)
+        print(
+            "No sign-in here: the replicas' runtime cannot run this project's auth, so any caller may act as any\n"
+            "user. Keep them on a private network or behind a gateway that signs users in (docs/postgres.md).",
+            flush=True,
+        )
         print("Ctrl-C stops everything; the data stays in", args.data_dir, flush=True)
         stopped = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stopped.set())

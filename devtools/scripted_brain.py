@@ -30,6 +30,7 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import Field
 
+from agent.memory.api import EXCERPTS_HEADING
 from agent.memory.write.grounding import normalised
 from devtools import scripted_verifier
 from devtools.recorded_phrasings import case_for
@@ -88,15 +89,34 @@ def _existing_instances(system: str) -> list[tuple[str, dict]]:
     return [(doc_id, ast.literal_eval(body)) for doc_id, body in found]
 
 
+MOST_FACTS_SAID = 8
+MOST_EXCERPTS_SAID = 2
+
+
+def _short(text: str, most: int = 100) -> str:
+    return text if len(text) <= most else text[: most - 1].rstrip() + "…"
+
+
 def _chat_reply(system: str, messages: Sequence[BaseMessage]) -> str:
+    """What a chatbot answers from its memory: a few facts and a few of the user's earlier words, short."""
     memory = system.split("What you remember about the user:", 1)[-1]
     memory = memory.split("Current time", 1)[0].split("How the user wants you to answer", 1)[0].strip()
     following = _section(system, "How the user wants you to answer", "Current time")
     follows = f" (I follow your instructions: {following})" if following and following != "(none given)" else ""
     if not memory or memory == "(nothing yet)":
         return f"Nice to meet you! I don't know anything about you yet.{follows}"
-    remembered = "; ".join(ln.strip("- ").strip() for ln in memory.splitlines() if ln.strip())
-    return f"Here is what I remember about you: {remembered}{follows}"
+    known, _, earlier = memory.partition(EXCERPTS_HEADING)
+    facts = [_short(ln.strip("- ").strip()) for ln in known.splitlines() if ln.strip()]
+    said = [_short(m.group(1), 80) for m in re.finditer(r"\] user: (.*?)(?: / you: .*)?$", earlier, re.M)]
+    parts = []
+    if facts:
+        more = f" (and {len(facts) - MOST_FACTS_SAID} more)" if len(facts) > MOST_FACTS_SAID else ""
+        listed = "; ".join(fact.rstrip(".") for fact in facts[:MOST_FACTS_SAID])
+        parts.append(f"Here is what I remember about you: {listed}{more}.")
+    if said:
+        quoted = "; ".join(f'"{words}"' for words in said[:MOST_EXCERPTS_SAID])
+        parts.append(f"Earlier you told me: {quoted}.")
+    return " ".join(parts) + follows
 
 
 def _section(system: str, heading: str, before: str) -> str:

@@ -33,6 +33,16 @@ FACT_PATTERNS: list[tuple[str, re.Pattern]] = [
     ("interests", re.compile(_LEAD.format("(?:i like|i love|i enjoy)") + _PHRASE)),
 ]
 
+_WORD_OF_ANY_SCRIPT = r"([^\s.,!?;:。、，！？]+)"
+FACT_PATTERNS += [  # other languages, written down in English as real models do ("Меня зовут Ольга" -> name: Ольга)
+    ("name", re.compile(r"(?i:меня зовут|με λένε|اسمي|मेरा नाम)\s+" + _WORD_OF_ANY_SCRIPT)),
+    ("name", re.compile(r"(?:私は|我叫)" + _WORD_OF_ANY_SCRIPT.replace("]+)", "]+?)") + r"(?:です|[。，,.!]|$)")),
+    ("location", re.compile(r"(?i:я живу в|μένω στην?|و?أسكن في)\s+" + _WORD_OF_ANY_SCRIPT)),
+    ("location", re.compile(r"मैं\s+" + _WORD_OF_ANY_SCRIPT + r"\s+में\s+रहत[^\s.,!?।]*")),
+    ("location", re.compile(_WORD_OF_ANY_SCRIPT.replace("]+)", "]+?)") + r"に住んでいます")),
+    ("location", re.compile(r"我住在" + _WORD_OF_ANY_SCRIPT)),
+]
+
 # How the user wants the bot to answer (procedural memory), and the instruction each becomes.
 INSTRUCTION_PATTERNS: list[tuple[re.Pattern, str]] = [
     (re.compile(r"\bkeep (?:it|your answers|answers|your replies) (short|brief)", re.I), "Keep responses brief."),

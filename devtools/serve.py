@@ -6,8 +6,11 @@
 - `langgraph dev` runs one job at a time unless told otherwise; this gives it JOBS_PER_WORKER slots.
 - Once the server answers, it says which model answers, where the memory page is and how to get a token.
   The server's own banner line for `/docs` is left out: the deployment does not serve it.
+- The server's whole log goes to `.dev-state/<config>/server.log`. The terminal shows it until the server
+  answers, then only warnings and errors (with their tracebacks), so the ready banner stays in view;
+  `--verbose` shows every line.
 
-    python -m devtools.serve [--config langgraph.json] [--port 2024] [--jobs 10]
+    python -m devtools.serve [--config langgraph.json] [--port 2024] [--jobs 10] [--verbose]
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -32,6 +36,10 @@ from devtools.dev_server import JOBS_PER_WORKER, PROJECT_ROOT, config_copy, lang
 
 STATE_DIR = PROJECT_ROOT / ".dev-state"
 _HIDDEN = ("API Docs:",)  # banner lines about routes this deployment does not serve
+LOG_NAME = "server.log"
+_WORTH_SHOWING = re.compile(r"\[(?:warning|error|critical)\s*\]|^(?:WARNING|ERROR|CRITICAL)[:\s]|Traceback")
+_CALLERS_MISTAKE = re.compile(r"\bstatus=4\d\d\b")  # a request refused (401, 404, 422...): the caller's, not ours
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def settings() -> dict[str, str]:
@@ -77,17 +85,37 @@ def greeting(url: str, with_auth: bool, env: dict[str, str], state: Path) -> str
     else:
         lines.append("  no auth:      any client acts as the user_id it names; keep this server to your machine")
         lines.append(f"  Studio:       https://smith.langchain.com/studio/?baseUrl={url}")
+    lines.append(f"  the log:      {state.relative_to(PROJECT_ROOT)}/{LOG_NAME} (here: warnings and errors only)")
     lines.append("  Ctrl-C stops it.")
     return "\n".join(lines)
 
 
-def _relay(process: subprocess.Popen) -> None:
-    """The server's output, but for the banner lines about routes it does not serve."""
-    assert process.stdout is not None
-    for line in process.stdout:
-        if not any(hidden in line for hidden in _HIDDEN):
-            sys.stdout.write(line)
-            sys.stdout.flush()
+class _Relay:
+    """The server's output: all of it to the log file; to the terminal, all of it until the server answers,
+    then warnings and errors only (a traceback's lines with it; not a request refused with a 4xx), unless
+    ``verbose``."""
+
+    def __init__(self, process: subprocess.Popen, log: Path, verbose: bool) -> None:
+        self.process, self.log, self.verbose = process, log, verbose
+        self.ready = threading.Event()
+
+    def run(self) -> None:
+        assert self.process.stdout is not None
+        in_trace = False
+        with self.log.open("a") as log:
+            for line in self.process.stdout:
+                log.write(_ANSI.sub("", line))
+                log.flush()
+                if any(hidden in line for hidden in _HIDDEN):
+                    continue
+                plain = _ANSI.sub("", line)
+                in_trace = in_trace and (plain.startswith((" ", "\t")) or not plain.strip())
+                if "Traceback" in plain:
+                    in_trace = True
+                worth = _WORTH_SHOWING.search(plain) and not _CALLERS_MISTAKE.search(plain)
+                if self.verbose or not self.ready.is_set() or in_trace or worth:
+                    sys.stdout.write(line)
+                    sys.stdout.flush()
 
 
 def _wait_until_ready(url: str, process: subprocess.Popen, timeout: float = 300) -> bool:
@@ -108,6 +136,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=2024)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--jobs", type=int, default=JOBS_PER_WORKER, help="jobs per worker (chat and memory runs)")
+    parser.add_argument("--verbose", action="store_true", help="show every line of the server's log here")
     args = parser.parse_args(argv)
     source = (PROJECT_ROOT / args.config).resolve()
     if not source.is_file():
@@ -127,11 +156,13 @@ def main(argv: list[str] | None = None) -> None:
         *("--n-jobs-per-worker", str(args.jobs), "--no-browser", "--no-reload"),
     ]
     process = subprocess.Popen(command, cwd=state, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    threading.Thread(target=_relay, args=(process,), daemon=True).start()
+    relay = _Relay(process, state / LOG_NAME, args.verbose)
+    threading.Thread(target=relay.run, daemon=True).start()
     signal.signal(signal.SIGTERM, lambda *_: process.terminate())
     try:
         url = f"http://{args.host}:{args.port}"
         if _wait_until_ready(url, process):
+            relay.ready.set()
             print(greeting(url, "auth" in config, env, state), flush=True)
         process.wait()
     except KeyboardInterrupt:

@@ -205,6 +205,8 @@ def test_edit_changes_only_the_fields_given_add_writes_a_memory_and_forget_says_
     _one_line_error(_run(*base[:2], "add", "profile", '{"name": "X"}', *base[2:]), "it exists: change it with edit")
     listed = run("memories", "--memory-type", "profile")
     assert "name: Ines" in listed and "location: Lisbon" in listed and "job: architect" in listed, listed
+    versions = run("memories", "history", "profile")  # a one-document kind: no key to give
+    assert "v1" in versions and "v2" in versions and "architect" in versions, versions
     replaced = run("edit", "profile", "profile", '{"name": "Ines"}', "--replace")
     assert '"location": null' in replaced or '"location"' not in replaced, replaced
     added = run("add", "collection", '{"content": "I prefer green tea."}')

@@ -140,7 +140,16 @@ def test_make_serve_refuses_clearly_starts_with_free_slots_and_says_how_to_use_i
         os.killpg(serving.pid, signal.SIGTERM)
         serving.wait(timeout=60)
     output = printed.text()
-    for said in ("model:", "memory page:", f"http://127.0.0.1:{port}/memories", ".dev-state/langgraph.local/"):
+    for said in (
+        "model:",
+        "memory page:",
+        f"http://127.0.0.1:{port}/memories",
+        ".dev-state/langgraph.local/",
+        "the log:",
+    ):
         assert said in output, f"the start does not say {said!r}:\n{output[-3000:]}"
     assert "/docs" not in output and "Traceback" not in output, output[-3000:]
+    log = (PROJECT_ROOT / ".dev-state" / "langgraph.local" / "server.log").read_text()
+    after_ready = output.split("Ctrl-C stops it.", 1)[1]
+    assert "/memories/api/items" in log and "/memories/api/items" not in after_ready, "requests go to the log only"
     assert (PROJECT_ROOT / ".dev-state" / "langgraph.local" / ".langgraph_api").is_dir(), "its own state"

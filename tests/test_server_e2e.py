@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from langgraph_sdk.errors import UnprocessableEntityError
 
 from agent.client.sdk import ensure_assistant, memories, send, wait_for_memory
 from agent.memory.kinds import MEMORY_TYPES
 from tests.distractors import NEEDLE, QUESTION, food_distractors
+from tests.shared_data import SAID_IN_SIX_SCRIPTS
 from tests.typed import DelaySettings
 
 FAST: DelaySettings = {"memory_delay_seconds": 0.5}
@@ -21,6 +24,20 @@ def _answering_prompt(endpoint, since: int, question: str) -> str:
 async def _all_memories(client, user) -> list[tuple]:
     found = await client.store.search_items(["memory", user], limit=1000)
     return sorted((tuple(i["namespace"]), i["key"], str(i["value"])) for i in found["items"])
+
+
+@pytest.mark.parametrize("memory_type", MEMORY_TYPES)
+async def test_a_name_and_city_said_in_five_scripts_are_recalled(connect, memory_type):
+    for number, (said, name, place) in enumerate(list(SAID_IN_SIX_SCRIPTS.values())[:5]):
+        user = f"scripts-{memory_type}-{number}-{uuid.uuid4().hex[:6]}"
+        client = connect(user)
+        assistant = await ensure_assistant(client, memory_type, **FAST)
+        first = (await client.threads.create())["thread_id"]
+        await send(client, assistant, first, user, said)
+        await wait_for_memory(client, first)
+        second = (await client.threads.create())["thread_id"]
+        reply = await send(client, assistant, second, user, "?")
+        assert name in reply and place in reply, reply
 
 
 @pytest.mark.parametrize("memory_type", MEMORY_TYPES)

@@ -51,7 +51,7 @@ from agent.client.sdk import (
     send,
     wait_for_memory,
 )
-from agent.memory.kinds import MEMORY_TYPES
+from agent.memory.kinds import MEMORY_TYPES, STORED_KINDS
 from agent.memory.manage import admin, backfill, export
 from agent.memory.records import episodes
 from agent.secret import SECRET_ENV
@@ -157,7 +157,9 @@ def _parser() -> argparse.ArgumentParser:
         "history", help="a memory's versions, or the memories of a type that have a history", parents=[shared]
     )
     history.add_argument("memory_type_named", metavar="TYPE")
-    history.add_argument("key", metavar="KEY", nargs="?", help="without it: every memory of TYPE with a history")
+    history.add_argument(
+        "key", metavar="KEY", nargs="?", help="without it: the document of a one-document TYPE, else every key"
+    )
     history.set_defaults(handler=_history)
     command("health", "repairs, facts held or left out, near-duplicates", _health)
     edit = command("edit", "change the fields of a memory that JSON names (the others stay)", _edit)
@@ -252,7 +254,9 @@ async def _memories(client: LangGraphClient, args: argparse.Namespace) -> None:
 
 
 async def _history(client: LangGraphClient, args: argparse.Namespace) -> None:
-    await print_history(client, args.user, args.memory_type_named, args.key)
+    kind = STORED_KINDS.get(args.memory_type_named)
+    key = args.key or (kind.key if kind else None)  # a one-document kind: its document (`history profile`)
+    await print_history(client, args.user, args.memory_type_named, key)
 
 
 async def _restore_at(client: LangGraphClient, args: argparse.Namespace) -> None:

@@ -45,6 +45,7 @@ from agent.memory.write.misreadings import misread
 from agent.memory.write.verification import Claim, Verification, verify
 from agent.memory.write.writers import ExtractionFailed, writer_for
 from agent.schemas import Quote
+from agent.words import terms
 
 NO_QUOTE = "no words of yours came with it"
 NOT_YOUR_WORDS = "the words it quoted are not yours"
@@ -214,7 +215,10 @@ async def _draft(
         except ExtractionFailed:
             await health.count(store, user_id, refusals=1)
             raise
-        overlay.update(proposal.writes)
+        for key, value in proposal.writes:
+            worded = value if value is None else _worded(kind, value, overlay.get(key, read.get(key)))
+            if worded is not _NOTHING:
+                overlay[key] = worded
         for key, given in proposal.quotes.items():
             quotes.setdefault(key, []).extend(given)
     known = {key: unstamped(value) for key, value in read.items()}
@@ -258,6 +262,37 @@ def _overlaid(existing: list[Item], overlay: dict[str, dict | None]) -> list[Ite
         if key not in keys and value is not None
     ]
     return shown
+
+
+_NOTHING: Any = object()
+
+
+def _wordless(text: object) -> bool:
+    """Text with nothing a fact could say: no word beyond the frame ("The user is 🏙️")."""
+    return isinstance(text, str) and bool(text.strip()) and not terms(text)
+
+
+def _worded(kind: MemoryKind, value: dict, stored: dict | None) -> Any:
+    """``value`` without text that holds no word (emoji, symbols, punctuation alone), which is never a fact, a
+    name, a place or a job: a document's such lines and a record's such values and entries are left out (the
+    stored value stays); an item whose fact has no word, or a new document left with no fact, is not written
+    (``_NOTHING``)."""
+    if kind.shape == "items":
+        return value if kind.facts(value) or not any(map(_wordless, value.values())) else _NOTHING
+    before = stored or {}
+    kept: dict = {}
+    for field_name, held in value.items():
+        if isinstance(held, list):
+            kept[field_name] = [
+                entry for entry in held if not _wordless(entry) or entry in (before.get(field_name) or [])
+            ]
+        elif isinstance(held, str) and kind.shape == "text":
+            kept[field_name] = "\n".join(line for line in held.splitlines() if not _wordless(line))
+        elif _wordless(held):
+            kept[field_name] = before.get(field_name)
+        else:
+            kept[field_name] = held
+    return kept if stored is not None or kind.facts(kept) else _NOTHING
 
 
 def _quotes_by_fact(facts: list[Fact], quotes: list[Quote]) -> list[list[str]]:
