@@ -90,7 +90,7 @@ def _existing_instances(system: str) -> list[tuple[str, dict]]:
 
 
 MOST_FACTS_SAID = 8
-MOST_EXCERPTS_SAID = 2
+MOST_EXCERPTS_SAID = 3
 
 
 def _short(text: str, most: int = 100) -> str:
@@ -107,7 +107,7 @@ def _chat_reply(system: str, messages: Sequence[BaseMessage]) -> str:
         return f"Nice to meet you! I don't know anything about you yet.{follows}"
     known, _, earlier = memory.partition(EXCERPTS_HEADING)
     facts = [_short(ln.strip("- ").strip()) for ln in known.splitlines() if ln.strip()]
-    said = [_short(m.group(1), 80) for m in re.finditer(r"\] user: (.*?)(?: / you: .*)?$", earlier, re.M)]
+    said = [_short(m.group(1), 160) for m in re.finditer(r"^\[[^\]]*\] user: (.*)$", earlier, re.M)]
     parts = []
     if facts:
         more = f" (and {len(facts) - MOST_FACTS_SAID} more)" if len(facts) > MOST_FACTS_SAID else ""
@@ -115,7 +115,7 @@ def _chat_reply(system: str, messages: Sequence[BaseMessage]) -> str:
         parts.append(f"Here is what I remember about you: {listed}{more}.")
     if said:
         quoted = "; ".join(f'"{words}"' for words in said[:MOST_EXCERPTS_SAID])
-        parts.append(f"Earlier you told me: {quoted}.")
+        parts.append(f"From our earlier conversations: {quoted}.")
     return " ".join(parts) + follows
 
 
