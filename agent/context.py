@@ -61,6 +61,14 @@ class Context(BaseModel):
             "user's writes of one memory type take turns."
         ),
     )
+    memory_use: Literal["read_write", "read_only", "off"] = Field(
+        default="read_write",
+        description=(
+            "What this chat does with long-term memory: 'read_write' (the default), 'read_only' (answers use it, "
+            "the chat changes none of it) or 'off' (a temporary chat: reads none, writes none, and nothing said in "
+            "it is ever written later). A thread given 'memory_use' in its input keeps the stricter of the two."
+        ),
+    )
     memory_delay_seconds: float = Field(
         default=2.0,
         ge=0,

@@ -16,10 +16,11 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import REMOVE_ALL_MESSAGES
 from langgraph.runtime import Runtime
 
-from agent.context import Context, context_of
+from agent.context import Context, context_of, store_of
 from agent.memory.queue.write_lock import lock_thread_id
 from agent.memory.queue.write_queue import later_write_queued
 from agent.memory.queue.writer_threads import MEMORY_GRAPH_ID, writer_thread_id
+from agent.memory.records.controls import read_switch
 from agent.state import MemoryWriterState
 from agent.turn_writes import write_turn
 
@@ -45,6 +46,8 @@ async def extract(state: MemoryWriterState, runtime: Runtime[Context]) -> dict:
         return {}
     if await later_write_queued(thread_id, configurable.get("run_id")):
         return {}
+    if (await read_switch(store_of(runtime), ctx.user_id)).paused:  # said before the pause: it waits
+        return {"note": f"memory is paused: {len(state['messages'])} message(s) wait until it is on again"}
     try:
         chat = (config.get("metadata") or {}).get("chat_thread_id")
         note = await write_turn(runtime, state["messages"], "memory_writer", chat)

@@ -45,6 +45,12 @@ class Instruction(BaseModel):
     content: str = Field(description="The instruction, in the imperative: 'Keep answers short.'")
 
 
+class NeverKeep(BaseModel):
+    """A topic the user wants never remembered."""
+
+    content: str = Field(description="The topic, as the user put it: 'my health', 'my kids' names'.")
+
+
 class NothingNew(BaseModel):
     """Call this when the conversation teaches nothing new about the user: no new fact, no correction and no
     retraction of a stored memory (small talk, questions, or only facts already remembered)."""

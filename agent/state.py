@@ -13,6 +13,9 @@ from typing_extensions import TypedDict
 class ChatState(MessagesState):
     """A chat thread: its messages, and how far long-term memory has taken them in."""
 
+    memory_use: NotRequired[str | None]
+    """The thread's own memory use, given in a run's input: 'off' makes it a temporary chat for good,
+    'read_only' uses memory and changes none (`agent.turn_memory`)."""
     memory_cursor: NotRequired[str | None]
     """Id of the last message handed to the memory writer (or written, in hot-path mode)."""
     memory_write: NotRequired[dict[str, Any] | None]

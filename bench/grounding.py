@@ -30,7 +30,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langgraph.store.memory import InMemoryStore
 
 from agent.memory.api import save
-from agent.memory.kinds import STORED_KINDS, memory_kind
+from agent.memory.kinds import WRITTEN_KINDS, memory_kind
 from agent.memory.records.namespaces import list_all, memory_namespace
 from agent.memory.write import review
 from agent.memory.write.grounding import normalised
@@ -39,7 +39,7 @@ from bench.word_checks import remember_with_word_checks
 from devtools.recorded_phrasings import sets
 from devtools.scripted_brain import ScriptedChatModel
 
-KINDS = tuple(STORED_KINDS)  # the memory types and the instructions
+KINDS = tuple(WRITTEN_KINDS)  # the memory types and the instructions
 PATHS = ("word checks", "grounded", "grounded, verifier confirms all")
 USER = "bench"
 
@@ -215,6 +215,6 @@ if __name__ == "__main__":
     args = parser.parse_args()
     chosen = [k.strip() for k in args.kinds.split(",") if k.strip()]
     for kind in chosen:
-        if kind not in STORED_KINDS:
+        if kind not in WRITTEN_KINDS:
             parser.error(f"unknown kind {kind!r}")
     asyncio.run(main(chosen))

@@ -375,6 +375,8 @@ def print_health(report: dict) -> None:
     print(f"  facts held for your review (no words of yours behind them, or not confirmed): {report['held']}")
     print(f"  waiting for your review now: {report['to_review']} (python -m agent.client review)")
     print(f"  writes refused (no choice made, an impossible patch): {report['refusals']}")
+    for topic, n in report.get("left_out", {}).items():
+        print(f"  left out under your rule never to keep {topic!r}: {n}")
     pairs = report["near_duplicates"]
     print(f"near-duplicate facts (at least {report['near_duplicate_threshold']:.0%} of words shared): {len(pairs)}")
     for pair in pairs:

@@ -26,6 +26,8 @@ from agent.stores.layout import space
 
 HEALTH = "health"
 KEY = "counts"
+LEFT_OUT = "left_out"
+"""The key of the counts of what each never-keep rule left out: {rule topic: facts and messages}."""
 COUNTERS = ("writes", "repairs", "held", "unsupported", "refusals")
 NEAR_DUPLICATE = 0.6
 MOST_COMPARED = 2_000  # facts per kind compared pairwise; a larger memory is compared on its first ones
@@ -50,6 +52,23 @@ async def count(store: BaseStore, user_id: str, **added: int) -> None:
     for name, n in added.items():
         counts[name] += n
     await store.aput(namespace(user_id), KEY, counts, index=False)
+
+
+def left_out_of(value: object) -> dict[str, int]:
+    """The never-keep counts in a stored value, whatever shape a client left it in."""
+    found = value if isinstance(value, dict) else {}
+    return {str(topic): n for topic, n in found.items() if isinstance(n, int) and n > 0}
+
+
+async def count_left_out(store: BaseStore, user_id: str, by_topic: dict[str, int]) -> None:
+    """Add to what each never-keep rule left out (hold the user's write lock)."""
+    if not by_topic:
+        return
+    current = await store.aget(namespace(user_id), LEFT_OUT)
+    counts = left_out_of(current.value if current else None)
+    for topic, n in by_topic.items():
+        counts[topic] = counts.get(topic, 0) + n
+    await store.aput(namespace(user_id), LEFT_OUT, counts, index=False)
 
 
 def near_duplicates(memories: dict[str, list[dict]]) -> list[dict]:

@@ -22,7 +22,7 @@ from pydantic import BaseModel
 
 from agent import prompts
 from agent.memory.records.facts import FactsOf, document_facts, item_facts, record_facts
-from agent.schemas import Instruction, Memory, SemanticDocument, UserProfile
+from agent.schemas import Instruction, Memory, NeverKeep, SemanticDocument, UserProfile
 
 Shape = Literal["text", "record", "items"]
 """A free-text document, one structured document, or a searchable collection of items."""
@@ -178,8 +178,21 @@ INSTRUCTIONS = MemoryKind(
 )
 """Procedural memory: the user's instructions for the bot, kept whatever memory type an assistant uses."""
 
-STORED_KINDS: dict[str, MemoryKind] = {**MEMORY_KINDS, INSTRUCTIONS.name: INSTRUCTIONS}
-"""Everything kept per user: the memory types, and the instructions beside them."""
+WRITTEN_KINDS: dict[str, MemoryKind] = {**MEMORY_KINDS, INSTRUCTIONS.name: INSTRUCTIONS}
+"""What the memory writers write from a conversation: the memory types and the instructions."""
+
+NEVER_KEEP = MemoryKind(
+    name="never_keep",
+    schema=NeverKeep,
+    description="topics the user wants never remembered, one each (set by the user; no model writes them)",
+    render_value=_render_memory,
+    instructions="",
+)
+"""The user's never-keep rules: what matches one by meaning is left out of every write
+(`agent.memory.write.never_keep`)."""
+
+STORED_KINDS: dict[str, MemoryKind] = {**WRITTEN_KINDS, NEVER_KEEP.name: NEVER_KEEP}
+"""Everything kept per user: the memory types, the instructions and the never-keep rules beside them."""
 
 
 def memory_kind(memory_type: str) -> MemoryKind:

@@ -17,7 +17,7 @@ import re
 from collections.abc import Sequence
 
 from langchain_core.messages import AnyMessage
-from langgraph.store.base import BaseStore
+from langgraph.store.base import BaseStore, Item
 
 from agent import prompts
 from agent.memory.kinds import INSTRUCTIONS
@@ -39,13 +39,15 @@ def gives_instructions(messages: Sequence[AnyMessage]) -> bool:
     return any(m.type == "human" and _CUES.search(m.text) for m in messages)
 
 
-async def recall_instructions(store: BaseStore, user_id: str, budget: int) -> str:
-    """The user's instructions for the answering prompt, newest first, within ``budget`` characters."""
+async def recall_instructions(store: BaseStore, user_id: str, budget: int) -> tuple[str, list[Item]]:
+    """The user's instructions for the answering prompt, newest first, within ``budget`` characters; and the
+    stored items shown."""
     if budget <= 0:
-        return prompts.NO_INSTRUCTIONS
+        return prompts.NO_INSTRUCTIONS, []
     items = await list_all(store, memory_namespace(user_id, INSTRUCTIONS.name))
     items.sort(key=lambda item: item.updated_at, reverse=True)
-    return INSTRUCTIONS.render(items, budget) if items else prompts.NO_INSTRUCTIONS
+    shown = INSTRUCTIONS.fit(items, budget)
+    return ("\n".join(line for _, line in shown) or prompts.NO_INSTRUCTIONS), [item for item, _ in shown]
 
 
 _PLACES = re.compile(r"\{(memory|instructions|time)\}")

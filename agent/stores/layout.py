@@ -21,6 +21,8 @@ FORGOTTEN = "episodes_forgotten"
 HEALTH = "health"
 REVIEW = "review"
 JOBS = "jobs"
+CONTROLS = "controls"
+CHANGES = "changes"
 
 Namespace = tuple[str, ...]
 
@@ -65,6 +67,16 @@ class UserSpace:
         return (ROOT, self.user, JOBS)
 
     @property
+    def controls(self) -> Namespace:
+        """The user's memory switch (on, or paused)."""
+        return (ROOT, self.user, CONTROLS)
+
+    @property
+    def changes(self) -> Namespace:
+        """What memory writes changed, per chat thread: the "memory updated" notices."""
+        return (ROOT, self.user, CHANGES)
+
+    @property
     def auth(self) -> Namespace:
         """The server's record of the user's revoked tokens: out of every client's reach."""
         return (AUTH, self.user)
@@ -84,6 +96,8 @@ LAYOUT: tuple[tuple[str, Namespace], ...] = (
     ("facts held for review", (ROOT, "<user_id>", REVIEW)),
     ("memory health counters", (ROOT, "<user_id>", HEALTH)),
     ("jobs (adding earlier chats)", (ROOT, "<user_id>", JOBS)),
+    ("the memory switch (on, or paused)", (ROOT, "<user_id>", CONTROLS)),
+    ("what writes changed, per chat thread", (ROOT, "<user_id>", CHANGES)),
     ("history of any kind, and of review decisions", (ROOT, "<user_id>", HISTORY, "<memory type>")),
     ("revoked tokens (the server's own)", (AUTH, "<user_id>")),
 )

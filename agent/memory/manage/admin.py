@@ -435,10 +435,12 @@ async def health_report(client: LangGraphClient, user_id: str) -> dict:
     writes, and near-duplicate facts."""
     memories = await list_memories(client, user_id)
     stored = await client.store.get_item(list(health.namespace(user_id)), health.KEY)
+    left_out = await client.store.get_item(list(health.namespace(user_id)), health.LEFT_OUT)
     waiting = await stored_items_under(client, list(review.namespace(user_id)))
     return {
         "memories": {memory_type: len(items) for memory_type, items in memories.items()},
         **health.counts_of(stored["value"] if stored else None),
+        "left_out": health.left_out_of(left_out["value"] if left_out else None),
         "to_review": len(waiting),
         "near_duplicates": health.near_duplicates(memories),
         "near_duplicate_threshold": health.NEAR_DUPLICATE,

@@ -23,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from langchain_core.messages import BaseMessage
 from langgraph.store.base import BaseStore, Item, PutOp, SearchItem
 
+from agent.memory.records.marks import is_unkept
 from agent.memory.records.timeline import RECORDED_AT, recorded_date
 from agent.stores.layout import space
 
@@ -57,10 +58,11 @@ def retention_days() -> int | None:
 
 
 def exchanges(messages: Sequence[BaseMessage]) -> list[tuple[BaseMessage, str]]:
-    """Each message of the user's in ``messages``, with the assistant's reply that follows it ("" if none)."""
+    """Each message of the user's in ``messages``, with the assistant's reply that follows it ("" if none); none
+    whose message is marked never to be kept (`agent.memory.records.marks`)."""
     pairs: list[tuple[BaseMessage, str]] = []
     for index, message in enumerate(messages):
-        if message.type != "human" or not message.text.strip():
+        if message.type != "human" or not message.text.strip() or is_unkept(message):
             continue
         reply = next((m for m in messages[index + 1 :] if m.type in ("ai", "human")), None)
         pairs.append((message, reply.text if reply is not None and reply.type == "ai" else ""))

@@ -19,6 +19,7 @@ write lock of each kind it writes (the memory type, and the instructions when th
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from dataclasses import dataclass, field
@@ -32,16 +33,19 @@ from langgraph.store.base import BaseStore, Item
 from agent import limits, prompts
 from agent.memory import health, procedural
 from agent.memory.api import recall, save
-from agent.memory.kinds import INSTRUCTIONS, MemoryKind, memory_kind
-from agent.memory.records import episodes
+from agent.memory.kinds import INSTRUCTIONS, NEVER_KEEP, MemoryKind, memory_kind
+from agent.memory.records import changes, episodes
 from agent.memory.records.facts import Fact
 from agent.memory.records.history import Write
+from agent.memory.records.marks import kept
 from agent.memory.records.timeline import unstamped
-from agent.memory.write import review
+from agent.memory.write import never_keep, review
 from agent.memory.write.edits import edits_for
 from agent.memory.write.grounding import Evidence, Said, locate, normalised, said_in, tokens
 from agent.memory.write.guards import Loss, losses, own_words, without_restatements
 from agent.memory.write.misreadings import misread
+from agent.memory.write.never_keep import Rule
+from agent.memory.write.notices import described_changes
 from agent.memory.write.verification import Claim, Verification, verify
 from agent.memory.write.writers import ExtractionFailed, writer_for
 from agent.schemas import Quote
@@ -81,6 +85,10 @@ class Outcome:
     """Stored facts the model's write would have dropped, kept."""
     held: list[str] = field(default_factory=list)
     """New facts held for the user's review, each with why."""
+    left_out: dict[str, int] = field(default_factory=dict)
+    """Facts a never-keep rule left out, by the rule's topic."""
+    notices: list[dict] = field(default_factory=list)
+    """What changed, in words (`agent.memory.records.changes`)."""
     model_calls: int = 0
 
     def note(self) -> str:
@@ -90,6 +98,8 @@ class Outcome:
             parts.append(f"kept {_many(len(self.repaired), 'fact')} the model dropped ({'; '.join(self.repaired)})")
         if self.held:
             parts.append(f"held {len(self.held)} for your review ({'; '.join(self.held)})")
+        if self.left_out:
+            parts.append(f"left out {_many(sum(self.left_out.values()), 'fact')} you asked never to be kept")
         return ", ".join(parts)
 
 
@@ -112,6 +122,8 @@ class _Draft:
     losses: list[Loss] = field(default_factory=list)
     claims: dict[tuple[str, str, str], int] = field(default_factory=dict)
     """("new" or "gone", key, fact) -> the claim's number in the turn's verification."""
+    left_out: dict[str, list[tuple[Fact, Rule]]] = field(default_factory=dict)
+    """key -> the new facts a never-keep rule left out, each with its rule."""
     model_calls: int = 0
 
 
@@ -130,15 +142,62 @@ async def remember_turn(
     (``procedural.gives_instructions``), instructions, written holding ``lock(kind)`` of each and recording the
     episodes they were drawn from; a note of what was done."""
     chat_thread_id = provenance.get("chat_thread_id")
+    messages = kept(messages)  # said in a temporary chat, or while memory was off: never written
+    rules, asked, out = await _never_keep(store, user_id, messages, provenance)
+    messages = _without_exchanges(messages, set(out))
     said = await episodes.record(store, user_id, messages, chat_thread_id)
     provenance = {**provenance, "episodes": said or None}
     kinds = [memory_type, *([INSTRUCTIONS.name] if procedural.gives_instructions(messages) else [])]
     async with AsyncExitStack() as locks:
         for name in kinds:  # always the memory type first, then the instructions: no two writers cross
             await locks.enter_async_context(lock(name))
-        outcomes = await write_turn(store, model, user_id, kinds, messages, k, provenance, chat_thread_id)
+        outcomes = (
+            await write_turn(store, model, user_id, kinds, messages, k, provenance, chat_thread_id, rules=rules)
+            if any(m.type == "human" for m in messages)
+            else [Outcome() for _ in kinds]
+        )
+        left_out: dict[str, int] = {}
+        for rule in out.values():
+            left_out[rule.topic] = left_out.get(rule.topic, 0) + 1
+        for outcome in outcomes:
+            for topic, n in outcome.left_out.items():
+                left_out[topic] = left_out.get(topic, 0) + n
+        notices = [changes.change("rule", NEVER_KEEP.name, None, topic) for topic in asked]
+        notices += [changes.change("left_out", memory_type, None, topic) for topic in left_out]
+        await changes.note(store, user_id, chat_thread_id, notices + [n for o in outcomes for n in o.notices])
+        await health.count_left_out(store, user_id, left_out)
     notes = [outcomes[0].note(), *(f"instructions: {o.note()}" for o in outcomes[1:])]
+    if out:
+        notes.append(f"left out {_many(len(out), 'message')} you asked never to be kept")
     return "; ".join(notes)
+
+
+async def _never_keep(
+    store: BaseStore, user_id: str, messages: Sequence[AnyMessage], provenance: dict
+) -> tuple[list[Rule], list[str], dict[str, Rule]]:
+    """The user's never-keep rules, with those their messages ask for added; the topics asked for; and the user's
+    messages (by id) a rule leaves out (those asking for a rule too)."""
+    rules = await never_keep.rules_of(store, user_id)
+    asked = [topic for m in messages if m.type == "human" for topic in never_keep.requested(m.text)]
+    known = {rule.topic.casefold() for rule in rules}
+    asked = [topic for topic in dict.fromkeys(asked) if topic.casefold() not in known]
+    if asked:
+        writes = [(str(uuid.uuid4()), {"content": topic}) for topic in asked]
+        await save(store, user_id, NEVER_KEEP.name, writes, provenance={**provenance, "source": "chat"})
+        rules += [Rule(key, value["content"]) for key, value in writes]
+    return rules, asked, await never_keep.left_out(rules, messages)
+
+
+def _without_exchanges(messages: Sequence[AnyMessage], out: set[str]) -> list[AnyMessage]:
+    """``messages`` without the user's messages whose ids are in ``out`` and the bot's replies to them."""
+    kept_messages: list[AnyMessage] = []
+    dropping = False
+    for message in messages:
+        if message.type == "human":
+            dropping = (message.id or "") in out
+        if not dropping:
+            kept_messages.append(message)
+    return kept_messages
 
 
 async def remember(
@@ -167,12 +226,15 @@ async def write_turn(
     provenance: dict,
     chat_thread_id: str | None,
     linked: bool = True,
+    rules: Sequence[Rule] = (),
 ) -> list[Outcome]:
     """The write of one turn for each of ``memory_types``: one verification call for all of them. ``linked``:
     the turn's exchanges are kept as episodes, and quotes point into them."""
     said = said_in(messages)
     sources = _episode_keys(messages, chat_thread_id) if linked else None
-    drafts = [await _draft(store, model, user_id, memory_kind(name), messages, said, k) for name in memory_types]
+    drafts = [
+        await _draft(store, model, user_id, memory_kind(name), messages, said, k, rules) for name in memory_types
+    ]
     claims: list[Claim] = []
     for draft in drafts:
         _number_claims(draft, said, claims)
@@ -199,6 +261,7 @@ async def _draft(
     messages: Sequence[AnyMessage],
     said: list[Said],
     k: int,
+    rules: Sequence[Rule] = (),
 ) -> _Draft:
     overlay: dict[str, dict | None] = {}
     quotes: dict[str, list[Quote]] = {}
@@ -234,6 +297,10 @@ async def _draft(
         stored = known.get(key)
         held_words = [fact.words for fact in kind.facts(stored)] if stored else []
         new = [fact for fact in kind.facts(value) if not any(fact.words <= words for words in held_words)]
+        if rules and new:
+            under = await never_keep.matching(rules, [fact.text for fact in new])
+            draft.left_out[key] = [(fact, rule) for fact, rule in zip(new, under, strict=True) if rule is not None]
+            new = [fact for fact, rule in zip(new, under, strict=True) if rule is None]
         draft.new[key] = new
         for fact, texts in zip(new, _quotes_by_fact(new, quotes.get(key, [])), strict=True):
             found = [evidence for text in texts if (evidence := locate(text, said)) is not None]
@@ -373,6 +440,7 @@ async def _settle(
     writes: list[Write] = []
     for key, value in draft.writes:
         out = [f for f in draft.new.get(key, []) if (key, f.text) in holding]
+        out += [fact for fact, _ in draft.left_out.get(key, [])]
         writes += edits_for(kind).without(key, known.get(key), value, out) if out else [(key, value)]
     let_go = {(loss.key, loss.fact.text) for loss in draft.losses if _lets_go(loss, confirmed)}
     repaired: list[Write] = []
@@ -392,6 +460,11 @@ async def _settle(
     writes = without_restatements(repaired, known, kind.facts)
     outcome.writes = [(key, value) for key, value in writes if value is None or known.get(key) != unstamped(value)]
     outcome.held = [f"{h.fact.text}: {h.reason}" for h in held]
+    for _, rule in (pair for pairs in draft.left_out.values() for pair in pairs):
+        outcome.left_out[rule.topic] = outcome.left_out.get(rule.topic, 0) + 1
+    outcome.notices = described_changes(kind, known, outcome.writes) + [
+        changes.change("held", kind.name, h.key, h.fact.text) for h in held
+    ]
     quotes = [
         {"fact": fact.text, **ref}
         for key, facts in kept_facts.items()
