@@ -91,6 +91,7 @@ def space(user_id: str) -> UserSpace:
 LAYOUT: tuple[tuple[str, Namespace], ...] = (
     ("memories of a memory type", (ROOT, "<user_id>", "<memory type>")),
     ("instructions (procedural memory)", (ROOT, "<user_id>", "instructions")),
+    ("never-keep rules", (ROOT, "<user_id>", "never_keep")),
     ("episodes (what was said)", (ROOT, "<user_id>", EPISODES)),
     ("episodes the user forgot", (ROOT, "<user_id>", FORGOTTEN)),
     ("facts held for review", (ROOT, "<user_id>", REVIEW)),
