@@ -134,12 +134,11 @@ async def matching(rules: Sequence[Rule], texts: Sequence[str]) -> list[Rule | N
 
 
 async def left_out(rules: Sequence[Rule], messages: Sequence[BaseMessage]) -> dict[str, Rule]:
-    """The user's messages (by id) that fall under a rule, or ask for one (``requested``): neither they nor their
-    replies are kept."""
+    """The user's messages (by id) that ask for a rule (``requested``; a rule with no key stands for the request)
+    or fall under one: neither they nor their replies are kept."""
     said = [m for m in messages if m.type == "human" and m.text.strip()]
-    found = await matching(rules, [m.text for m in said])
-    out = {m.id or "": rule for m, rule in zip(said, found, strict=True) if rule is not None}
-    for message in said:
-        if (message.id or "") not in out and (asked := requested(message.text)):
-            out[message.id or ""] = Rule("", asked[0])
+    out = {m.id or "": Rule("", asked[0]) for m in said if (asked := requested(m.text))}
+    rest = [m for m in said if (m.id or "") not in out]
+    found = await matching(rules, [m.text for m in rest])
+    out.update((m.id or "", rule) for m, rule in zip(rest, found, strict=True) if rule is not None)
     return out

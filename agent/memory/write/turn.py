@@ -158,7 +158,8 @@ async def remember_turn(
         )
         left_out: dict[str, int] = {}
         for rule in out.values():
-            left_out[rule.topic] = left_out.get(rule.topic, 0) + 1
+            if rule.key:  # not the message that asked for a rule
+                left_out[rule.topic] = left_out.get(rule.topic, 0) + 1
         for outcome in outcomes:
             for topic, n in outcome.left_out.items():
                 left_out[topic] = left_out.get(topic, 0) + n
@@ -167,8 +168,8 @@ async def remember_turn(
         await changes.note(store, user_id, chat_thread_id, notices + [n for o in outcomes for n in o.notices])
         await health.count_left_out(store, user_id, left_out)
     notes = [outcomes[0].note(), *(f"instructions: {o.note()}" for o in outcomes[1:])]
-    if out:
-        notes.append(f"left out {_many(len(out), 'message')} you asked never to be kept")
+    if covered := sum(1 for rule in out.values() if rule.key):
+        notes.append(f"left out {_many(covered, 'message')} you asked never to be kept")
     return "; ".join(notes)
 
 
