@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import os
 import socket
+import contextlib
+import socket
 import subprocess
+import threading
 import sys
 import uuid
 from pathlib import Path
@@ -71,6 +74,8 @@ def test_no_server_and_a_server_of_something_else_are_one_line_each():
     _one_line_error(_run("-m", "agent.client", "memories", env=elsewhere_env), f"no server answers at {nothing}")
     _one_line_error(_run("-m", "agent.client", "memories", "--url", nothing), "who are you")
     _one_line_error(_run("-m", "agent.client", "memories", env={"MEMORY_CHATBOT_TOKEN": " "}), "the token is empty")
+    with _hangs_up() as rude:  # something else on the port: takes the connection, says nothing, closes it
+        _one_line_error(_run("-m", "agent.client", "chat", "--url", rude, "--user", "lance"), "did not answer like")
     assert _run("-m", "agent.client", "--help").stdout.startswith("usage: python -m agent.client")
 
 
@@ -112,6 +117,29 @@ def test_a_refused_setting_is_one_line_with_the_servers_reason(server, user):
 
 
 @pytest.mark.server
+@contextlib.contextmanager
+def _hangs_up():
+    """A TCP server that accepts each connection and closes it without a word (a program not speaking HTTP)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def serve() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            with contextlib.suppress(OSError):
+                connection, _ = listener.accept()
+                connection.close()
+
+    worker = threading.Thread(target=serve, daemon=True)
+    worker.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stop.set()
+        worker.join()
+        listener.close()
+
+
 def test_chat_waits_for_the_memory_write_on_new_and_goes_on_after_a_failed_one(server, user, endpoint):
     token = mint(user, secret=AUTH_SECRET)
     chat = ["-m", "agent.client", "chat", "--url", server.url, "--token", token, "--memory-type", "profile"]

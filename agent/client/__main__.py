@@ -16,6 +16,9 @@
     python -m agent.client add-earlier-chats [THREAD ...] --token $TOKEN  # chats from before episodes, as episodes
     python -m agent.client export me.json --token $TOKEN              # everything kept about you; import FILE
     python -m agent.client forget --token $TOKEN                      # asks first; --yes to skip
+    python -m agent.client chat --temporary --token $TOKEN            # remembers nothing (or --read-only)
+    python -m agent.client memory-off --token $TOKEN                  # pause memory; memory-on resumes
+    python -m agent.client never-keep 'anything about my health' --token $TOKEN   # offers to forget what matches
 
 With auth on (the default langgraph.json) the server knows the user from the token: pass --token
 or set MEMORY_CHATBOT_TOKEN (get one with `make token USER_ID=<you>`); where the auth secret is set
@@ -34,25 +37,20 @@ from datetime import datetime
 from pathlib import Path
 from typing import NoReturn
 
-import httpx
 from dotenv import load_dotenv
 from langgraph_sdk.client import LangGraphClient
 
+from agent.client.chat import COMMANDS, ChatSession
 from agent.client.demo import demo
 from agent.client.errors import GET_A_TOKEN, CommandFailed, explain
 from agent.client.sdk import (
     DEFAULT_URL,
-    RunFailed,
     connect,
-    ensure_assistant,
-    memories,
     print_memories,
     probe,
-    send,
-    wait_for_memory,
 )
 from agent.memory.kinds import MEMORY_TYPES, STORED_KINDS
-from agent.memory.manage import admin, backfill, export
+from agent.memory.manage import admin, backfill, controls, export
 from agent.memory.records import episodes
 from agent.secret import SECRET_ENV
 from agent.server import tokens
@@ -60,46 +58,6 @@ from agent.server import tokens
 JOB_ROUTE = "/memories/api/episodes/add-earlier-chats"
 URL_ENV = "LANGGRAPH_URL"
 TOKEN_ENV = "MEMORY_CHATBOT_TOKEN"
-
-
-async def chat(client: LangGraphClient, user: str, memory_type: str, model: str | None, url: str) -> None:
-    """Interactive chat on the terminal: /new starts a thread, /memories shows memory, /quit ends."""
-    assistant_id = await ensure_assistant(client, memory_type, model=model)
-    thread_id = (await client.threads.create(metadata={"user": user}))["thread_id"]
-    print(f"Chatting as {user!r} with {memory_type} memory. Commands: /new /memories /quit")
-    while True:
-        try:
-            text = (await asyncio.to_thread(input, "you> ")).strip()
-        except EOFError:
-            return
-        if text in ("/quit", "/exit"):
-            return
-        try:
-            if text == "/new":
-                await settle(client, thread_id)
-                thread_id = (await client.threads.create(metadata={"user": user}))["thread_id"]
-                print("(new thread: what you said before is remembered here only as memory)")
-            elif text == "/memories":
-                await settle(client, thread_id)
-                print_memories(await memories(client, user, memory_type), memory_type)
-            elif text:
-                sys.stdout.write("bot> ")
-                sys.stdout.flush()
-                await send(client, assistant_id, thread_id, user, text)
-        except (RunFailed, httpx.HTTPStatusError, httpx.TimeoutException) as error:
-            print(f"\n(error: {explain(error, url) or error}; the chat goes on)")
-
-
-async def settle(client: LangGraphClient, thread_id: str) -> None:
-    """Wait for the memory write this thread queued; a write that failed is said, and the chat goes on."""
-    print("(saving what you said to memory...)")
-    try:
-        note = await wait_for_memory(client, thread_id)
-    except RunFailed as error:
-        print(f"(not saved to memory: {error})")
-    else:
-        if note:
-            print(f"(memory: {note})")
 
 
 def _count(n: int, thing: str, things: str | None = None) -> str:
@@ -150,7 +108,9 @@ def _parser() -> argparse.ArgumentParser:
         return made
 
     command("demo", "a scripted conversation with each memory type, then what each kept (the default)")
-    command("chat", "chat on the terminal: /new starts a new thread, /memories shows memory, /quit ends")
+    talk = command("chat", f"chat on the terminal ({COMMANDS})")
+    talk.add_argument("--temporary", action="store_true", help="a temporary chat: reads no memory, writes none")
+    talk.add_argument("--read-only", action="store_true", help="answers use memory; the chat changes none of it")
     listing = command("memories", "list every memory kept about you", _memories)
     more = listing.add_subparsers(title="more", metavar="history", parser_class=_Parser)
     history = more.add_parser(
@@ -200,6 +160,12 @@ def _parser() -> argparse.ArgumentParser:
     export_to.add_argument("path", metavar="FILE", nargs="?", help="default: print it")
     import_from = command("import", "write an exported file back", _import)
     import_from.add_argument("path", metavar="FILE")
+    off = command("memory-off", "pause memory: nothing said from now on is remembered", _memory_off)
+    off.add_argument("--unused", action="store_true", help="answers do not use what is stored either")
+    command("memory-on", "turn memory back on", _memory_on)
+    never = command("never-keep", "topics never to remember: list them, or add one", _never_keep)
+    never.add_argument("topic", metavar="TOPIC", nargs="?", help="e.g. 'anything about my health'")
+    never.add_argument("--yes", action="store_true", help="forget what is already stored under it, without asking")
     forget = command("forget", "delete every memory and thread of yours (asks first)", _forget)
     forget.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     return parser
@@ -236,7 +202,8 @@ async def run(args: argparse.Namespace) -> None:
     if args.command == "demo":
         await demo(client, args.user, types, args.model)
     elif args.command == "chat":
-        await chat(client, args.user, types[0], args.model, args.url)
+        use = "off" if args.temporary else "read_only" if args.read_only else "read_write"
+        await ChatSession(client, args.user, types[0], args.url, use).run(args.model)
     else:
         try:
             await args.handler(client, args)
@@ -354,7 +321,7 @@ async def _restore(client: LangGraphClient, args: argparse.Namespace) -> None:
 
 
 async def _forget(client: LangGraphClient, args: argparse.Namespace) -> None:
-    prompt = f"Delete every memory and thread of {args.user}? Type 'yes': "
+    prompt = f"Delete every memory and thread of {args.user}? [y/N] "
     if args.yes or (await asyncio.to_thread(input, prompt)).strip().lower() in ("y", "yes"):
         gone = await admin.forget_user(client, args.user)
         print(
@@ -364,6 +331,42 @@ async def _forget(client: LangGraphClient, args: argparse.Namespace) -> None:
         )
     else:
         print("nothing deleted")
+
+
+async def _memory_off(client: LangGraphClient, args: argparse.Namespace) -> None:
+    switch = await controls.set_switch(client, args.user, paused=True, use_while_paused=not args.unused)
+    used = "answers still use what is stored" if switch.use_while_paused else "answers do not use what is stored"
+    print(f"memory is off for {args.user}: nothing said from now on is remembered, now or later; {used}")
+
+
+async def _memory_on(client: LangGraphClient, args: argparse.Namespace) -> None:
+    await controls.set_switch(client, args.user, paused=False)
+    print(f"memory is on for {args.user}")
+
+
+async def _never_keep(client: LangGraphClient, args: argparse.Namespace) -> None:
+    if args.topic is None:
+        rules = await controls.rules(client, args.user)
+        for rule in rules:
+            print(f"[{rule['key']}] {rule['topic']}")
+        print(
+            f"{_count(len(rules), 'rule')} (add one: never-keep 'anything about my health'; drop one: "
+            "delete never_keep KEY)"
+        )
+        return
+    _, covered = await controls.add_rule(client, args.user, args.topic)
+    print(f"from now on, nothing about {args.topic!r} is remembered")
+    if not covered:
+        print("nothing stored so far falls under it")
+        return
+    print(f"already stored, and under it ({len(covered)}):")
+    for thing in covered:
+        print(f"  - {thing.what}" + (f"  ({thing.kind})" if thing.kind else "  (something you said)"))
+    prompt = f"Forget {'it' if len(covered) == 1 else 'these'}? [y/N] "
+    if args.yes or (await asyncio.to_thread(input, prompt)).strip().lower() in ("y", "yes"):
+        print(f"forgot {await controls.forget_matching(client, args.user, covered)}")
+    else:
+        print("kept them (forget one at a time with delete or forget-episode)")
 
 
 def print_health(report: dict) -> None:

@@ -35,6 +35,11 @@ def explain(error: BaseException, url: str) -> str | None:
         return str(error)
     if isinstance(error, httpx.ConnectError):
         return f"no server answers at {url}: start one with `make serve`, or pass --url"
+    if isinstance(error, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
+        return (
+            f"something at {url} took the connection but did not answer like this chatbot's server ({error}): "
+            "pass --url with the address `make serve` printed"
+        )
     if isinstance(error, httpx.TimeoutException):
         return f"{url} did not answer in time: is it this chatbot's server? Pass --url to choose another"
     if isinstance(error, httpx.HTTPStatusError):

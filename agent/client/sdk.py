@@ -110,14 +110,18 @@ async def send(
     user: str,
     text: str,
     out: TextIO = sys.stdout,
+    *,
+    context: dict[str, Any] | None = None,
+    state: dict[str, Any] | None = None,
 ) -> str:
-    """Send ``text`` as ``user`` on a thread, streaming the reply's tokens to ``out``; returns the reply."""
+    """Send ``text`` as ``user`` on a thread (with more ``context`` for the run, and ``state`` for the thread),
+    streaming the reply's tokens to ``out``; returns the reply."""
     reply: list[str] = []
     async for part in client.runs.stream(
         thread_id,
         assistant_id,
-        input=user_says(text),
-        context={"user_id": user},
+        input={**user_says(text), **(state or {})},
+        context={**(context or {}), "user_id": user},
         stream_mode="messages-tuple",
     ):
         if part.event == "error":

@@ -133,7 +133,9 @@ def _checked(memory_type: str, value: dict) -> dict:
     try:
         checked = STORED_KINDS[memory_type].schema.model_validate(value).model_dump(mode="json")
     except ValidationError as error:
-        raise BadMemoryRequest(f"invalid {memory_type} memory: {error.errors()[0]['msg']}") from None
+        first = error.errors()[0]
+        where = ".".join(map(str, first["loc"]))
+        raise BadMemoryRequest(f"invalid {memory_type} memory: {where + ': ' if where else ''}{first['msg']}") from None
     if len(json.dumps(checked)) > MAX_VALUE_CHARS:
         raise BadMemoryRequest(f"a memory is at most {MAX_VALUE_CHARS:,} characters of JSON")
     if not valid_unicode(checked):

@@ -233,9 +233,7 @@ async def write_turn(
     the turn's exchanges are kept as episodes, and quotes point into them."""
     said = said_in(messages)
     sources = _episode_keys(messages, chat_thread_id) if linked else None
-    drafts = [
-        await _draft(store, model, user_id, memory_kind(name), messages, said, k, rules) for name in memory_types
-    ]
+    drafts = [await _draft(store, model, user_id, memory_kind(name), messages, said, k, rules) for name in memory_types]
     claims: list[Claim] = []
     for draft in drafts:
         _number_claims(draft, said, claims)

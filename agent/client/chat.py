@@ -1,0 +1,186 @@
+"""The interactive chat of the command line: memory notices after each write, temporary chats, and /why.
+
+/new        a new thread            /temporary  nothing said from now on is remembered (this thread)
+/why        what the last answer used, with the step to fix or forget each
+/memories   what memory holds       /quit       end
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from contextlib import suppress
+from datetime import datetime
+
+import httpx
+from langgraph_sdk.client import LangGraphClient
+
+from agent.client.errors import explain
+from agent.client.sdk import RunFailed, ensure_assistant, memories, print_memories, send, wait_for_memory
+from agent.memory.kinds import STORED_KINDS
+from agent.memory.records import changes, episodes
+from agent.stores.layout import space
+from agent.turn_memory import RECEIPT
+
+COMMANDS = "/new /temporary /why /memories /quit"
+STEP = "python -m agent.client"
+LABELS = {
+    "remembered": "Remembered",
+    "updated": "Updated",
+    "forgot": "Forgot",
+    "held": "Held for your review",
+    "rule": "Will never keep",
+    "left_out": "Not kept (your rule)",
+}
+
+
+def summary(entries: list[dict]) -> str | None:
+    """What memory writes changed, as one line: 'Remembered: lives in Lisbon; Updated: job: teacher'."""
+    grouped: dict[str, list[str]] = {}
+    for entry in entries:
+        if (label := LABELS.get(str(entry.get("change")))) is not None:
+            grouped.setdefault(label, []).append(str(entry.get("fact", "")))
+    if not grouped:
+        return None
+    return "; ".join(f"{label}: {', '.join(dict.fromkeys(facts))}" for label, facts in grouped.items())
+
+
+class ChatSession:
+    """One person's chat on the terminal, on one thread at a time."""
+
+    def __init__(self, client: LangGraphClient, user: str, memory_type: str, url: str, use: str = "read_write"):
+        self.client, self.user, self.memory_type, self.url, self.use = client, user, memory_type, url, use
+        self.thread_id = ""
+        self.seen: str | None = None  # the newest notice shown
+        self.waiting: asyncio.Task | None = None
+
+    async def new_thread(self) -> None:
+        self.thread_id = (await self.client.threads.create(metadata={"user": self.user}))["thread_id"]
+        self.seen = None
+
+    async def run(self, model: str | None) -> None:
+        assistant_id = await ensure_assistant(self.client, self.memory_type, model=model)
+        await self.new_thread()
+        mode = {"off": " (temporary: nothing is remembered)", "read_only": " (read-only memory)"}.get(self.use, "")
+        print(f"Chatting as {self.user!r} with {self.memory_type} memory{mode}. Commands: {COMMANDS}")
+        while True:
+            try:
+                text = (await asyncio.to_thread(input, "you> ")).strip()
+            except EOFError:
+                return
+            if text in ("/quit", "/exit"):
+                await self._stop_waiting()
+                return
+            try:
+                await self._handle(text, assistant_id)
+            except (RunFailed, httpx.HTTPStatusError, httpx.TimeoutException) as error:
+                print(f"\n(error: {explain(error, self.url) or error}; the chat goes on)")
+
+    async def _handle(self, text: str, assistant_id: str) -> None:
+        if text == "/new":
+            await self.settle()
+            await self.new_thread()
+            print("(new thread: what you said before is remembered here only as memory)")
+        elif text == "/temporary":
+            self.use = "off"
+            print("(temporary from now on: nothing you say in this thread is remembered, now or later)")
+        elif text == "/why":
+            await self.why()
+        elif text == "/memories":
+            await self.settle()
+            print_memories(await memories(self.client, self.user, self.memory_type), self.memory_type)
+        elif text.startswith("/"):
+            print(f"(unknown command {text.split()[0]!r}; commands: {COMMANDS})")
+        elif text:
+            await self._stop_waiting()
+            sys.stdout.write("bot> ")
+            sys.stdout.flush()
+            await send(
+                self.client,
+                assistant_id,
+                self.thread_id,
+                self.user,
+                text,
+                context={"memory_use": self.use},
+                state={"memory_use": self.use} if self.use == "off" else None,
+            )
+            self.waiting = asyncio.create_task(self._notice_when_written())
+
+    async def _stop_waiting(self) -> None:
+        if self.waiting is not None and not self.waiting.done():
+            self.waiting.cancel()
+            with suppress(asyncio.CancelledError):
+                await self.waiting
+
+    async def _notice_when_written(self) -> None:
+        """Once this turn's memory write lands, say what it changed (above the prompt)."""
+        with suppress(RunFailed):
+            await wait_for_memory(self.client, self.thread_id)
+        if line := await self.notices():
+            sys.stdout.write(f"\r(memory: {line})\nyou> ")
+            sys.stdout.flush()
+
+    async def notices(self) -> str | None:
+        """What writes changed since the last notice, as one line (None: nothing new)."""
+        item = await self.client.store.get_item(list(changes.namespace(self.user)), self.thread_id)
+        entries = changes.since(item["value"] if item else None, self.seen)
+        if entries:
+            self.seen = str(entries[-1].get("at"))
+        return summary(entries)
+
+    async def settle(self) -> None:
+        """Wait for the memory write this thread queued; say what it changed, or why it failed."""
+        await self._stop_waiting()
+        print("(saving what you said to memory...)")
+        try:
+            await wait_for_memory(self.client, self.thread_id)
+        except RunFailed as error:
+            print(f"(not saved to memory: {error})")
+        if line := await self.notices():
+            print(f"(memory: {line})")
+
+    async def why(self) -> None:
+        """What the last answer's prompt used, each with the one step to fix or forget it."""
+        state = await self.client.threads.get_state(self.thread_id)
+        messages = (state.get("values") or {}).get("messages") or []
+        last = next((m for m in reversed(messages) if m.get("type") == "ai"), None)
+        used = (last or {}).get("additional_kwargs", {}).get(RECEIPT)
+        if not used:
+            print("(no answer yet in this thread, or it used no memory)")
+            return
+        lines = await self._used_lines(used)
+        print("This answer used:" if lines else "This answer used no memory (a temporary chat, or nothing stored).")
+        for line in lines:
+            print(f"  - {line}")
+
+    async def _used_lines(self, used: dict) -> list[str]:
+        lines = []
+        sections = ((used.get("memory_type"), used.get("memories")), ("instructions", used.get("instructions")))
+        for kind_name, listed in sections:
+            kind = STORED_KINDS.get(str(kind_name))
+            for entry in listed or []:
+                key = str(entry.get("key"))
+                item = (
+                    await self.client.store.get_item(list(space(self.user).memories(kind.name)), key) if kind else None
+                )
+                if kind is None or item is None:
+                    lines.append(f"{kind_name} memory {key} (since forgotten)")
+                    continue
+                changed = "" if _same_time(item.get("updated_at"), entry.get("version")) else " (changed since)"
+                text = kind.render_value(item["value"]).replace("\n", "; ")
+                lines.append(
+                    f"{kind.name}: {text}{changed}\n      fix: {STEP} edit {kind.name} {key} '{{...}}'"
+                    f"   forget: {STEP} delete {kind.name} {key}"
+                )
+        for key in used.get("episodes") or []:
+            item = await self.client.store.get_item(list(episodes.namespace(self.user)), key)
+            said = f'you said: "{item["value"].get("content", "")}"' if item else f"an exchange {key} (since forgotten)"
+            lines.append(f"{said}\n      forget: {STEP} forget-episode {key}")
+        return lines
+
+
+def _same_time(a: object, b: object) -> bool:
+    try:
+        return datetime.fromisoformat(str(a)) == datetime.fromisoformat(str(b))
+    except ValueError:
+        return False

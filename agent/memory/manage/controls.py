@@ -1,0 +1,110 @@
+"""The user's controls, through the SDK (the command line and the memory page): the memory switch, and never-keep
+rules with what is already stored under them.
+
+A rule added here is offered back with what it covers (``stored_under``): facts of every kind and past exchanges
+that match it by meaning (`agent.memory.write.never_keep`); ``forget_matching`` forgets those the user agrees to,
+each through the same paths as a single delete, so history keeps them restorable and episodes stay forgotten.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from langgraph_sdk.client import LangGraphClient
+
+from agent.memory.kinds import NEVER_KEEP, WRITTEN_KINDS
+from agent.memory.manage import admin
+from agent.memory.records import controls, episodes
+from agent.memory.write import never_keep
+from agent.memory.write.edits import edits_for
+from agent.stores.layout import space
+
+
+async def read_switch(client: LangGraphClient, user_id: str) -> controls.Switch:
+    item = await client.store.get_item(list(controls.namespace(user_id)), controls.KEY)
+    return controls.switch_of(item["value"] if item else None)
+
+
+async def set_switch(
+    client: LangGraphClient, user_id: str, *, paused: bool, use_while_paused: bool | None = None
+) -> controls.Switch:
+    """Pause memory (nothing said from now on is ever written) or turn it back on; the switch now."""
+    current = await read_switch(client, user_id)
+    use = current.use_while_paused if use_while_paused is None else use_while_paused
+    switch = controls.Switch(paused=paused, use_while_paused=use)
+    await admin.put_item(client, list(controls.namespace(user_id)), controls.KEY, switch.as_dict(), index=False)
+    return switch
+
+
+@dataclass(frozen=True)
+class Covered:
+    """Something stored that a rule covers: a fact of a memory (``kind``, ``key``) or an exchange (``episode``)."""
+
+    what: str
+    kind: str | None = None
+    key: str | None = None
+    episode: str | None = None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+async def rules(client: LangGraphClient, user_id: str) -> list[dict]:
+    return [
+        {"key": item["key"], "topic": item["value"].get("content", "")}
+        for item in await admin.stored_items(client, user_id, NEVER_KEEP.name)
+    ]
+
+
+async def add_rule(client: LangGraphClient, user_id: str, topic: str, source: str = "cli") -> tuple[str, list[Covered]]:
+    """Keep ``topic`` out of memory from now on; the rule's key, and what is already stored under it."""
+    topic = topic.strip()
+    if not topic:
+        raise admin.BadMemoryRequest("a never-keep rule names a topic, e.g. 'anything about my health'")
+    key = await admin.add_memory(client, user_id, NEVER_KEEP.name, {"content": topic}, source=source)
+    return key, await stored_under(client, user_id, topic)
+
+
+async def stored_under(client: LangGraphClient, user_id: str, topic: str) -> list[Covered]:
+    """The user's stored facts and exchanges that ``topic`` covers."""
+    rule = never_keep.Rule("", topic)
+    found: list[Covered] = []
+    for name, kind in WRITTEN_KINDS.items():
+        for item in await admin.stored_items(client, user_id, name):
+            facts = kind.facts(item["value"])
+            for fact, under in zip(facts, await never_keep.matching([rule], [f.text for f in facts]), strict=True):
+                if under is not None:
+                    found.append(Covered(fact.text, kind=name, key=item["key"]))
+    said = await admin.stored_items_under(client, list(episodes.namespace(user_id)))
+    words = [str(item["value"].get("content") or "") for item in said]
+    replies = [str(item["value"].get("context") or "") for item in said]  # a reply can repeat what memory held
+    matched = await never_keep.matching([rule], [*words, *replies])
+    for index, item in enumerate(said):
+        if matched[index] is not None or (replies[index] and matched[len(said) + index] is not None):
+            found.append(Covered(words[index], episode=item["key"]))
+    return found
+
+
+async def forget_matching(client: LangGraphClient, user_id: str, covered: list[Covered], source: str = "cli") -> int:
+    """Forget each of ``covered`` (as ``stored_under`` found it); how many were forgotten."""
+    done = 0
+    for thing in covered:
+        if thing.episode is not None:
+            await admin.delete_episode(client, user_id, thing.episode)
+        elif thing.kind is not None and thing.key is not None:
+            kind = WRITTEN_KINDS[thing.kind]
+            stored = await client.store.get_item(list(space(user_id).memories(thing.kind)), thing.key)
+            if stored is None:
+                continue
+            if kind.shape == "items":  # an item is one fact
+                await admin.delete_memory(client, user_id, thing.kind, thing.key, source=source)
+                done += 1
+                continue
+            facts = [fact for fact in kind.facts(stored["value"]) if fact.text == thing.what]
+            for key, value in edits_for(kind).without(thing.key, stored["value"], stored["value"], facts):
+                if value is None:
+                    await admin.delete_memory(client, user_id, thing.kind, key, source=source)
+                else:
+                    await admin.update_memory(client, user_id, thing.kind, key, value, source=source)
+        done += 1
+    return done
