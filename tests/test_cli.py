@@ -3,13 +3,12 @@ tokens come from the secret in .env, and a chat goes on through a failed memory 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
-import contextlib
-import socket
 import subprocess
-import threading
 import sys
+import threading
 import uuid
 from pathlib import Path
 

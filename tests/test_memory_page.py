@@ -276,3 +276,45 @@ async def test_facts_held_for_review_are_confirmed_fixed_or_discarded_on_the_pag
     assert decisions is not None and decisions["value"]["versions"][-1]["decision"] == "discard"
     health = await admin.health_report(client, user)
     assert (health["held"], health["to_review"]) == (3, 0)
+
+
+async def test_the_controls_pause_memory_and_a_new_rule_offers_to_forget_what_it_covers(
+    browser, server, connect, tmp_path
+):
+    user = f"tess-{uuid.uuid4().hex[:6]}"
+    client = connect(user)
+    assistant = await ensure_assistant(client, "collection", memory_delay_seconds=0)
+    thread = (await client.threads.create())["thread_id"]
+    for text in ("I enjoy physiotherapy for my back pain.", "I like chess."):
+        await send(client, assistant, thread, user, text, out=io.StringIO())
+        await wait_for_memory(client, thread)
+    wait = WebDriverWait(browser, 20)
+
+    def run(step):
+        return asyncio.to_thread(step)
+
+    await run(lambda: browser.get(f"{server.url}/memories"))
+    await run(lambda: wait.until(lambda d: d.find_element(By.ID, "token").is_displayed()))
+    browser.find_element(By.ID, "token").send_keys(mint(user, secret=AUTH_SECRET))
+    await run(lambda: browser.find_element(By.ID, "sign-in").click())
+    await run(
+        lambda: wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "input[name=switch][value=on]").is_selected())
+    )
+
+    await run(lambda: browser.find_element(By.CSS_SELECTOR, "input[name=switch][value=off-unused]").click())
+    await run(lambda: wait.until(lambda d: "paused" in d.find_element(By.ID, "switch-status").text))
+    switch = await client.store.get_item(["memory", user, "controls"], "switch")
+    assert switch["value"] == {"paused": True, "use_while_paused": False}
+
+    browser.find_element(By.ID, "rule-topic").send_keys("anything about my health")
+    await run(lambda: browser.find_element(By.CSS_SELECTOR, "#rule-form button").click())
+    await run(lambda: wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#rule-covered li")))
+    offered = browser.find_element(By.ID, "rule-covered").text
+    assert "back pain" in offered and "enjoys chess" not in offered, offered  # (its exchange: the reply said back pain)
+    browser.set_window_size(1000, 1400)
+    screenshot(browser, "memory-controls.png", tmp_path)
+    await run(lambda: browser.find_element(By.CSS_SELECTOR, "#rule-covered button").click())
+    await run(lambda: wait.until(lambda d: d.find_element(By.ID, "rule-status").text.startswith("Forgot")))
+    kept = [i["value"]["content"] for i in await memories(client, user, "collection")]
+    assert kept == ["The user enjoys chess."]
+    assert [r.text for r in browser.find_elements(By.CSS_SELECTOR, "#rules li")] == ["anything about my health Remove"]

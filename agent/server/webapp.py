@@ -36,7 +36,7 @@ from starlette.routing import Route
 
 from agent.dev_runtime import persistence, store_isolation, thread_search
 from agent.memory.kinds import STORED_KINDS
-from agent.memory.manage import admin, backfill, export
+from agent.memory.manage import admin, backfill, controls, export
 from agent.memory.records import episodes
 from agent.server import jobs, revocation
 from agent.server.route_guard import RouteGuard
@@ -272,6 +272,38 @@ async def forget(request: Request, client: LangGraphClient, user: str) -> dict:
     return await admin.forget_user(client, user)
 
 
+@_api
+async def read_controls(request: Request, client: LangGraphClient, user: str) -> dict:
+    switch = await controls.read_switch(client, user)
+    return {"switch": switch.as_dict(), "rules": await controls.rules(client, user)}
+
+
+SWITCH_SETTINGS = {"on": (False, None), "off": (True, True), "off-unused": (True, False)}
+
+
+@_api
+async def set_switch(request: Request, client: LangGraphClient, user: str) -> dict:
+    setting = await _json_field(request, "switch", str, '{"switch": "on" | "off" | "off-unused"}')
+    if setting not in SWITCH_SETTINGS:
+        raise admin.BadMemoryRequest('the switch is "on", "off" or "off-unused" (off, and answers do not use memory)')
+    paused, use = SWITCH_SETTINGS[setting]
+    return {"switch": (await controls.set_switch(client, user, paused=paused, use_while_paused=use)).as_dict()}
+
+
+@_api
+async def add_rule(request: Request, client: LangGraphClient, user: str) -> dict:
+    topic = await _json_field(request, "topic", str, '{"topic": "anything about my health"}')
+    key, covered = await controls.add_rule(client, user, topic, source="page")
+    return {"key": key, "covered": [thing.as_dict() for thing in covered]}
+
+
+@_api
+async def forget_under_rule(request: Request, client: LangGraphClient, user: str) -> dict:
+    topic = await _json_field(request, "topic", str, '{"topic": "anything about my health"}')
+    covered = await controls.stored_under(client, user, topic)  # found again here: never a list the caller made
+    return {"forgotten": await controls.forget_matching(client, user, covered, source="page")}
+
+
 async def revoke_tokens(request: Request) -> Response:
     # Refuse every token of the caller issued until now (a stolen token, "sign out everywhere"). Not made as
     # the caller: the revocation record lives where no client's calls reach. (A comment, not a docstring: the
@@ -315,6 +347,10 @@ app = Starlette(
         Route("/memories/api/export", export_everything, methods=["GET"]),
         Route("/memories/api/forget", forget, methods=["POST"]),
         Route("/memories/api/revoke-tokens", revoke_tokens, methods=["POST"]),
+        Route("/memories/api/controls", read_controls, methods=["GET"]),
+        Route("/memories/api/controls/switch", set_switch, methods=["PUT"]),
+        Route("/memories/api/never-keep", add_rule, methods=["POST"]),
+        Route("/memories/api/never-keep/forget", forget_under_rule, methods=["POST"]),
     ],
     middleware=[Middleware(RouteGuard)],
 )

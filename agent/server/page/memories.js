@@ -204,6 +204,7 @@ function render(data) {
   const root = $('memories');
   root.textContent = '';
   for (const kind of data.kinds) {
+    if (kind.name === 'never_keep') continue;  // shown under "Your controls"
     const items = data.memories[kind.name] || [];
     const section = el('section', {}, el('h2', {}, kind.name), el('p', {className: 'hint'}, kind.description));
     section.dataset.type = kind.name;
@@ -300,6 +301,60 @@ async function loadEpisodes() {
   }
 }
 
+// -- the controls: the memory switch, and topics never remembered ----------------------------------------------
+
+async function loadControls() {
+  const {switch: state, rules} = await call('GET', '/memories/api/controls');
+  const value = !state.paused ? 'on' : state.use_while_paused ? 'off' : 'off-unused';
+  for (const radio of document.querySelectorAll('input[name=switch]')) radio.checked = radio.value === value;
+  const list = $('rules');
+  list.textContent = '';
+  if (!rules.length) list.append(el('li', {className: 'hint'}, 'None yet.'));
+  for (const rule of rules) {
+    const drop = el('button', {textContent: 'Remove'});
+    drop.onclick = async () => {
+      try { await call('DELETE', itemPath('never_keep', rule.key)); await loadControls(); }
+      catch (e) { say($('rule-status'), e.message, true); }
+    };
+    list.append(el('li', {}, `${rule.topic} `, drop));
+  }
+}
+
+for (const radio of document.querySelectorAll('input[name=switch]')) {
+  radio.onchange = async () => {
+    try {
+      await call('PUT', '/memories/api/controls/switch', {switch: radio.value});
+      say($('switch-status'), radio.value === 'on' ? 'Memory is on.' : 'Memory is paused: nothing you say now is remembered.');
+    } catch (e) { say($('switch-status'), e.message, true); await loadControls(); }
+  };
+}
+
+$('rule-form').onsubmit = async (event) => {
+  event.preventDefault();
+  const topic = $('rule-topic').value.trim();
+  const covered = $('rule-covered');
+  covered.textContent = '';
+  try {
+    const added = await call('POST', '/memories/api/never-keep', {topic});
+    $('rule-topic').value = '';
+    await loadControls();
+    if (!added.covered.length) { say($('rule-status'), `From now on, nothing about ${quoted(topic)} is remembered.`); return; }
+    say($('rule-status'), `From now on, nothing about ${quoted(topic)} is remembered. ${added.covered.length} already kept fall under it:`);
+    const list = el('ul');
+    for (const thing of added.covered) list.append(el('li', {}, thing.kind ? `${thing.what} (${thing.kind})` : `you said ${quoted(thing.what)}`));
+    const forget = el('button', {className: 'danger', textContent: 'Forget these'});
+    forget.onclick = async () => {
+      try {
+        const done = await call('POST', '/memories/api/never-keep/forget', {topic});
+        covered.textContent = '';
+        await load();
+        say($('rule-status'), `Forgot ${done.forgotten}.`);
+      } catch (e) { say($('rule-status'), e.message, true); }
+    };
+    covered.append(list, forget);
+  } catch (e) { say($('rule-status'), e.message, true); }
+};
+
 async function load() {
   try {
     const data = await call('GET', '/memories/api/items');
@@ -309,6 +364,7 @@ async function load() {
     renderReview(data.review);
     renderHealth(data.health);
     show('app');
+    await loadControls();
     await loadEpisodes();
   } catch (e) {
     if (e.data && e.data.no_auth) { $('here').textContent = location.origin; show('no-auth'); return; }
