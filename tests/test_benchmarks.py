@@ -39,6 +39,7 @@ BENCHMARKS = {
         ("tokens per second", "invented, used", "grounded (now)"),
     ),
     "grounding": (["-m", "bench.grounding", "--kinds", "profile"], ("true facts kept", "verifier confirms all")),
+    "never_keep": (["-m", "bench.never_keep"], ("held_out", "<- frozen")),
     "abuse_memory": (["-m", "bench.abuse_memory", "--tiny"], ("peak growth", "state update")),
 }
 

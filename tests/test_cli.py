@@ -260,3 +260,39 @@ def test_the_demo_says_what_each_kind_kept_and_why_one_kept_nothing(server, endp
     assert done.returncode == 0, done.stderr
     assert "collection memory (0 stored)" in done.stdout
     assert "Nothing kept:" in done.stdout and "{" not in done.stdout.split("(memory:")[1].splitlines()[0], done.stdout
+
+
+@pytest.mark.server
+def test_chat_notices_what_memory_changed_says_why_and_keeps_a_temporary_turn_out(server, user):
+    base = ["--url", server.url, "--token", mint(user, secret=AUTH_SECRET)]
+    said = "I live in Lisbon.\n/new\nWhere do I live?\n/why\n/temporary\nI like chess.\n/new\n/quit\n"
+    done = _run("-m", "agent.client", "chat", "--memory-type", "collection", *base, stdin=said)
+    assert done.returncode == 0, done.stderr
+    assert "(memory: Remembered: The user lives in Lisbon.)" in done.stdout, done.stdout
+    why = done.stdout.split("This answer used:")[1]
+    assert "collection: The user lives in Lisbon." in why and "forget: python -m agent.client delete collection" in why
+    assert 'you said: "I live in Lisbon."' in why and "forget-episode" in why
+    assert "temporary from now on" in done.stdout
+    listed = _run("-m", "agent.client", "memories", *base).stdout + _run("-m", "agent.client", "episodes", *base).stdout
+    assert "Lisbon" in listed and "chess" not in listed, listed
+
+
+@pytest.mark.server
+def test_memory_off_and_on_and_never_keep_from_the_command_line(server, user):
+    base = ["--url", server.url, "--token", mint(user, secret=AUTH_SECRET)]
+
+    def run(*args: str, stdin: str | None = None) -> str:
+        done = _run("-m", "agent.client", *args, *base, stdin=stdin)
+        assert done.returncode == 0 and not done.stderr.strip(), done.stderr
+        return done.stdout
+
+    assert "memory is off" in run("memory-off", "--unused") and "do not use" in run("memory-off", "--unused")
+    chat = run("chat", "--memory-type", "collection", stdin="I like chess.\n/memories\n/quit\n")
+    assert "collection memory (0 stored)" in chat or "chess" not in chat.split("/memories")[-1], chat
+    assert "memory is on" in run("memory-on")
+    run("add", "collection", '{"content": "I see a physiotherapist for my back pain."}')
+    offered = run("never-keep", "anything about my health", stdin="y\n")
+    assert "back pain" in offered and "forgot 1" in offered, offered
+    assert "back pain" not in run("memories", "--memory-type", "collection")
+    assert "anything about my health" in run("never-keep")
+    _one_line_error(_run("-m", "agent.client", "never-keep", " ", *base), "names a topic")

@@ -11,7 +11,7 @@ from langgraph_sdk.errors import NotFoundError, PermissionDeniedError
 
 from agent.client.chat import summary
 from agent.client.sdk import ensure_assistant, user_says, wait_for_memory
-from agent.memory.manage import admin, controls
+from agent.memory.manage import admin, backfill, controls, export
 from agent.memory.records import changes
 from agent.turn_memory import RECEIPT
 
@@ -45,6 +45,11 @@ async def test_a_temporary_chat_leaves_no_trace_in_the_store_now_or_later(client
 
     await _say(client, assistant, thread, "I like tennis.", context={"memory_use": "read_write"})
     assert await _everything(client, user) == before, "the thread stays temporary"
+
+    added = await backfill.backfill(client, user)
+    assert added.added == 0 and await _everything(client, user) == before, "'Add my earlier chats' skips it too"
+    exported = await export.export_user(client, user)
+    assert "chess" not in str(exported) and "tennis" not in str(exported)
 
 
 async def test_while_paused_nothing_is_written_and_what_was_said_then_never_is(client, user):

@@ -275,6 +275,9 @@ function renderHealth(report) {
     `Writes refused (the model made no choice or an impossible change): ${report.refusals}.`,
     `Near-duplicate facts (at least ${share}% of their words shared): ${report.near_duplicates.length}.`,
   ]) list.append(el('li', {}, line));
+  for (const [topic, n] of Object.entries(report.left_out || {})) {
+    list.append(el('li', {}, `Left out under your rule never to remember ${quoted(topic)}: ${n}.`));
+  }
   for (const pair of report.near_duplicates) {
     list.append(el('li', {className: 'change'}, `${pair.memory_type}: ${quoted(pair.facts[0])} and ${quoted(pair.facts[1])}`));
   }
