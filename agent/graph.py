@@ -12,7 +12,7 @@ from langchain_core.messages import AIMessage, AnyMessage, RemoveMessage, System
 from langgraph.config import get_config
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
-from langgraph.store.base import BaseStore
+from langgraph.store.base import BaseStore, Item
 
 from agent import limits, prompts
 from agent.chat_input import message_problem, new_input, size_problem
@@ -55,7 +55,8 @@ async def respond(state: ChatState, runtime: Runtime[Context]) -> dict:
     ctx = context_of(runtime)
     store = store_of(runtime)
     turn = await turn_memory(store, ctx.user_id, ctx.memory_use, state.get("memory_use"))
-    recalled, memory, instructions, shown = Recalled(), prompts.NO_MEMORY, prompts.NO_INSTRUCTIONS, []
+    recalled, memory, instructions = Recalled(), prompts.NO_MEMORY, prompts.NO_INSTRUCTIONS
+    shown: list[Item] = []
     if turn.reads:
         budget = memory_budget(ctx, state["messages"][-1])
         # The messages the prompt will hold, were the memory to fill its budget: their own episodes stay out.

@@ -142,7 +142,8 @@ class ChatSession:
     async def why(self) -> None:
         """What the last answer's prompt used, each with the one step to fix or forget it."""
         state = await self.client.threads.get_state(self.thread_id)
-        messages = (state.get("values") or {}).get("messages") or []
+        values = state.get("values")
+        messages = (values.get("messages") if isinstance(values, dict) else None) or []
         last = next((m for m in reversed(messages) if m.get("type") == "ai"), None)
         used = (last or {}).get("additional_kwargs", {}).get(RECEIPT)
         if not used:
