@@ -37,6 +37,7 @@ from devtools.recorded_phrasings import case_for
 from devtools.scripted_facts import (
     SENTENCES,
     Stated,
+    called_in,
     facts_in,
     field_of,
     field_values_in,
@@ -107,7 +108,10 @@ def _chat_reply(system: str, messages: Sequence[BaseMessage]) -> str:
         return f"Nice to meet you! I don't know anything about you yet.{follows}"
     known, _, earlier = memory.partition(EXCERPTS_HEADING)
     facts = [_short(ln.strip("- ").strip()) for ln in known.splitlines() if ln.strip()]
-    said = [_short(m.group(1), 160) for m in re.finditer(r"^\[[^\]]*\] user: (.*)$", earlier, re.M)]
+    said = [
+        _short(m.group(1).replace(" / you: ", " / I said: "), 160)  # "you" in the prompt is the bot: here, "I"
+        for m in re.finditer(r"^\[[^\]]*\] user: (.*)$", earlier, re.M)
+    ]
     parts = []
     if facts:
         more = f" (and {len(facts) - MOST_FACTS_SAID} more)" if len(facts) > MOST_FACTS_SAID else ""
@@ -329,7 +333,9 @@ def _any_kind_calls(tool: dict, existing: list[tuple[str, dict]], said: list[str
         args: dict[str, Any] = {name: [] if _is_list(fields[name]) else "" for name in required}
         args.update(named)
         args[first] = written
-        args["quotes"] = [_quoted(written, quote), *named_quotes]
+        if first in ("name", "title") and (name := called_in(quote)):
+            args[first] = name  # "a project called Atlas": a model fills the name, not the sentence
+        args["quotes"] = [_quoted(args[first], quote), *named_quotes]
         calls.append(_call(_tool_name(tool), args))
     return calls
 

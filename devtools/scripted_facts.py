@@ -181,13 +181,23 @@ def statements_in(utterances: Sequence[str]) -> list[tuple[str, str]]:
 
 
 def field_values_in(utterances: Sequence[str], field: str) -> list[tuple[str, str]]:
-    """What the user said their ``field`` is ("my pets are a dog and a cat" -> "a dog and a cat", for ``pets``),
-    each with the words it quotes; any field name, singular or plural, underscores as spaces."""
+    """What the user said their ``field`` is ("my pets are a dog and a cat" -> "a dog and a cat", for ``pets``;
+    "its status is almost done" -> "almost done", for ``status``), each with the words it quotes; any field name,
+    singular or plural, underscores as spaces."""
     name = field.replace("_", " ")
     names = {name, name.rstrip("s"), name[:-3] + "y" if name.endswith("ies") else name}
+    alternatives = "|".join(map(re.escape, sorted(names, key=len, reverse=True)))
     pattern = re.compile(
-        r"\bmy\s+(?:" + "|".join(map(re.escape, sorted(names, key=len, reverse=True))) + r")\s+(?:is|are|:)\s+"
-        r"([^.!?;\n]+)",
+        r"\b(?:my|its|our|the)\s+(?:" + alternatives + r")\s+(?:is|are|:)\s+([^.!?;\n]+)",
         re.I,
     )
     return [(m.group(1).strip(), copied(m.group(0))) for text in utterances for m in pattern.finditer(text)]
+
+
+_CALLED = re.compile(r"\b(?:called|named)\s+([A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*)")
+
+
+def called_in(statement: str) -> str | None:
+    """The name a sentence gives something ("a project called Atlas" -> "Atlas"), as a model fills a name field."""
+    found = _CALLED.search(statement)
+    return found.group(1) if found else None

@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -91,9 +92,9 @@ def greeting(url: str, with_auth: bool, env: dict[str, str], state: Path) -> str
 
 
 class _Relay:
-    """The server's output: all of it to the log file; to the terminal, all of it until the server answers,
-    then warnings and errors only (a traceback's lines with it; not a request refused with a 4xx), unless
-    ``verbose``."""
+    """The server's output: all of it to the log file; to the terminal, warnings and errors only (a traceback's
+    lines with it; not a request refused with a 4xx), unless ``verbose``. Were the server to stop before it
+    answers, the end of the log is shown (``tail``)."""
 
     def __init__(self, process: subprocess.Popen, log: Path, verbose: bool) -> None:
         self.process, self.log, self.verbose = process, log, verbose
@@ -113,7 +114,7 @@ class _Relay:
                 if "Traceback" in plain:
                     in_trace = True
                 worth = _WORTH_SHOWING.search(plain) and not _CALLERS_MISTAKE.search(plain)
-                if self.verbose or not self.ready.is_set() or in_trace or worth:
+                if self.verbose or in_trace or worth:
                     sys.stdout.write(line)
                     sys.stdout.flush()
 
@@ -164,6 +165,11 @@ def main(argv: list[str] | None = None) -> None:
         if _wait_until_ready(url, process):
             relay.ready.set()
             print(greeting(url, "auth" in config, env, state), flush=True)
+        else:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=10)
+            relay_log = (state / LOG_NAME).read_text().splitlines()[-30:]
+            print("\n".join(["the server stopped before it answered; the end of its log:", *relay_log]), flush=True)
         process.wait()
     except KeyboardInterrupt:
         process.terminate()

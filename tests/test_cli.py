@@ -73,6 +73,8 @@ def test_no_server_and_a_server_of_something_else_are_one_line_each():
     _one_line_error(_run("-m", "agent.client", "memories", env=elsewhere_env), f"no server answers at {nothing}")
     _one_line_error(_run("-m", "agent.client", "memories", "--url", nothing), "who are you")
     _one_line_error(_run("-m", "agent.client", "memories", env={"MEMORY_CHATBOT_TOKEN": " "}), "the token is empty")
+    carl = {"MEMORY_CHATBOT_TOKEN": mint("carl", secret="any")}
+    _one_line_error(_run("-m", "agent.client", "export", "--user", "dan", env=carl), "the token is 'carl'")
     with _hangs_up() as rude:  # something else on the port: takes the connection, says nothing, closes it
         _one_line_error(_run("-m", "agent.client", "chat", "--url", rude, "--user", "lance"), "did not answer like")
     assert _run("-m", "agent.client", "--help").stdout.startswith("usage: python -m agent.client")

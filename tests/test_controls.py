@@ -156,3 +156,33 @@ async def test_the_never_keep_matcher_holds_the_figures_docs_benchmarks_reports(
 
     right, too_much, missed, _ = await score(json.loads(DATA.read_text())["held_out"])
     assert (right, too_much, missed) == (30, 0, 4)
+
+
+async def test_a_model_whose_profile_never_fits_fails_the_write_in_one_clear_line(store):
+    """A model that keeps sending a profile of the wrong shape exhausts trustcall's repairs: the write fails
+    with a sentence a person can read (not langgraph's recursion error), counted as a refusal, nothing stored."""
+    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+    from langchain_core.messages import AIMessage
+
+    from agent.memory import health
+    from agent.memory.write.turn import remember
+    from agent.memory.write.writers import ExtractionFailed
+
+    class WrongShape(GenericFakeChatModel):
+        def bind_tools(self, tools, **kwargs):
+            return self
+
+    def wrong() -> AIMessage:
+        call = {"name": "UserProfile", "args": {"interests": 5, "quotes": 7}, "id": str(uuid.uuid4())}
+        return AIMessage("", tool_calls=[call])
+
+    model = WrongShape(messages=iter([wrong() for _ in range(50)]))
+    try:
+        await remember(store, model, "ana", "profile", [HumanMessage("I like chess.")])
+    except ExtractionFailed as failed:
+        message = str(failed)
+    else:
+        raise AssertionError("the write did not fail")
+    assert "did not fit the memory's schema" in message and "Recursion" not in message and "\n" not in message
+    assert store.get(("memory", "ana", "profile"), "profile") is None
+    assert store.get(health.namespace("ana"), health.KEY).value["refusals"] == 1

@@ -149,6 +149,7 @@ def test_make_serve_refuses_clearly_starts_with_free_slots_and_says_how_to_use_i
     ):
         assert said in output, f"the start does not say {said!r}:\n{output[-3000:]}"
     assert "/docs" not in output and "Traceback" not in output, output[-3000:]
+    assert "[info" not in output and "Loading weights" not in output, f"a quiet start:\n{output[:3000]}"
     log = (PROJECT_ROOT / ".dev-state" / "langgraph.local" / "server.log").read_text()
     after_ready = output.split("Ctrl-C stops it.", 1)[1]
     assert "/memories/api/items" in log and "/memories/api/items" not in after_ready, "requests go to the log only"

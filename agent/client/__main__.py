@@ -194,7 +194,13 @@ async def run(args: argparse.Namespace) -> None:
     if not token and os.environ.get(SECRET_ENV):
         token = tokens.mint(args.user)
     if token:
-        args.user = tokens.claimed_user(token)  # with auth on, the token decides who we are
+        claimed = tokens.claimed_user(token)  # with auth on, the token decides who we are
+        if args.user is not None and args.user != claimed:
+            raise CommandFailed(
+                f"the token is {claimed!r}'s but --user names {args.user!r}: drop --user, or pass {args.user!r}'s "
+                f"token (unset {TOKEN_ENV} to mint one from .env)"
+            )
+        args.user = claimed
     args.token = token
     await probe(args.url)
     client = connect(args.url, token)

@@ -151,6 +151,6 @@ def print_memories(items: list[dict], memory_type: str, out: TextIO = sys.stdout
     out.write(f"  {memory_type} memory ({len(items)} stored):\n")
     for item in items:
         text = kind.render_value(item["value"]) if kind else str(item["value"])
-        lines = text.splitlines() or ["(empty)"]
+        lines = text.splitlines() or ["(an empty document: nothing kept in it yet)"]
         out.write(f"    [{item['key']}] {lines[0]}\n")
         out.writelines(f"    {' ' * (len(item['key']) + 2)} {line}\n" for line in lines[1:])

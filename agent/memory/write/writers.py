@@ -23,6 +23,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from langchain_core.outputs import LLMResult
 from langchain_core.runnables import Runnable
+from langgraph.errors import GraphRecursionError
 from langgraph.store.base import Item
 from pydantic import BaseModel, Field, create_model
 from trustcall import create_extractor
@@ -214,15 +215,21 @@ class SchemaWriter:
         )
         extractor = _extractor(model, tools, "any" if many else name, many)
         replies = _ModelReplies()
-        result = await extractor.ainvoke(
-            {
-                "messages": [SystemMessage(self.instructions), HumanMessage(transcript)],
-                # Shown with an empty list of quotes, so that a patch can add to it.
-                "existing": [(item.key, name, {**item.value, QUOTES: []}) for item in existing],
-            },
-            # trustcall answers a failing model call by asking again, with no limit but this one.
-            {"recursion_limit": TRUSTCALL_STEPS, "callbacks": [replies]},
-        )
+        try:
+            result = await extractor.ainvoke(
+                {
+                    "messages": [SystemMessage(self.instructions), HumanMessage(transcript)],
+                    # Shown with an empty list of quotes, so that a patch can add to it.
+                    "existing": [(item.key, name, {**item.value, QUOTES: []}) for item in existing],
+                },
+                # trustcall answers a failing model call by asking again, with no limit but this one.
+                {"recursion_limit": TRUSTCALL_STEPS, "callbacks": [replies]},
+            )
+        except GraphRecursionError:
+            raise ExtractionFailed(
+                f"the model's {name} changes still did not fit the memory's schema after {TRUSTCALL_STEPS} steps of "
+                "trustcall's repairs; nothing was written (the messages are tried again with the next write)"
+            ) from None
         reply = replies.extraction()
         if reply is None or not reply.tool_calls:
             said = f": {reply.text[:200]!r}" if reply is not None and reply.text else ""
