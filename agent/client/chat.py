@@ -126,7 +126,10 @@ class ChatSession:
         entries = changes.since(item["value"] if item else None, self.seen)
         if entries:
             self.seen = str(entries[-1].get("at"))
-        return summary(entries)
+        line = summary(entries)
+        for rule in (str(e.get("fact")) for e in entries if e.get("change") == "rule"):
+            line = f"{line}. To forget what is already kept under it: {STEP} never-keep {rule!r}"
+        return line
 
     async def settle(self) -> None:
         """Wait for the memory write this thread queued; say what it changed, or why it failed."""

@@ -65,3 +65,19 @@ test("a temporary chat, and a paused memory, leave no trace; notices and receipt
     /403|forbidden/i,
   );
 });
+
+test("a never-keep rule put through the store leaves out what it covers, by meaning", async () => {
+  const { client, user } = alice;
+  const { assistant_id } = await createAssistant(client, "collection");
+  await client.store.putItem(["memory", user, "never_keep"], "js-health", { content: "anything about my health" });
+  try {
+    const thread = await client.threads.create();
+    await run(client, assistant_id, thread.thread_id, "I enjoy physiotherapy for my sore shoulder.");
+    const kept = JSON.stringify(await everything(client, user));
+    assert.doesNotMatch(kept, /shoulder/, "a fact or an exchange under the rule was kept");
+    const counts = await client.store.getItem(["memory", user, "health"], "left_out");
+    assert.equal(counts.value["anything about my health"] >= 1, true, JSON.stringify(counts));
+  } finally {
+    await client.store.deleteItem(["memory", user, "never_keep"], "js-health"); // other files talk of health
+  }
+});

@@ -61,7 +61,10 @@ async def add_rule(client: LangGraphClient, user_id: str, topic: str, source: st
     topic = topic.strip()
     if not topic:
         raise admin.BadMemoryRequest("a never-keep rule names a topic, e.g. 'anything about my health'")
-    key = await admin.add_memory(client, user_id, NEVER_KEEP.name, {"content": topic}, source=source)
+    same = [rule["key"] for rule in await rules(client, user_id) if rule["topic"].casefold() == topic.casefold()]
+    key = (
+        same[0] if same else await admin.add_memory(client, user_id, NEVER_KEEP.name, {"content": topic}, source=source)
+    )
     return key, await stored_under(client, user_id, topic)
 
 
