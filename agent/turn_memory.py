@@ -6,7 +6,8 @@ Three settings meet, and the strictest wins:
 - the thread's own ``memory_use``, given once in a run's input (``{"memory_use": "off"}``): a temporary thread
   stays temporary, whatever a later run asks;
 - the user's memory switch (`agent.memory.records.controls`): paused, nothing is written; read only if the user
-  chose to keep using what is stored.
+  chose to keep using what is stored. With chats temporary by default, a thread is temporary unless it was
+  given ``memory_use`` "read_write" itself.
 
 A turn that may not write is marked in the thread (`agent.memory.records.marks`): its messages are never
 written, by this turn or any later one. The answer records what its prompt used (``receipt``): ids and the
@@ -51,6 +52,8 @@ async def turn_memory(store: BaseStore, user_id: str, run_use: str, thread_use: 
     if use == "off":
         return TurnMemory(reads=False, writes=False, why="temporary")
     switch = await controls.read_switch(store, user_id)
+    if switch.temporary_by_default and thread_use != "read_write":
+        return TurnMemory(reads=False, writes=False, why="temporary")
     if switch.paused:
         return TurnMemory(reads=use == "read_only" or switch.use_while_paused, writes=False, why="paused")
     return TurnMemory(reads=True, writes=use == "read_write", why=None if use == "read_write" else "read_only")

@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import subprocess
 import sys
 import uuid
@@ -217,6 +218,56 @@ async def test_the_page_can_do_nothing_the_users_token_could_not(server, connect
         assert forgot.json()["threads"] == 1
     for thread_id in alice_threads:
         assert (await alice.threads.get(thread_id))["thread_id"] == thread_id
+
+
+async def test_every_route_of_the_page_refuses_strangers_and_touches_only_the_callers_data(server, connect, user):
+    """Each route the memory page uses, read from the app's route table: 401 without a token; with carol's token
+    and a body naming alice wherever a body could, alice's store is exactly as it was. (The table is read from
+    the source: importing the app outside the server needs the server's configuration.)"""
+    table = (PROJECT_ROOT / "agent" / "server" / "webapp.py").read_text()
+    alice_id, carol_id = f"{user}-alice", f"{user}-carol"
+    alice = connect(alice_id)
+    await alice.store.put_item(["memory", alice_id, "collection"], "k", {"content": "The user likes tea."})
+    await alice.store.put_item(["memory", alice_id, "never_keep"], "r", {"content": "my health"})
+    thread = (await alice.threads.create())["thread_id"]
+
+    async def everything(client, who: str) -> list:
+        return sorted(
+            (tuple(i["namespace"]), i["key"], str(i["value"]))
+            for i in (await client.store.search_items(["memory", who], limit=1000))["items"]
+        )
+
+    before = await everything(alice, alice_id)
+    routes = [
+        (method.strip(' "'), path)
+        for path, methods in re.findall(r'Route\("(/memories/api[^"]*)", \w+, methods=\[([^\]]*)\]', table)
+        for method in methods.split(",")
+    ]
+    assert len(routes) >= 20, routes
+    naming_alice = {
+        "user": alice_id,
+        "user_id": alice_id,
+        "switch": "off",
+        "temporary_by_default": "on",
+        "topic": "anything about tea",
+        "value": {"content": "alice owes carol"},
+        "decision": "discard",
+        "memories": {"collection": [{"key": "k", "value": {"content": "x"}}]},
+        "at": "2000-01-01T00:00:00Z",
+        "version": 1,
+        "thread": thread,
+        "text": "x",
+    }
+    async with _http(server) as nobody, _http(server, _token(carol_id)) as page:
+        for method, path in routes:
+            filled = path.replace("{memory_type}", "collection").replace("{key}", "k")
+            refused = await nobody.request(method, filled)
+            assert refused.status_code == 401, (method, path, refused.status_code)
+            params = {"thread": thread, "message": "m", "user": alice_id}
+            answered = await page.request(method, filled, params=params, json=naming_alice)
+            assert answered.status_code < 500, (method, path, answered.text)
+    assert await everything(alice, alice_id) == before, "carol's page changed alice's memory"
+    assert not (await alice.store.get_item(["memory", alice_id, "controls"], "switch"))
 
 
 # -- 5. the dev server's unguarded routes -------------------------------------------------------

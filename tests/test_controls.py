@@ -186,3 +186,12 @@ async def test_a_model_whose_profile_never_fits_fails_the_write_in_one_clear_lin
     assert "did not fit the memory's schema" in message and "Recursion" not in message and "\n" not in message
     assert store.get(("memory", "ana", "profile"), "profile") is None
     assert store.get(health.namespace("ana"), health.KEY).value["refusals"] == 1
+
+
+async def test_chats_temporary_by_default_unless_a_thread_asks_to_be_remembered(scripted_model, store):
+    ana = Chat(store, "ana")
+    store.put(controls.namespace("ana"), controls.KEY, {"temporary_by_default": True})
+    await ana.say("I like chess.")
+    assert _everything(store, "ana") == [(controls.namespace("ana"), controls.KEY, {"temporary_by_default": True})]
+    await ana.say("I like tennis.", state={"memory_use": "read_write"})
+    assert "tennis" in ana.facts() and "chess" not in ana.facts() + ana.episodes()

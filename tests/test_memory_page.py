@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import os
 import shutil
 import uuid
@@ -18,7 +19,7 @@ from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 from agent.client.sdk import ensure_assistant, memories, send, wait_for_memory
-from agent.memory.manage import admin
+from agent.memory.manage import admin, export
 from agent.server.tokens import mint
 from tests.conftest import AUTH_SECRET
 
@@ -64,15 +65,18 @@ def browser(tmp_path):
     driver.quit()
 
 
-def _items(driver, where: str = "section[data-type=collection]") -> list[str]:
-    """Keys of the memories the page shows in ``where`` (read in one step: the page re-renders)."""
+def _rows(driver, where: str = "#facts") -> list[str]:
+    """What the page lists in ``where``, one entry per row (read in one step: the page re-renders)."""
     return driver.execute_script(
-        "return [...document.querySelectorAll(arguments[0] + ' .item')].map(e => e.dataset.key)", where
+        "return [...document.querySelectorAll(arguments[0] + ' li.row')].map(e => e.dataset.fact)", where
     )
 
 
-def _status(driver, key: str) -> str:
-    return driver.find_element(By.CSS_SELECTOR, f"section[data-type=collection] .item[data-key={key}] .status").text
+def _row(kind: str, key: str, field: str | None = None) -> str:
+    return f"#facts li.row[data-type={kind}][data-key={key}]" + (f"[data-field={field}]" if field else "")
+
+
+INTERNAL_NAMES = ("semantic", "collection", "userprofile", "never_keep", "episode", "memory_type", "instructions")
 
 
 async def test_page_shows_edits_deletes_restores_and_forgets_behind_a_login(browser, server, connect, tmp_path):
@@ -93,6 +97,12 @@ async def test_page_shows_edits_deletes_restores_and_forgets_behind_a_login(brow
     def click(css: str):
         return run(lambda: browser.find_element(By.CSS_SELECTOR, css).click())
 
+    def status_is(text: str, where: str = "status"):
+        return run(lambda: wait.until(lambda d: d.find_element(By.ID, where).text == text))
+
+    def clear_status() -> None:  # so that waiting for the next "Saved." waits for the next save
+        browser.execute_script("document.getElementById('status').textContent = ''")
+
     # Not signed in: a sign-in form, and the memories' API refuses the browser.
     await run(lambda: browser.get(f"{server.url}/memories/api/items"))
     assert "missing bearer token" in browser.page_source.lower()
@@ -108,42 +118,60 @@ async def test_page_shows_edits_deletes_restores_and_forgets_behind_a_login(brow
     # Sign in with a token: it stays in the tab (sessionStorage); no cookie exists for any page to ride on.
     browser.find_element(By.ID, "token").send_keys(mint(user, secret=AUTH_SECRET))
     await click("#sign-in")
-    await run(lambda: wait.until(lambda d: len(_items(d)) == 2))
+    await run(lambda: wait.until(lambda d: len(_rows(d)) == 9))
     assert browser.find_element(By.ID, "user").text == user
     assert browser.get_cookies() == [] and browser.execute_script("return document.cookie") == ""
     assert browser.execute_script("return sessionStorage.length") == 1
     # A reload keeps the tab signed in.
     await run(lambda: browser.refresh())
-    await run(lambda: wait.until(lambda d: len(_items(d)) == 2))
+    await run(lambda: wait.until(lambda d: len(_rows(d)) == 9))
 
-    # Each kind for people: the document as text, the profile as labelled fields, the collection as a list.
-    text = browser.find_element(By.CSS_SELECTOR, "section[data-type=semantic] textarea[data-field=content]")
-    assert text.get_attribute("value") == document["content"], "the document's lines, not JSON escapes"
-    job = browser.find_element(By.CSS_SELECTOR, "section[data-type=profile] input[data-field=job]")
-    assert job.get_attribute("value") == "architect"
-    labels = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "section[data-type=profile] label span")]
-    assert labels[:3] == ["Name", "Location", "Job"]
-    city = "section[data-type=collection] .item[data-key=city]"
-    assert browser.find_element(By.CSS_SELECTOR, f"{city} input[data-field=content]").get_attribute("value") == (
-        "The user lives in Turin."
+    # One list of plain sentences across kinds, each with where it came from; no internal name on the page.
+    assert sorted(_rows(browser)) == sorted(
+        [
+            *("Name: Paula", "Lives in Turin", "Likes green tea"),
+            *("Your name: Paula", "Your location: Turin", "Your job: architect", "Your interests: tea"),
+            *("The user likes green tea.", "The user lives in Turin."),
+        ]
     )
-    health = browser.find_element(By.ID, "health").text
-    assert "4 memories (semantic 1, profile 1, collection 2, instructions 0)" in health, health
+    shown = browser.execute_script("return document.querySelector('main').innerText").lower()
+    assert not [name for name in INTERNAL_NAMES if name in shown], shown
+    assert "No words of yours are kept" in browser.find_element(By.CSS_SELECTOR, _row("collection", "city")).text
+    health = browser.find_element(By.ID, "health-lines").text
+    assert "I keep 4 memories about you" in health, health
     browser.set_window_size(1000, 1400)
     screenshot(browser, "memory-page.png", tmp_path)
 
-    # Edit one memory in place: the status shows beside it.
-    browser.execute_script(
-        "document.querySelector(arguments[0]).value = arguments[1]",
-        f"{city} input[data-field=content]",
-        "The user lives in Milan.",
-    )
+    # Search what it knows.
+    browser.find_element(By.ID, "fact-search").send_keys("turin")
+    await run(lambda: wait.until(lambda d: len(_rows(d)) == 3))
+    browser.find_element(By.ID, "fact-search").clear()
+    browser.execute_script("document.getElementById('fact-search').dispatchEvent(new Event('input'))")
+    await run(lambda: wait.until(lambda d: len(_rows(d)) == 9))
+
+    # Fix one in place.
+    city = _row("collection", "city")
+    await click(f"{city} .fix-open")
+    field = browser.find_element(By.CSS_SELECTOR, f"{city} .edit [data-field=content]")
+    field.clear()
+    field.send_keys("The user lives in Milan.")
     await click(f"{city} .save")
-    await run(lambda: wait.until(lambda d: _status(d, "city") == "Saved."))
+    await status_is("Saved.")
     assert (await client.store.get_item(namespace, "city"))["value"]["content"] == "The user lives in Milan."
 
-    # Delete asks first; a delete moves the memory to "Deleted memories", whose history brings it back.
-    tea = "section[data-type=collection] .item[data-key=tea]"
+    # A profile field reads as a sentence and is fixed alone; the others stay.
+    await click(f"{_row('profile', 'profile', 'job')} .fix-open")
+    job = browser.find_element(By.CSS_SELECTOR, f"{_row('profile', 'profile', 'job')} .edit input")
+    job.clear()
+    job.send_keys("teacher")
+    clear_status()
+    await click(f"{_row('profile', 'profile', 'job')} .save")
+    await status_is("Saved.")
+    stored = (await client.store.get_item(["memory", user, "profile"], "profile"))["value"]
+    assert stored["job"] == "teacher" and stored["name"] == "Paula" and stored["interests"] == ["tea"]
+
+    # Forget asks first; what is forgotten is under "Recently forgotten", whose history brings it back.
+    tea = _row("collection", "tea")
     await click(f"{tea} .delete")
     await run(lambda: wait.until(expected_conditions.alert_is_present()))
     browser.switch_to.alert.dismiss()
@@ -151,29 +179,35 @@ async def test_page_shows_edits_deletes_restores_and_forgets_behind_a_login(brow
     await click(f"{tea} .delete")
     await run(lambda: wait.until(expected_conditions.alert_is_present()))
     browser.switch_to.alert.accept()
-    await run(lambda: wait.until(lambda d: _items(d) == ["city"]))
+    await run(lambda: wait.until(lambda d: "The user likes green tea." not in _rows(d)))
     assert await client.store.get_item(namespace, "tea") is None
-    assert _items(browser, "#deleted") == ["tea"]
+    assert _rows(browser, "#deleted") == ["The user likes green tea."]
 
     # A memory's history: dates, where each version came from and what changed; restoring the first brings
     # Turin back.
+    city = _row("collection", "city")
     await click(f"{city} .history")
     await run(lambda: wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, f"{city} .version")) == 2))
     newest = browser.find_element(By.CSS_SELECTOR, f"{city} .version").text
     assert "edited on this page" in newest and "“The user lives in Turin.” → “The user lives in Milan.”" in newest
     screenshot(browser, "memory-history.png", tmp_path)
     await click(f"{city} .version[data-version='1'] .restore")
-    await run(lambda: wait.until(lambda d: d.find_element(By.ID, "status").text == "Restored version 1."))
+    await status_is("Restored version 1.")
     assert (await client.store.get_item(namespace, "city"))["value"]["content"] == "The user lives in Turin."
     versions = await admin.memory_history(client, user, "collection", "city")
     assert [(v["source"], v.get("restored_from")) for v in versions] == [("unknown", None), ("page", None), ("page", 1)]
 
-    # The deleted memory's history is on the page too.
-    await click("#deleted .item[data-key=tea] .history")
+    await click("#deleted li.row[data-key=tea] .history")
     await run(lambda: wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#deleted .version[data-version='1']")))
     await click("#deleted .version[data-version='1'] .restore")
-    await run(lambda: wait.until(lambda d: sorted(_items(d)) == ["city", "tea"]))
+    await run(lambda: wait.until(lambda d: "The user likes green tea." in _rows(d)))
     assert (await client.store.get_item(namespace, "tea"))["value"]["content"] == "The user likes green tea."
+
+    # Add something to remember, in the user's own words.
+    browser.find_element(By.CSS_SELECTOR, "#add-fields [data-field=content]").send_keys("I prefer oolong.")
+    await click("#add-form button[type=submit]")
+    await status_is("Remembered.", "add-status")
+    assert "I prefer oolong." in [i["value"]["content"] for i in await memories(client, user, "collection")]
 
     # Go back in time: every memory as it was before the page's edits and deletes (a version of its own).
     browser.execute_script("document.getElementById('restore-when').value = arguments[0]", "2000-01-01T00:00")
@@ -199,7 +233,7 @@ async def test_page_shows_edits_deletes_restores_and_forgets_behind_a_login(brow
     await run(lambda: wait.until(expected_conditions.alert_is_present()))
     browser.switch_to.alert.accept()
     await run(lambda: wait.until(lambda d: "Forgot" in d.find_element(By.ID, "status").text))
-    assert (await client.store.search_items(["memory", user]))["items"] == []
+    assert [i for i in (await client.store.search_items(["memory", user]))["items"]] == []
 
     # Signing out forgets the token in this tab.
     await click("#sign-out")
@@ -244,8 +278,8 @@ async def test_facts_held_for_review_are_confirmed_fixed_or_discarded_on_the_pag
     assert "You said “I live in Oslo”" in oslo and "it could not be checked" in oslo, oslo
     invented = browser.find_element(By.CSS_SELECTOR, box("The user enjoys skydiving.")).text
     assert "No words of yours back it" in invented and "the words it quoted are not yours" in invented, invented
-    baker = browser.find_element(By.CSS_SELECTOR, "section[data-type=collection] .item .quote").text
-    assert "because you said “I work as a baker”" in baker, baker
+    baker = browser.find_element(By.CSS_SELECTOR, "#facts li.row[data-type=collection] .quote").text
+    assert "Because you said “I work as a baker”" in baker, baker
     browser.set_window_size(1000, 1200)
     screenshot(browser, "memory-review.png", tmp_path)
 
@@ -304,7 +338,7 @@ async def test_the_controls_pause_memory_and_a_new_rule_offers_to_forget_what_it
     await run(lambda: browser.find_element(By.CSS_SELECTOR, "input[name=switch][value=off-unused]").click())
     await run(lambda: wait.until(lambda d: "paused" in d.find_element(By.ID, "switch-status").text))
     switch = await client.store.get_item(["memory", user, "controls"], "switch")
-    assert switch["value"] == {"paused": True, "use_while_paused": False}
+    assert switch["value"] == {"paused": True, "use_while_paused": False, "temporary_by_default": False}
 
     browser.find_element(By.ID, "rule-topic").send_keys("anything about my health")
     await run(lambda: browser.find_element(By.CSS_SELECTOR, "#rule-form button").click())
@@ -318,3 +352,87 @@ async def test_the_controls_pause_memory_and_a_new_rule_offers_to_forget_what_it
     kept = [i["value"]["content"] for i in await memories(client, user, "collection")]
     assert kept == ["The user enjoys chess."]
     assert [r.text for r in browser.find_elements(By.CSS_SELECTOR, "#rules li")] == ["anything about my health Remove"]
+
+
+def _text(driver, css: str) -> str:
+    """The text of the first element ``css`` finds, read in one step (the page re-renders under a wait)."""
+    return driver.execute_script("return document.querySelector(arguments[0])?.innerText || ''", css)
+
+
+AXE = Path(__file__).resolve().parent / "js" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def _audit(browser) -> list[dict]:
+    """axe-core's serious and critical accessibility violations of the page as it is now."""
+    assert AXE.is_file(), "axe-core is not installed: `make test`, or `npm ci` in tests/js"
+    browser.execute_script(AXE.read_text())
+    found = browser.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations.map("
+        "v => ({id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}))));"
+    )
+    return [v for v in found if v["impact"] in ("serious", "critical")]
+
+
+async def test_conversations_receipts_settings_and_a_phone_width_page_that_passes_an_audit(
+    browser, server, connect, tmp_path
+):
+    user = f"uma-{uuid.uuid4().hex[:6]}"
+    client = connect(user)
+    assistant = await ensure_assistant(client, "collection", memory_delay_seconds=0)
+    thread = (await client.threads.create())["thread_id"]
+    for text in ("I live in Lisbon.", "I like sailing.", "Where do I live?"):
+        await send(client, assistant, thread, user, text, out=io.StringIO())
+        await wait_for_memory(client, thread)
+    exported = await admin.stored_items(client, user, "collection")
+    wait = WebDriverWait(browser, 20)
+
+    def run(step):
+        return asyncio.to_thread(step)
+
+    await run(lambda: browser.get(f"{server.url}/memories"))
+    await run(lambda: wait.until(lambda d: d.find_element(By.ID, "token").is_displayed()))
+    browser.find_element(By.ID, "token").send_keys(mint(user, secret=AUTH_SECRET))
+    await run(lambda: browser.find_element(By.ID, "sign-in").click())
+    await run(lambda: wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#episodes .episode")) == 3))
+
+    # Past conversations, searched by meaning; what an answer used, with a step to forget it.
+    browser.find_element(By.ID, "conversation-query").send_keys("sailing")
+    await run(lambda: browser.find_element(By.CSS_SELECTOR, "#conversation-search button").click())
+    await run(lambda: wait.until(lambda d: "sailing" in _text(d, "#episodes .episode")))
+    browser.find_element(By.ID, "conversation-query").clear()
+    await run(lambda: browser.find_element(By.CSS_SELECTOR, "#conversation-search button").click())
+    asked = "#episodes .episode:first-child"
+    await run(lambda: wait.until(lambda d: "Where do I live?" in _text(d, asked)))
+    await run(lambda: browser.find_element(By.CSS_SELECTOR, f"{asked} .why-open").click())
+    await run(lambda: wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, f"{asked} .used li")))
+    used = browser.find_element(By.CSS_SELECTOR, f"{asked} .used").text
+    assert "What I knew: “The user lives in Lisbon.”" in used and "Forget it" in used, used
+
+    # Activity says what changed after the chats.
+    changes = browser.find_element(By.ID, "changes").text
+    assert "Remembered: “The user lives in Lisbon.”" in changes, changes
+
+    # Settings: chats temporary by default, saved for the user.
+    await run(lambda: browser.find_element(By.ID, "temporary-default").click())
+    said = "New chats are temporary."
+    await run(lambda: wait.until(lambda d: d.find_element(By.ID, "temporary-status").text == said))
+    switch = await client.store.get_item(["memory", user, "controls"], "switch")
+    assert switch["value"]["temporary_by_default"] is True
+
+    # Bring back a download: forget one memory, import the export, and it is back.
+    download = tmp_path / "download.json"
+    download.write_text(json.dumps(await export.export_user(client, user)))
+    await client.store.delete_item(["memory", user, "collection"], exported[0]["key"])
+    browser.find_element(By.ID, "import-file").send_keys(str(download))
+    await run(lambda: wait.until(lambda d: "Brought back" in d.find_element(By.ID, "import-status").text))
+    assert len(await admin.stored_items(client, user, "collection")) == len(exported)
+
+    # Keyboard and screen reader: no serious violation; at phone width, no sideways scrolling.
+    assert _audit(browser) == []
+    browser.set_window_size(375, 900)
+    await asyncio.sleep(0.5)
+    widths = browser.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
+    assert widths[0] <= widths[1], f"sideways scroll at 375 px: {widths}"
+    screenshot(browser, "memory-phone.png", tmp_path)
+    browser.set_window_size(1000, 1400)

@@ -10,17 +10,14 @@ from __future__ import annotations
 import asyncio
 import sys
 from contextlib import suppress
-from datetime import datetime
 
 import httpx
 from langgraph_sdk.client import LangGraphClient
 
 from agent.client.errors import explain
 from agent.client.sdk import RunFailed, ensure_assistant, memories, print_memories, send, wait_for_memory
-from agent.memory.kinds import STORED_KINDS
-from agent.memory.records import changes, episodes
-from agent.stores.layout import space
-from agent.turn_memory import RECEIPT
+from agent.memory.manage import receipts
+from agent.memory.records import changes
 
 COMMANDS = "/new /temporary /why /memories /quit"
 STEP = "python -m agent.client"
@@ -147,44 +144,32 @@ class ChatSession:
         state = await self.client.threads.get_state(self.thread_id)
         values = state.get("values")
         messages = (values.get("messages") if isinstance(values, dict) else None) or []
-        last = next((m for m in reversed(messages) if m.get("type") == "ai"), None)
-        used = (last or {}).get("additional_kwargs", {}).get(RECEIPT)
-        if not used:
-            print("(no answer yet in this thread, or it used no memory)")
+        asked = next((m for m in reversed(messages) if m.get("type") == "human"), None)
+        if asked is None:
+            print("(no answer yet in this thread)")
             return
-        lines = await self._used_lines(used)
+        used = await receipts.receipt_for(self.client, self.user, self.thread_id, asked["id"])
+        lines = [
+            *(_memory_line(entry) for entry in [*used["memories"], *used["instructions"]]),
+            *(_exchange_line(entry) for entry in used["episodes"]),
+        ]
         print("This answer used:" if lines else "This answer used no memory (a temporary chat, or nothing stored).")
         for line in lines:
             print(f"  - {line}")
 
-    async def _used_lines(self, used: dict) -> list[str]:
-        lines = []
-        sections = ((used.get("memory_type"), used.get("memories")), ("instructions", used.get("instructions")))
-        for kind_name, listed in sections:
-            kind = STORED_KINDS.get(str(kind_name))
-            for entry in listed or []:
-                key = str(entry.get("key"))
-                item = (
-                    await self.client.store.get_item(list(space(self.user).memories(kind.name)), key) if kind else None
-                )
-                if kind is None or item is None:
-                    lines.append(f"{kind_name} memory {key} (since forgotten)")
-                    continue
-                changed = "" if _same_time(item.get("updated_at"), entry.get("version")) else " (changed since)"
-                text = kind.render_value(item["value"]).replace("\n", "; ")
-                lines.append(
-                    f"{kind.name}: {text}{changed}\n      fix: {STEP} edit {kind.name} {key} '{{...}}'"
-                    f"   forget: {STEP} delete {kind.name} {key}"
-                )
-        for key in used.get("episodes") or []:
-            item = await self.client.store.get_item(list(episodes.namespace(self.user)), key)
-            said = f'you said: "{item["value"].get("content", "")}"' if item else f"an exchange {key} (since forgotten)"
-            lines.append(f"{said}\n      forget: {STEP} forget-episode {key}")
-        return lines
+
+def _memory_line(entry: dict) -> str:
+    kind, key = entry["kind"], entry["key"]
+    if entry["gone"]:
+        return f"{kind} memory {key} (since forgotten)"
+    changed = " (changed since)" if entry["changed"] else ""
+    text = entry["text"].replace("\n", "; ")
+    return (
+        f"{kind}: {text}{changed}\n      fix: {STEP} edit {kind} {key} '{{...}}'   forget: {STEP} delete {kind} {key}"
+    )
 
 
-def _same_time(a: object, b: object) -> bool:
-    try:
-        return datetime.fromisoformat(str(a)) == datetime.fromisoformat(str(b))
-    except ValueError:
-        return False
+def _exchange_line(entry: dict) -> str:
+    if entry["gone"]:
+        return f"an exchange {entry['key']} (since forgotten)"
+    return f'you said: "{entry["said"]}"\n      forget: {STEP} forget-episode {entry["key"]}'

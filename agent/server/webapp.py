@@ -36,7 +36,7 @@ from starlette.routing import Route
 
 from agent.dev_runtime import persistence, store_isolation, thread_search
 from agent.memory.kinds import STORED_KINDS
-from agent.memory.manage import admin, backfill, controls, export
+from agent.memory.manage import admin, backfill, controls, export, receipts
 from agent.memory.records import episodes
 from agent.server import jobs, revocation
 from agent.server.route_guard import RouteGuard
@@ -120,17 +120,22 @@ def _detail(response: httpx.Response) -> str:
         return response.reason_phrase
 
 
-async def _json_field(request: Request, field: str, kind: type, shape: str):
-    """``field`` of the request's JSON object body, of type ``kind``; BadMemoryRequest naming ``shape`` otherwise."""
+async def _json_body(request: Request, most: int = MAX_BODY_BYTES) -> object:
+    """The request's JSON body (None when it is not JSON), at most ``most`` bytes, its length declared."""
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
         raise admin.BadMemoryRequest("the body must be JSON (Content-Type: application/json)")
     declared = request.headers.get("content-length", "")
-    if not declared.isdigit() or int(declared) > MAX_BODY_BYTES:
-        raise admin.BadMemoryRequest(f"the body must declare its length, at most {MAX_BODY_BYTES} bytes")
+    if not declared.isdigit() or int(declared) > most:
+        raise admin.BadMemoryRequest(f"the body must declare its length, at most {most:,} bytes")
     try:
-        body = await request.json()
+        return await request.json()
     except (ValueError, RecursionError):
-        body = None
+        return None
+
+
+async def _json_field(request: Request, field: str, kind: type, shape: str):
+    """``field`` of the request's JSON object body, of type ``kind``; BadMemoryRequest naming ``shape`` otherwise."""
+    body = await _json_body(request)
     value = body.get(field) if isinstance(body, dict) else None
     if not isinstance(value, kind) or isinstance(value, bool):
         raise admin.BadMemoryRequest(f"the body must be JSON: {shape}")
@@ -235,7 +240,8 @@ async def list_episodes(request: Request, client: LangGraphClient, user: str) ->
     offset = request.query_params.get("offset", "0")
     if not offset.isdigit() or len(offset) > 7:
         raise admin.BadMemoryRequest(f"offset is a whole number from 0 to {admin.MAX_OFFSET:,}")
-    return {"episodes": await admin.episode_list(client, user, offset=int(offset))}
+    query = request.query_params.get("q", "").strip()[:200]
+    return {"episodes": await admin.episode_list(client, user, offset=int(offset), query=query or None)}
 
 
 @_api
@@ -304,6 +310,46 @@ async def forget_under_rule(request: Request, client: LangGraphClient, user: str
     return {"forgotten": await controls.forget_matching(client, user, covered, source="page")}
 
 
+@_api
+async def set_temporary_by_default(request: Request, client: LangGraphClient, user: str) -> dict:
+    setting = await _json_field(request, "temporary_by_default", str, '{"temporary_by_default": "on" | "off"}')
+    if setting not in ("on", "off"):
+        raise admin.BadMemoryRequest('temporary_by_default is "on" or "off"')
+    switch = await controls.set_switch(client, user, temporary_by_default=setting == "on")
+    return {"switch": switch.as_dict()}
+
+
+@_api
+async def activity(request: Request, client: LangGraphClient, user: str) -> dict:
+    return {"changes": await admin.recent_changes(client, user)}
+
+
+@_api
+async def answer_receipt(request: Request, client: LangGraphClient, user: str) -> dict:
+    thread, message = request.query_params.get("thread", ""), request.query_params.get("message", "")
+    if not thread or not message or len(thread) > 100 or len(message) > 200:
+        raise admin.BadMemoryRequest("name the conversation and the message: ?thread=...&message=...")
+    return await receipts.receipt_for(client, user, thread, message)
+
+
+@_api
+async def add_item(request: Request, client: LangGraphClient, user: str) -> dict:
+    value = await _json_field(request, "value", dict, '{"value": {...the memory\'s fields}}')
+    memory_type = request.path_params["memory_type"]
+    return {"key": await admin.add_memory(client, user, memory_type, value, source="page")}
+
+
+IMPORT_BODY_BYTES = 256 * 1024
+
+
+@_api
+async def import_everything(request: Request, client: LangGraphClient, user: str) -> dict:
+    data = await _json_body(request, IMPORT_BODY_BYTES)
+    if data is None:
+        raise admin.BadMemoryRequest("the file is not JSON: choose a file that 'Download everything' made")
+    return await export.import_user(client, user, data)
+
+
 async def revoke_tokens(request: Request) -> Response:
     # Refuse every token of the caller issued until now (a stolen token, "sign out everywhere"). Not made as
     # the caller: the revocation record lives where no client's calls reach. (A comment, not a docstring: the
@@ -351,6 +397,11 @@ app = Starlette(
         Route("/memories/api/controls/switch", set_switch, methods=["PUT"]),
         Route("/memories/api/never-keep", add_rule, methods=["POST"]),
         Route("/memories/api/never-keep/forget", forget_under_rule, methods=["POST"]),
+        Route("/memories/api/controls/temporary-by-default", set_temporary_by_default, methods=["PUT"]),
+        Route("/memories/api/activity", activity, methods=["GET"]),
+        Route("/memories/api/receipt", answer_receipt, methods=["GET"]),
+        Route("/memories/api/items/{memory_type}", add_item, methods=["POST"]),
+        Route("/memories/api/import", import_everything, methods=["POST"]),
     ],
     middleware=[Middleware(RouteGuard)],
 )

@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from agent.memory import health
 from agent.memory.kinds import STORED_KINDS
 from agent.memory.queue.writer_threads import OWNER, WRITER_OF
-from agent.memory.records import episodes
+from agent.memory.records import changes, episodes
 from agent.memory.records.history import HISTORY, find_version, now, versions_of, with_version
 from agent.memory.records.namespaces import MAX_VALUE_CHARS, valid_unicode, without_nul
 from agent.memory.records.timeline import RECORDED_AT
@@ -315,13 +315,15 @@ async def current_quotes(client: LangGraphClient, user_id: str, memory_type: str
 MAX_OFFSET = 1_000_000  # as far into a listing as the store API pages (agent.server.auth)
 
 
-async def episode_list(client: LangGraphClient, user_id: str, limit: int = PAGE, offset: int = 0) -> list[dict]:
-    """A page of the user's episodes (what was said, the reply, when, in which chat), newest first within it."""
+async def episode_list(
+    client: LangGraphClient, user_id: str, limit: int = PAGE, offset: int = 0, query: str | None = None
+) -> list[dict]:
+    """A page of the user's episodes (what was said, the reply, when, in which chat, its message), newest first
+    within it; with ``query``, those closest to it in meaning."""
     if not 0 <= offset <= MAX_OFFSET:
         raise BadMemoryRequest(f"offset is a whole number from 0 to {MAX_OFFSET:,}")
-    page = (
-        await client.store.search_items(list(episodes.namespace(check_user_id(user_id))), limit=limit, offset=offset)
-    )["items"]
+    namespace = list(episodes.namespace(check_user_id(user_id)))
+    page = (await client.store.search_items(namespace, limit=limit, offset=offset, query=query))["items"]
     shown = [
         {
             "key": i["key"],
@@ -329,10 +331,25 @@ async def episode_list(client: LangGraphClient, user_id: str, limit: int = PAGE,
             "reply": i["value"].get("context"),
             "at": i["value"].get(RECORDED_AT),
             "chat_thread_id": i["value"].get("chat_thread_id"),
+            "message_id": i["value"].get("message_id"),
         }
         for i in page
     ]
-    return sorted(shown, key=lambda e: str(e["at"] or ""), reverse=True)
+    return shown if query else sorted(shown, key=lambda e: str(e["at"] or ""), reverse=True)
+
+
+MOST_CHANGES_SHOWN = 200
+
+
+async def recent_changes(client: LangGraphClient, user_id: str) -> list[dict]:
+    """What memory writes changed, across the user's chats, newest first (at most ``MOST_CHANGES_SHOWN``): each
+    notice of `agent.memory.records.changes` with its chat thread."""
+    found = [
+        {**entry, "chat_thread_id": None if item["key"] == changes.NO_THREAD else item["key"]}
+        for item in await stored_items_under(client, list(changes.namespace(check_user_id(user_id))))
+        for entry in changes.since(item["value"], None)
+    ]
+    return sorted(found, key=lambda e: str(e.get("at", "")), reverse=True)[:MOST_CHANGES_SHOWN]
 
 
 async def delete_episode(client: LangGraphClient, user_id: str, key: str) -> None:

@@ -26,12 +26,21 @@ async def read_switch(client: LangGraphClient, user_id: str) -> controls.Switch:
 
 
 async def set_switch(
-    client: LangGraphClient, user_id: str, *, paused: bool, use_while_paused: bool | None = None
+    client: LangGraphClient,
+    user_id: str,
+    *,
+    paused: bool | None = None,
+    use_while_paused: bool | None = None,
+    temporary_by_default: bool | None = None,
 ) -> controls.Switch:
-    """Pause memory (nothing said from now on is ever written) or turn it back on; the switch now."""
+    """Pause memory (nothing said from now on is ever written) or turn it back on, and make chats temporary by
+    default or not; what is not given stays. The switch now."""
     current = await read_switch(client, user_id)
-    use = current.use_while_paused if use_while_paused is None else use_while_paused
-    switch = controls.Switch(paused=paused, use_while_paused=use)
+    switch = controls.Switch(
+        paused=current.paused if paused is None else paused,
+        use_while_paused=current.use_while_paused if use_while_paused is None else use_while_paused,
+        temporary_by_default=current.temporary_by_default if temporary_by_default is None else temporary_by_default,
+    )
     await admin.put_item(client, list(controls.namespace(user_id)), controls.KEY, switch.as_dict(), index=False)
     return switch
 

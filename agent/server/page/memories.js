@@ -45,32 +45,27 @@ function itemPath(type, key, route = 'items') {
 const when = (iso) => new Date(iso).toLocaleString(undefined, {dateStyle: 'medium', timeStyle: 'short'});
 const quoted = (value) => (value === null || value === undefined || value === '' ? '(nothing)' : `“${value}”`);
 
-// -- a memory's fields, as labelled inputs ---------------------------------------------------------------
+// -- words for people: no internal names on the page ---------------------------------------------------------
 
-function fieldsFor(kind, value, readOnly) {
-  const inputs = [];
-  const node = el('div');
-  for (const field of kind.fields) {
-    const held = value ? value[field.name] : null;
-    const text = field.list ? (held || []).join('\n') : held ?? '';
-    const input = field.list || field.multiline ? el('textarea', {value: text}) : el('input', {value: text});
-    if (input.tagName === 'TEXTAREA') input.rows = Math.max(3, text.split('\n').length + 1);
-    input.readOnly = readOnly;
-    input.dataset.field = field.name;
-    if (field.list) input.placeholder = 'one per line';
-    node.append(el('label', {className: 'field'}, el('span', {title: field.description}, field.label), input));
-    inputs.push([field, input]);
+const HIDDEN_KINDS = new Set(['instructions', 'never_keep']);  // shown in sections of their own
+const KIND_WORDS = {semantic: 'your notes', profile: 'your profile', collection: 'a fact about you'};
+const FIELD_WORDS = {content: 'the memory', context: 'details'};
+const kindWords = (name) => KIND_WORDS[name] || `your ${name}`;
+function fieldWords(name) { return FIELD_WORDS[name] || name.replaceAll('_', ' '); }
+const plural = (n, word, words) => `${n} ${n === 1 ? word : words || `${word}s`}`;
+
+// What changed since this person's last visit (kept in this browser, by user; no token).
+let seenBefore = null;
+function markSeen(user) {
+  const key = `memory_page_seen:${user}`;
+  if (seenBefore === null) {
+    seenBefore = localStorage.getItem(key) || '';
+    localStorage.setItem(key, new Date().toISOString());
   }
-  const read = () => {
-    const out = value ? {...value} : {};
-    for (const [field, input] of inputs) {
-      if (field.list) out[field.name] = input.value.split('\n').map((s) => s.trim()).filter(Boolean);
-      else out[field.name] = input.value.trim() === '' && !field.required ? null : input.value;
-    }
-    return out;
-  };
-  return {node, read};
+  $('since').textContent = seenBefore ? `Marked "New": what changed since your last visit (${when(seenBefore)}).` : '';
 }
+const isNew = (iso) => Boolean(seenBefore && iso && iso > seenBefore);
+const newMark = (iso) => (isNew(iso) ? el('span', {className: 'new'}, 'New') : null);
 
 // -- a memory's history: dates and what changed --------------------------------------------------------
 
@@ -86,10 +81,10 @@ function changes(before, after) {
     const lines = (v) => (Array.isArray(v) ? v.map(String) : String(v ?? '').split('\n')).map((s) => s.trim()).filter(Boolean);
     if (Array.isArray(was) || Array.isArray(now) || String(was ?? '').includes('\n') || String(now ?? '').includes('\n')) {
       const old = new Set(lines(was)), fresh = new Set(lines(now));
-      for (const line of fresh) if (!old.has(line)) out.push(`${name}: added ${quoted(line)}`);
-      for (const line of old) if (!fresh.has(line)) out.push(`${name}: removed ${quoted(line)}`);
+      for (const line of fresh) if (!old.has(line)) out.push(`${fieldWords(name)}: added ${quoted(line)}`);
+      for (const line of old) if (!fresh.has(line)) out.push(`${fieldWords(name)}: removed ${quoted(line)}`);
     } else {
-      out.push(`${name}: ${quoted(was)} → ${quoted(now)}`);
+      out.push(`${fieldWords(name)}: ${quoted(was)} → ${quoted(now)}`);
     }
   }
   return out.length ? out : ['no visible change'];
@@ -136,107 +131,259 @@ async function showHistory(type, key, list, status) {
   });
 }
 
-// -- one memory ---------------------------------------------------------------------------------------
+
+
+// -- where a memory came from -----------------------------------------------------------------------------
 
 function saidLines(said) {
   return (said || []).map((s) => el('div', {className: 'said'}, `From your words${s.at ? ` (${when(s.at)})` : ''}: ${quoted(s.said)}`));
 }
 
-// The user's own words behind each fact (its quote); a fact without one was written before quotes were kept,
-// or by you.
-function quoteLines(quotes, facts) {
-  const lines = (quotes || []).map((q) => el('div', {className: 'said quote'},
+function quoteLines(quotes) {
+  return (quotes || []).map((q) => el('div', {className: 'said quote'},
     `${quoted(q.fact)} because you said ${quoted(q.words)}${q.at ? ` (${when(q.at)})` : ''}`));
-  const quotedFacts = new Set((quotes || []).map((q) => q.fact));
-  const bare = (facts || []).filter((f) => !quotedFacts.has(f));
-  if (facts && bare.length) {
-    lines.push(el('div', {className: 'said no-quote'}, `No words of yours kept for: ${bare.map(quoted).join(', ')}`));
+}
+
+function sourceLines(item, text) {
+  const quotes = (item.quotes || []).filter((q) => !text || q.fact === text || text.startsWith(q.fact) || q.fact.includes(text));
+  const lines = quotes.map((q) => el('p', {className: 'source quote'},
+    `Because you said ${quoted(q.words)}${q.at ? ` (${when(q.at)})` : ''}`));
+  if (!lines.length) {
+    for (const s of item.said || []) lines.push(el('p', {className: 'source'}, `From what you said${s.at ? ` on ${when(s.at)}` : ''}: ${quoted(s.said)}`));
   }
+  if (!lines.length) lines.push(el('p', {className: 'source no-quote'}, 'No words of yours are kept for it: you wrote it yourself, or it is older than the kept words.'));
   return lines;
 }
 
-function renderItem(kind, item, deleted) {
-  const box = el('div', {className: 'item'});
-  box.dataset.key = item.key;
+// -- one thing I know: a sentence, where it came from, fix / forget / history ---------------------------
+
+function fieldInput(field, held) {
+  const text = field.list ? (held || []).join('\n') : held ?? '';
+  const input = field.list || field.multiline ? el('textarea', {value: text}) : el('input', {value: text});
+  if (input.tagName === 'TEXTAREA') input.rows = Math.max(2, text.split('\n').length + 1);
+  input.dataset.field = field.name;
+  if (field.list) input.placeholder = 'one per line';
+  return input;
+}
+
+function fieldValue(field, input) {
+  if (field.list) return input.value.split('\n').map((s) => s.trim()).filter(Boolean);
+  return input.value.trim() === '' && !field.required ? null : input.value.trim();
+}
+
+function fieldsForm(kind, value) {
+  const inputs = kind.fields.map((field) => [field, fieldInput(field, value ? value[field.name] : null)]);
+  const node = el('div');
+  for (const [field, input] of inputs) {
+    const label = field.name in FIELD_WORDS ? FIELD_WORDS[field.name] : field.label;
+    node.append(el('label', {className: 'field'}, el('span', {title: field.description}, label[0].toUpperCase() + label.slice(1)), input));
+  }
+  const read = () => {
+    const out = value ? {...value} : {};
+    for (const [field, input] of inputs) out[field.name] = fieldValue(field, input);
+    return out;
+  };
+  return {node, read};
+}
+
+// A row: {kind, item, text, field?, line?}; its edit form writes the whole value back.
+function renderRow(row, deleted) {
+  const {kind, item} = row;
+  const box = el('li', {className: 'row'});
+  Object.assign(box.dataset, {type: kind.name, key: item.key, fact: row.text});
+  if (row.field) box.dataset.field = row.field.name;
   const status = el('span', {className: 'status', role: 'status'});
-  const fields = fieldsFor(kind, deleted ? item.last : item.value, deleted);
-  const json = el('textarea', {className: 'json', hidden: true});
   const past = el('ul', {className: 'versions'});
+  const edit = el('div', {className: 'edit', hidden: true});
   const actions = el('div', {className: 'actions'});
   const button = (label, className, onclick) => {
-    const b = el('button', {textContent: label, className});
-    b.onclick = async () => {
-      try { await onclick(); } catch (e) { say(status, e.message, true); }
-    };
+    const b = el('button', {textContent: label, className, type: 'button'});
+    b.onclick = async () => { try { await onclick(); } catch (e) { say(status, e.message, true); } };
     actions.append(b);
+    return b;
+  };
+  const put = async (value) => {
+    await call('PUT', itemPath(kind.name, item.key), {value});
+    await load();
+    say($('status'), 'Saved.');
   };
   if (!deleted) {
-    button('Save', 'save', async () => {
-      const value = json.hidden ? fields.read() : JSON.parse(json.value);
-      await call('PUT', itemPath(kind.name, item.key), {value});
-      say(status, 'Saved.');
-      if (past.childElementCount) await showHistory(kind.name, item.key, past, status);
+    let read = null;
+    button('Fix', 'fix-open', async () => {
+      if (!edit.hidden) { edit.hidden = true; return; }
+      edit.textContent = '';
+      if (row.field) {  // one field of a structured document: just that field
+        const input = fieldInput(row.field, item.value[row.field.name]);
+        input.setAttribute('aria-label', row.field.label);
+        edit.append(input);
+        read = () => ({...item.value, [row.field.name]: fieldValue(row.field, input)});
+      } else if (row.line !== undefined) {  // one line of a free-text document
+        const input = el('input', {value: row.text, className: 'wide'});
+        input.setAttribute('aria-label', 'This line, in your words');
+        edit.append(input);
+        read = () => ({...item.value, content: linesWith(item.value.content, row.line, input.value.trim())});
+      } else {
+        const form = fieldsForm(kind, item.value);
+        edit.append(form.node);
+        read = form.read;
+      }
+      const save = el('button', {className: 'save', textContent: 'Save', type: 'button'});
+      save.onclick = async () => { try { await put(read()); } catch (e) { say(status, e.message, true); } };
+      edit.append(save);
+      edit.hidden = false;
+      edit.querySelector('input,textarea')?.focus();
     });
-    button('Delete', 'delete', async () => {
-      if (!confirm('Delete this memory? Its history keeps it: you can bring it back under "Deleted memories".')) return;
-      await call('DELETE', itemPath(kind.name, item.key));
-      await load();
-      say($('status'), 'Deleted. Its history is under "Deleted memories".');
+    button('Forget', 'delete', async () => {
+      if (!window.confirm(`Forget ${quoted(row.text)}? Its history keeps it: you can bring it back from "Recently forgotten".`)) return;
+      if (row.field) await put({...item.value, [row.field.name]: row.field.list ? [] : null});
+      else if (row.line !== undefined) await put({...item.value, content: linesWith(item.value.content, row.line, null)});
+      else {
+        await call('DELETE', itemPath(kind.name, item.key));
+        await load();
+        say($('status'), 'Forgotten. Its history is under "Recently forgotten".');
+      }
     });
   }
   button('History', 'history', async () => {
     if (past.childElementCount) { past.textContent = ''; return; }
     await showHistory(kind.name, item.key, past, status);
   });
-  if (!deleted) {
-    button('JSON', 'raw', async () => {
-      json.value = JSON.stringify(json.hidden ? fields.read() : JSON.parse(json.value), null, 2);
-      json.hidden = !json.hidden;
-      fields.node.hidden = !json.hidden;
-    });
-  }
   actions.append(status);
-  box.append(fields.node, ...(deleted ? [] : quoteLines(item.quotes, item.facts)), json, actions, past);
+  box.append(el('p', {className: 'text'}, newMark(deleted ? null : item.updated_at), row.text),
+    ...(deleted ? [] : sourceLines(item, row.line === undefined && !row.field ? null : row.text)), actions, edit, past);
   return box;
 }
 
-function render(data) {
-  const root = $('memories');
-  root.textContent = '';
-  for (const kind of data.kinds) {
-    if (kind.name === 'never_keep') continue;  // shown under "Your controls"
-    const items = data.memories[kind.name] || [];
-    const section = el('section', {}, el('h2', {}, kind.name), el('p', {className: 'hint'}, kind.description));
-    section.dataset.type = kind.name;
-    if (!items.length) section.append(el('p', {className: 'hint'}, 'Nothing yet.'));
-    for (const item of items) section.append(renderItem(kind, item, false));
-    root.append(section);
+function linesWith(content, index, replacement) {
+  const lines = String(content || '').split('\n');
+  if (replacement === null) lines.splice(index, 1); else lines[index] = replacement;
+  return lines.join('\n');
+}
+
+function rowsOf(kind, item) {
+  const value = item.value || {};
+  const names = kind.fields.map((f) => f.name);
+  if (kind.document && names.length === 1 && names[0] === 'content') {  // free text: a row per line
+    return String(value.content || '').split('\n').map((text, line) => ({kind, item, text: text.trim(), line}))
+      .filter((row) => row.text);
   }
+  if (kind.document) {  // a structured document: a sentence per field that holds something
+    return kind.fields.filter((f) => (f.list ? (value[f.name] || []).length : value[f.name] !== null && value[f.name] !== undefined && value[f.name] !== ''))
+      .map((field) => ({kind, item, field, text: `Your ${field.label.toLowerCase()}: ${field.list ? value[field.name].join(', ') : value[field.name]}`}));
+  }
+  return [{kind, item, text: (item.facts && item.facts[0]) || Object.values(value).filter((v) => typeof v === 'string' && v).join(': ')}];
+}
+
+let current = null;  // the last /items answer
+
+function renderFacts() {
+  const query = $('fact-search').value.trim().toLowerCase();
+  const root = $('facts');
+  root.textContent = '';
+  let shown = 0, all = 0;
+  for (const kind of current.kinds) {
+    if (HIDDEN_KINDS.has(kind.name)) continue;
+    for (const item of current.memories[kind.name] || []) {
+      for (const row of rowsOf(kind, item)) {
+        all += 1;
+        const box = renderRow(row, false);
+        if (query && !box.textContent.toLowerCase().includes(query)) continue;
+        root.append(box);
+        shown += 1;
+      }
+    }
+  }
+  $('facts-empty').hidden = all > 0;
+  if (all && !shown) root.append(el('li', {className: 'hint'}, `Nothing I know matches ${quoted(query)}.`));
+}
+
+function renderDeleted() {
   const gone = $('deleted');
   gone.textContent = '';
-  for (const kind of data.kinds) {
-    for (const item of data.deleted[kind.name] || []) {
-      const box = renderItem(kind, item, true);
-      box.dataset.type = kind.name;
-      gone.append(box);
+  for (const kind of current.kinds) {
+    for (const item of current.deleted[kind.name] || []) {
+      const text = kind.name === 'never_keep' ? `Never remember ${quoted((item.last || {}).content)}` : rowsOf(kind, {...item, value: item.last || {}}).map((r) => r.text).join('; ') || '(empty)';
+      gone.append(renderRow({kind, item: {...item, value: item.last}, text}, true));
     }
   }
   $('deleted-section').hidden = !gone.childElementCount;
 }
 
-// -- facts held for review ------------------------------------------------------------------------------
+// -- adding something to remember -------------------------------------------------------------------------
+
+function addTargets() {
+  const targets = [];
+  for (const kind of current.kinds) {
+    if (HIDDEN_KINDS.has(kind.name)) continue;
+    const stored = (current.memories[kind.name] || [])[0];
+    const names = kind.fields.map((f) => f.name);
+    if (kind.document && names.length === 1 && names[0] === 'content') {
+      targets.push({label: 'A line in your notes', kind, line: true, stored});
+    } else if (kind.document) {
+      for (const field of kind.fields) targets.push({label: `Your ${field.label.toLowerCase()}`, kind, field, stored});
+    } else {
+      targets.push({label: kind.name === 'collection' ? 'A fact about you' : `One of your ${kind.name}`, kind});
+    }
+  }
+  return targets.sort((a, b) => Number(Boolean(a.kind.document)) - Number(Boolean(b.kind.document)));  // facts first
+}
+
+function renderAdd() {
+  const select = $('add-where');
+  const targets = addTargets();
+  select.textContent = '';
+  targets.forEach((t, i) => select.append(el('option', {value: String(i), textContent: t.label})));
+  const fill = () => {
+    const target = targets[Number(select.value)];
+    const root = $('add-fields');
+    root.textContent = '';
+    if (!target) return;
+    if (target.kind.document) {
+      const field = target.field || target.kind.fields[0];
+      const input = fieldInput(field, null);
+      input.id = 'add-text';
+      root.append(el('label', {className: 'field', htmlFor: 'add-text'}, el('span', {}, 'In your words'), input));
+      target.read = () => {
+        const value = target.stored ? {...target.stored.value} : {};
+        if (target.line) value.content = [value.content, input.value.trim()].filter(Boolean).join('\n');
+        else if (field.list) value[field.name] = [...(value[field.name] || []), ...fieldValue(field, input)];
+        else value[field.name] = fieldValue(field, input);
+        return value;
+      };
+    } else {
+      const form = fieldsForm(target.kind, null);
+      root.append(form.node);
+      target.read = form.read;
+    }
+  };
+  select.onchange = fill;
+  fill();
+  $('add-form').onsubmit = async (event) => {
+    event.preventDefault();
+    const target = targets[Number(select.value)];
+    try {
+      const value = target.read();
+      if (target.kind.document && target.stored) await call('PUT', itemPath(target.kind.name, target.stored.key), {value});
+      else await call('POST', `/memories/api/items/${encodeURIComponent(target.kind.name)}`, {value});
+      await load();
+      say($('add-status'), 'Remembered.');
+    } catch (e) { say($('add-status'), e.message, true); }
+  };
+}
+
+// -- things to check: facts held for review -----------------------------------------------------------------
 
 function renderReview(held) {
   const root = $('review');
   root.textContent = '';
   $('review-section').hidden = !held.length;
   for (const h of held) {
-    const box = el('div', {className: 'item held'});
+    const box = el('div', {className: 'row held'});
     box.dataset.id = h.id;
     const status = el('span', {className: 'status', role: 'status'});
     const words = h.quotes.length
-      ? h.quotes.map((q) => el('div', {className: 'said'}, `You said ${quoted(q.words)}${q.at ? ` (${when(q.at)})` : ''}`))
-      : [el('div', {className: 'said'}, 'No words of yours back it.')];
+      ? h.quotes.map((q) => el('p', {className: 'said'}, `You said ${quoted(q.words)}${q.at ? ` (${when(q.at)})` : ''}`))
+      : [el('p', {className: 'said'}, 'No words of yours back it.')];
     const fix = el('input', {className: 'fix-text', value: h.fact, hidden: true});
     fix.setAttribute('aria-label', 'The fact in your words');
     const decide = async (decision, text) => {
@@ -246,75 +393,146 @@ function renderReview(held) {
         say($('status'), {confirm: 'Kept as a memory.', fix: 'Kept, in your words.', discard: 'Discarded.'}[decision]);
       } catch (e) { say(status, e.message, true); }
     };
-    const confirmButton = el('button', {className: 'confirm', textContent: 'Yes, remember it'});
-    confirmButton.onclick = () => decide('confirm');
-    const fixButton = el('button', {className: 'fix', textContent: 'Fix it'});
+    const yes = el('button', {className: 'confirm', textContent: 'Yes, remember it', type: 'button'});
+    yes.onclick = () => decide('confirm');
+    const fixButton = el('button', {className: 'fix', textContent: 'Fix it', type: 'button'});
     fixButton.onclick = () => {
       if (fix.hidden) { fix.hidden = false; fixButton.textContent = 'Save my wording'; fix.focus(); return; }
       decide('fix', fix.value);
     };
-    const discard = el('button', {className: 'discard', textContent: 'No, discard it'});
-    discard.onclick = () => decide('discard');
-    box.append(el('div', {className: 'fact'}, quoted(h.fact)),
-      el('div', {className: 'why'}, `Held because ${h.reason}${h.times > 1 ? ` (proposed ${h.times} times)` : ''}.`),
-      ...words, fix, el('div', {className: 'actions'}, confirmButton, fixButton, discard, status));
+    const no = el('button', {className: 'discard', textContent: 'No, discard it', type: 'button'});
+    no.onclick = () => decide('discard');
+    box.append(el('p', {className: 'text'}, quoted(h.fact)),
+      el('p', {className: 'why'}, `Held because ${h.reason}${h.times > 1 ? ` (proposed ${h.times} times)` : ''}.`),
+      ...words, fix, el('div', {className: 'actions'}, yes, fixButton, no, status));
     root.append(box);
+  }
+}
+
+// -- how you like to be answered ------------------------------------------------------------------------------
+
+function renderInstructions() {
+  const kind = current.kinds.find((k) => k.name === 'instructions');
+  const root = $('instructions');
+  root.textContent = '';
+  const items = current.memories.instructions || [];
+  if (!items.length) root.append(el('li', {className: 'hint'}, 'None yet.'));
+  for (const item of items) root.append(renderRow({kind, item, text: item.value.content}, false));
+}
+
+$('instruction-form').onsubmit = async (event) => {
+  event.preventDefault();
+  try {
+    await call('POST', '/memories/api/items/instructions', {value: {content: $('instruction-text').value.trim()}});
+    $('instruction-text').value = '';
+    await load();
+    say($('instruction-status'), 'Added.');
+  } catch (e) { say($('instruction-status'), e.message, true); }
+};
+
+// -- activity and health ------------------------------------------------------------------------------------------
+
+const CHANGE_WORDS = {remembered: 'Remembered', updated: 'Updated', forgot: 'Let go of', held: 'Held for you to check',
+  left_out: 'Left out, as you asked never to remember', rule: 'Will never remember'};
+
+async function loadActivity() {
+  const {changes: notices} = await call('GET', '/memories/api/activity');
+  const root = $('changes');
+  root.textContent = '';
+  if (!notices.length) root.append(el('li', {className: 'hint'}, 'Nothing yet.'));
+  for (const n of notices) {
+    root.append(el('li', {className: 'row change-entry'}, newMark(n.at), el('span', {className: 'when'}, when(n.at)),
+      ` ${CHANGE_WORDS[n.change] || n.change}: ${quoted(n.fact)}`));
   }
 }
 
 function renderHealth(report) {
   const list = $('health-lines');
   list.textContent = '';
-  const total = Object.values(report.memories).reduce((a, b) => a + b, 0);
-  const kinds = Object.entries(report.memories).map(([type, n]) => `${type} ${n}`).join(', ');
+  const total = Object.entries(report.memories).filter(([type]) => !HIDDEN_KINDS.has(type)).reduce((a, [, b]) => a + b, 0);
   const share = Math.round(report.near_duplicate_threshold * 100);
-  for (const line of [
-    `${total} memories (${kinds}); ${report.writes} memory writes saved.`,
-    `Facts a write would have dropped, kept: ${report.repairs}.`,
-    `Facts held for your review (no words of yours behind them, or they did not say it): ${report.held}; waiting now: ${report.to_review}.`,
-    `Writes refused (the model made no choice or an impossible change): ${report.refusals}.`,
-    `Near-duplicate facts (at least ${share}% of their words shared): ${report.near_duplicates.length}.`,
-  ]) list.append(el('li', {}, line));
-  for (const [topic, n] of Object.entries(report.left_out || {})) {
-    list.append(el('li', {}, `Left out under your rule never to remember ${quoted(topic)}: ${n}.`));
-  }
-  for (const pair of report.near_duplicates) {
-    list.append(el('li', {className: 'change'}, `${pair.memory_type}: ${quoted(pair.facts[0])} and ${quoted(pair.facts[1])}`));
-  }
+  const lines = [
+    `I keep ${plural(total, 'memory', 'memories')} about you, and ${plural(report.memories.instructions || 0, 'wish', 'wishes')} for my answers.`,
+    `I saved what you told me ${plural(report.writes, 'time')}.`,
+    `${plural(report.repairs, 'time')} a change would have lost something you said, and I kept it.`,
+    `${plural(report.held, 'time')} I was not sure you said something, and asked you; ${report.to_review} waiting now.`,
+    `${plural(report.refusals, 'time')} the model's change could not be used, so nothing was written.`,
+  ];
+  for (const [topic, n] of Object.entries(report.left_out || {})) lines.push(`Left out under your rule never to remember ${quoted(topic)}: ${n}.`);
+  lines.push(`Things that may be the same said twice (at least ${share}% of their words shared): ${report.near_duplicates.length}.`);
+  for (const line of lines) list.append(el('li', {}, line));
+  for (const pair of report.near_duplicates) list.append(el('li', {className: 'change'}, `${quoted(pair.facts[0])} and ${quoted(pair.facts[1])}`));
 }
 
+// -- past conversations, and what each answer used ------------------------------------------------------------
+
 async function loadEpisodes() {
-  const {episodes} = await call('GET', '/memories/api/episodes');
+  const query = $('conversation-query').value.trim();
+  const {episodes} = await call('GET', `/memories/api/episodes${query ? `?q=${encodeURIComponent(query)}` : ''}`);
   const root = $('episodes');
   root.textContent = '';
-  if (!episodes.length) root.append(el('p', {className: 'hint'}, 'Nothing yet.'));
+  if (!episodes.length) root.append(el('p', {className: 'hint'}, query ? `Nothing said matches ${quoted(query)}.` : 'Nothing yet.'));
   for (const e of episodes) {
-    const row = el('div', {className: 'episode'});
+    const row = el('div', {className: 'row episode'});
     row.dataset.key = e.key;
     const status = el('span', {className: 'status', role: 'status'});
-    const forget = el('button', {className: 'forget-episode', textContent: 'Forget this'});
+    const used = el('ul', {className: 'used'});
+    const forget = el('button', {className: 'forget-episode', textContent: 'Forget this', type: 'button'});
     forget.onclick = async () => {
-      if (!confirm('Forget this exchange? The facts the bot drew from it stay.')) return;
+      if (!window.confirm('Forget this? Your words and the reply are removed; what I learned from them stays under "What I know about you".')) return;
       try { await call('DELETE', `/memories/api/episodes/${encodeURIComponent(e.key)}`); await loadEpisodes(); }
       catch (error) { say(status, error.message, true); }
     };
-    row.append(el('div', {}, `${e.at ? when(e.at) : 'undated'}: you said ${quoted(e.said)}`),
-      e.reply ? el('div', {className: 'said'}, `and the bot replied ${quoted(e.reply)}`) : null, forget, status);
+    const why = el('button', {className: 'why-open', textContent: 'What did the answer use?', type: 'button'});
+    why.onclick = async () => {
+      if (used.childElementCount) { used.textContent = ''; return; }
+      try { await showReceipt(e, used); } catch (error) { say(status, error.message, true); }
+    };
+    row.append(el('p', {className: 'text'}, newMark(e.at), `${e.at ? when(e.at) : 'Undated'}: you said ${quoted(e.said)}`),
+      e.reply ? el('p', {className: 'said'}, `and the bot replied ${quoted(e.reply)}`) : null,
+      el('div', {className: 'actions'}, forget, e.chat_thread_id && e.message_id ? why : null, status), used);
     root.append(row);
   }
 }
 
-// -- the controls: the memory switch, and topics never remembered ----------------------------------------------
+async function showReceipt(e, list) {
+  const params = new URLSearchParams({thread: e.chat_thread_id, message: e.message_id});
+  const used = await call('GET', `/memories/api/receipt?${params}`);
+  const items = [...used.memories, ...used.instructions];
+  if (!used.recorded) { list.append(el('li', {className: 'hint'}, 'This answer was given before answers recorded what they used.')); return; }
+  if (!items.length && !used.episodes.length) { list.append(el('li', {className: 'hint'}, 'It used nothing I remember.')); return; }
+  for (const m of items) {
+    const gone = m.gone ? ' (since forgotten)' : m.changed ? ' (changed since)' : '';
+    const entry = el('li', {}, `${m.kind === 'instructions' ? 'Your wish' : 'What I knew'}: ${quoted(m.text.replaceAll('\n', '; '))}${gone} `);
+    if (!m.gone) {
+      const forget = el('button', {textContent: 'Forget it', type: 'button'});
+      forget.onclick = async () => {
+        if (!window.confirm(`Forget ${quoted(m.text)}? You can bring it back from "Recently forgotten".`)) return;
+        await call('DELETE', itemPath(m.kind, m.key));
+        await load();
+      };
+      entry.append(forget);
+    }
+    list.append(entry);
+  }
+  for (const p of used.episodes) list.append(el('li', {}, p.gone ? 'Something you said (since forgotten)' : `Something you said: ${quoted(p.said)}`));
+}
+
+$('conversation-search').onsubmit = async (event) => { event.preventDefault(); await loadEpisodes(); };
+
+// -- settings: the switch, temporary chats, topics never remembered -------------------------------------------------
 
 async function loadControls() {
   const {switch: state, rules} = await call('GET', '/memories/api/controls');
   const value = !state.paused ? 'on' : state.use_while_paused ? 'off' : 'off-unused';
   for (const radio of document.querySelectorAll('input[name=switch]')) radio.checked = radio.value === value;
+  $('temporary-default').checked = Boolean(state.temporary_by_default);
   const list = $('rules');
   list.textContent = '';
   if (!rules.length) list.append(el('li', {className: 'hint'}, 'None yet.'));
   for (const rule of rules) {
-    const drop = el('button', {textContent: 'Remove'});
+    const drop = el('button', {textContent: 'Remove', type: 'button'});
+    drop.setAttribute('aria-label', `Remove the rule ${rule.topic}`);
     drop.onclick = async () => {
       try { await call('DELETE', itemPath('never_keep', rule.key)); await loadControls(); }
       catch (e) { say($('rule-status'), e.message, true); }
@@ -332,6 +550,14 @@ for (const radio of document.querySelectorAll('input[name=switch]')) {
   };
 }
 
+$('temporary-default').onchange = async () => {
+  const on = $('temporary-default').checked;
+  try {
+    await call('PUT', '/memories/api/controls/temporary-by-default', {temporary_by_default: on ? 'on' : 'off'});
+    say($('temporary-status'), on ? 'New chats are temporary.' : 'New chats are remembered.');
+  } catch (e) { say($('temporary-status'), e.message, true); await loadControls(); }
+};
+
 $('rule-form').onsubmit = async (event) => {
   event.preventDefault();
   const topic = $('rule-topic').value.trim();
@@ -344,8 +570,8 @@ $('rule-form').onsubmit = async (event) => {
     if (!added.covered.length) { say($('rule-status'), `From now on, nothing about ${quoted(topic)} is remembered.`); return; }
     say($('rule-status'), `From now on, nothing about ${quoted(topic)} is remembered. ${added.covered.length} already kept fall under it:`);
     const list = el('ul');
-    for (const thing of added.covered) list.append(el('li', {}, thing.kind ? `${thing.what} (${thing.kind})` : `you said ${quoted(thing.what)}`));
-    const forget = el('button', {className: 'danger', textContent: 'Forget these'});
+    for (const thing of added.covered) list.append(el('li', {}, thing.kind ? thing.what : `you said ${quoted(thing.what)}`));
+    const forget = el('button', {className: 'danger', textContent: 'Forget these', type: 'button'});
     forget.onclick = async () => {
       try {
         const done = await call('POST', '/memories/api/never-keep/forget', {topic});
@@ -358,17 +584,23 @@ $('rule-form').onsubmit = async (event) => {
   } catch (e) { say($('rule-status'), e.message, true); }
 };
 
+// -- loading the page -------------------------------------------------------------------------------------------
+
 async function load() {
   try {
     const data = await call('GET', '/memories/api/items');
+    current = data;
     $('user').textContent = data.user;
-    $('conversations').textContent = `Conversations kept: ${data.threads}.`;
-    render(data);
+    markSeen(data.user);
+    $('conversations-count').textContent = `Conversations kept: ${data.threads}.`;
     renderReview(data.review);
+    renderFacts();
+    renderDeleted();
+    renderInstructions();
     renderHealth(data.health);
+    if (!$('add-where').childElementCount) renderAdd();
     show('app');
-    await loadControls();
-    await loadEpisodes();
+    await Promise.all([loadControls(), loadEpisodes(), loadActivity()]);
   } catch (e) {
     if (e.data && e.data.no_auth) { $('here').textContent = location.origin; show('no-auth'); return; }
     const hadToken = Boolean(sessionStorage.getItem(TOKEN));
@@ -376,6 +608,8 @@ async function load() {
     if (e.status !== 401 || hadToken) say($('status'), e.message, true);
   }
 }
+
+$('fact-search').oninput = () => renderFacts();
 
 $('signin').onsubmit = async (event) => {
   event.preventDefault();
@@ -388,7 +622,7 @@ $('signin').onsubmit = async (event) => {
 $('sign-out').onclick = () => { sessionStorage.removeItem(TOKEN); show('signin'); say($('status'), 'Signed out.'); };
 
 $('revoke').onclick = async () => {
-  if (!confirm('Stop every token of yours issued until now, on every device? You will need a new token.')) return;
+  if (!window.confirm('Stop every token of yours issued until now, on every device? You will need a new token.')) return;
   try {
     await call('POST', '/memories/api/revoke-tokens');
     sessionStorage.removeItem(TOKEN);
@@ -407,10 +641,21 @@ $('download').onclick = async () => {
   } catch (e) { say($('status'), e.message, true); }
 };
 
+$('import-file').onchange = async () => {
+  const file = $('import-file').files[0];
+  if (!file) return;
+  try {
+    const data = JSON.parse(await file.text());
+    const counts = await call('POST', '/memories/api/import', data);
+    await load();
+    say($('import-status'), `Brought back ${plural(counts.memories, 'memory', 'memories')} and ${plural(counts.episodes, 'thing')} you said.`);
+  } catch (e) { say($('import-status'), e instanceof SyntaxError ? 'That file is not a download of this page.' : e.message, true); }
+  $('import-file').value = '';
+};
+
 // Adding earlier chats runs on the server after the button's request: its progress is read until it ends.
 $('add-earlier').onclick = async () => {
   const status = $('add-earlier-status');
-  const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
   try {
     let report = await call('POST', '/memories/api/episodes/add-earlier-chats');
     while (report.state === 'running') {
@@ -429,7 +674,7 @@ $('add-earlier').onclick = async () => {
 $('restore-at').onclick = async () => {
   const picked = $('restore-when').value;
   if (!picked) { say($('restore-status'), 'Pick a moment first.', true); return; }
-  if (!confirm(`Make every memory what it was at ${picked}? You can go back again.`)) return;
+  if (!window.confirm(`Make everything I know what it was at ${picked}? You can go back again.`)) return;
   try {
     const report = await call('POST', '/memories/api/restore-at', {at: new Date(picked).toISOString()});
     await load();
@@ -439,7 +684,7 @@ $('restore-at').onclick = async () => {
 };
 
 $('forget').onclick = async () => {
-  if (!confirm('Delete every memory and every conversation the bot has with you? This cannot be undone.')) return;
+  if (!window.confirm('Delete every memory and every conversation the bot has with you? This cannot be undone.')) return;
   try {
     const counts = await call('POST', '/memories/api/forget');
     await load();
