@@ -267,7 +267,7 @@ def test_the_demo_says_what_each_kind_kept_and_why_one_kept_nothing(server, endp
 @pytest.mark.server
 def test_chat_notices_what_memory_changed_says_why_and_keeps_a_temporary_turn_out(server, user):
     base = ["--url", server.url, "--token", mint(user, secret=AUTH_SECRET)]
-    said = "I live in Lisbon.\n/new\nWhere do I live?\n/why\n/temporary\nI like chess.\n/new\n/quit\n"
+    said = "I live in Lisbon.\n/new\nWhere do I live?\n/why\n/temporary\nI like chess.\n/new\nI like tennis.\n/new\n/quit\n"
     done = _run("-m", "agent.client", "chat", "--memory-type", "collection", *base, stdin=said)
     assert done.returncode == 0, done.stderr
     assert "(memory: Remembered: The user lives in Lisbon.)" in done.stdout, done.stdout
@@ -276,7 +276,7 @@ def test_chat_notices_what_memory_changed_says_why_and_keeps_a_temporary_turn_ou
     assert 'you said: "I live in Lisbon."' in why and "forget-episode" in why
     assert "temporary from now on" in done.stdout
     listed = _run("-m", "agent.client", "memories", *base).stdout + _run("-m", "agent.client", "episodes", *base).stdout
-    assert "Lisbon" in listed and "chess" not in listed, listed
+    assert "Lisbon" in listed and "chess" not in listed and "tennis" in listed, "a /new thread is kept again"
 
 
 @pytest.mark.server

@@ -16,10 +16,10 @@ from langgraph_sdk.client import LangGraphClient
 
 from agent.client.errors import explain
 from agent.client.sdk import RunFailed, ensure_assistant, memories, print_memories, send, wait_for_memory
-from agent.memory.manage import receipts
+from agent.memory.manage import controls, receipts
 from agent.memory.records import changes
 
-COMMANDS = "/new /temporary /why /memories /quit"
+COMMANDS = "/new /temporary /remember /why /memories /quit"
 STEP = "python -m agent.client"
 LABELS = {
     "remembered": "Remembered",
@@ -47,19 +47,24 @@ class ChatSession:
 
     def __init__(self, client: LangGraphClient, user: str, memory_type: str, url: str, use: str = "read_write"):
         self.client, self.user, self.memory_type, self.url, self.use = client, user, memory_type, url, use
+        self.chosen_use = use  # what `chat` was started with: a /new thread after /temporary goes back to it
         self.thread_id = ""
         self.seen: str | None = None  # the newest notice shown
         self.waiting: asyncio.Task | None = None
+        self.kept_thread = False  # /remember: this thread asks to be kept, when chats are temporary by default
 
     async def new_thread(self) -> None:
         self.thread_id = (await self.client.threads.create(metadata={"user": self.user}))["thread_id"]
         self.seen = None
+        self.kept_thread = False
 
     async def run(self, model: str | None) -> None:
         assistant_id = await ensure_assistant(self.client, self.memory_type, model=model)
         await self.new_thread()
         mode = {"off": " (temporary: nothing is remembered)", "read_only": " (read-only memory)"}.get(self.use, "")
         print(f"Chatting as {self.user!r} with {self.memory_type} memory{mode}. Commands: {COMMANDS}")
+        if self.use != "off" and (await controls.read_switch(self.client, self.user)).temporary_by_default:
+            print("(your chats are temporary by default: nothing is remembered unless you type /remember)")
         while True:
             try:
                 text = (await asyncio.to_thread(input, "you> ")).strip()
@@ -77,10 +82,17 @@ class ChatSession:
         if text == "/new":
             await self.settle()
             await self.new_thread()
+            self.use = self.chosen_use
             print("(new thread: what you said before is remembered here only as memory)")
         elif text == "/temporary":
             self.use = "off"
             print("(temporary from now on: nothing you say in this thread is remembered, now or later)")
+        elif text == "/remember":
+            if self.use == "off":
+                print("(this chat is temporary: start a normal one with /new, after `chat` without --temporary)")
+            else:
+                self.kept_thread = True
+                print("(this thread is remembered from now on)")
         elif text == "/why":
             await self.why()
         elif text == "/memories":
@@ -99,7 +111,11 @@ class ChatSession:
                 self.user,
                 text,
                 context={"memory_use": self.use},
-                state={"memory_use": self.use} if self.use == "off" else None,
+                state={"memory_use": "off"}
+                if self.use == "off"
+                else {"memory_use": "read_write"}
+                if self.kept_thread
+                else None,
             )
             self.waiting = asyncio.create_task(self._notice_when_written())
 
