@@ -454,12 +454,12 @@ function renderHealth(report) {
   const lines = [
     `I keep ${plural(total, 'memory', 'memories')} about you, and ${plural(report.memories.instructions || 0, 'wish', 'wishes')} for my answers.`,
     `I saved what you told me ${plural(report.writes, 'time')}.`,
-    `${plural(report.repairs, 'time')} a change would have lost something you said, and I kept it.`,
-    `${plural(report.held, 'time')} I was not sure you said something, and asked you; ${report.to_review} waiting now.`,
-    `${plural(report.refusals, 'time')} the model's change could not be used, so nothing was written.`,
   ];
+  if (report.repairs) lines.push(`${plural(report.repairs, 'time')} a change would have lost something you said, and I kept it.`);
+  if (report.held || report.to_review) lines.push(`${plural(report.held, 'time')} I was not sure you said something, and asked you; ${report.to_review} waiting now.`);
+  if (report.refusals) lines.push(`${plural(report.refusals, 'time')} the model's change could not be used, so nothing was written.`);
   for (const [topic, n] of Object.entries(report.left_out || {})) lines.push(`Left out under your rule never to remember ${quoted(topic)}: ${n}.`);
-  lines.push(`Things that may be the same said twice (at least ${share}% of their words shared): ${report.near_duplicates.length}.`);
+  if (report.near_duplicates.length) lines.push(`Things that may be the same said twice (at least ${share}% of their words shared): ${report.near_duplicates.length}.`);
   for (const line of lines) list.append(el('li', {}, line));
   for (const pair of report.near_duplicates) list.append(el('li', {className: 'change'}, `${quoted(pair.facts[0])} and ${quoted(pair.facts[1])}`));
 }
