@@ -195,3 +195,14 @@ async def test_chats_temporary_by_default_unless_a_thread_asks_to_be_remembered(
     assert _everything(store, "ana") == [(controls.namespace("ana"), controls.KEY, {"temporary_by_default": True})]
     await ana.say("I like tennis.", state={"memory_use": "read_write"})
     assert "tennis" in ana.facts() and "chess" not in ana.facts() + ana.episodes()
+
+
+async def test_a_user_with_thousands_of_rules_costs_a_write_no_more_than_fifty(store):
+    """Rules put straight through the store API: a write reads the first MAX_RULES, each topic cut short."""
+    from agent.memory.write import never_keep
+
+    for n in range(never_keep.MAX_RULES + 30):
+        await store.aput(memory_namespace("ana", "never_keep"), f"r{n}", {"content": f"topic {n} " + "x" * 500})
+    rules = await never_keep.rules_of(store, "ana")
+    assert len(rules) == never_keep.MAX_RULES
+    assert max(len(rule.topic) for rule in rules) == never_keep.MAX_TOPIC_CHARS

@@ -339,14 +339,17 @@ async def episode_list(
 
 
 MOST_CHANGES_SHOWN = 200
+MOST_CHANGE_THREADS = 100  # chats whose notices are read: the page's activity costs the same however many chats
 
 
 async def recent_changes(client: LangGraphClient, user_id: str) -> list[dict]:
     """What memory writes changed, across the user's chats, newest first (at most ``MOST_CHANGES_SHOWN``): each
     notice of `agent.memory.records.changes` with its chat thread."""
+    namespace = list(changes.namespace(check_user_id(user_id)))
+    threads = (await client.store.search_items(namespace, limit=MOST_CHANGE_THREADS))["items"]
     found = [
         {**entry, "chat_thread_id": None if item["key"] == changes.NO_THREAD else item["key"]}
-        for item in await stored_items_under(client, list(changes.namespace(check_user_id(user_id))))
+        for item in threads
         for entry in changes.since(item["value"], None)
     ]
     return sorted(found, key=lambda e: str(e.get("at", "")), reverse=True)[:MOST_CHANGES_SHOWN]

@@ -70,7 +70,14 @@ async def add_rule(client: LangGraphClient, user_id: str, topic: str, source: st
     topic = topic.strip()
     if not topic:
         raise admin.BadMemoryRequest("a never-keep rule names a topic, e.g. 'anything about my health'")
-    same = [rule["key"] for rule in await rules(client, user_id) if rule["topic"].casefold() == topic.casefold()]
+    if len(topic) > never_keep.MAX_TOPIC_CHARS:
+        raise admin.BadMemoryRequest(f"a topic is at most {never_keep.MAX_TOPIC_CHARS} characters")
+    kept = await rules(client, user_id)
+    same = [rule["key"] for rule in kept if rule["topic"].casefold() == topic.casefold()]
+    if not same and len(kept) >= never_keep.MAX_RULES:
+        raise admin.BadMemoryRequest(
+            f"you have {never_keep.MAX_RULES} topics never to remember, the most: remove one first"
+        )
     key = (
         same[0] if same else await admin.add_memory(client, user_id, NEVER_KEEP.name, {"content": topic}, source=source)
     )

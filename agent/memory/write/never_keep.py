@@ -21,7 +21,7 @@ from langchain_core.messages import BaseMessage
 from langgraph.store.base import BaseStore
 
 from agent.memory.kinds import NEVER_KEEP
-from agent.memory.records.namespaces import list_all, memory_namespace
+from agent.memory.records.namespaces import memory_namespace
 from agent.stores.embeddings import embed
 
 THRESHOLD = 0.25
@@ -82,9 +82,20 @@ def requested(text: str) -> list[str]:
     ]
 
 
+MAX_RULES = 50
+"""Rules read per user: each costs an embedding of every message and fact of a write, so one user's thousands of
+rules (put through the store API) cannot make every write of theirs, and the server, crawl."""
+MAX_TOPIC_CHARS = 200
+
+
 async def rules_of(store: BaseStore, user_id: str) -> list[Rule]:
-    items = await list_all(store, memory_namespace(user_id, NEVER_KEEP.name))
-    return [Rule(item.key, topic) for item in items if isinstance(topic := item.value.get("content"), str) and topic]
+    """The user's first ``MAX_RULES`` rules, each topic cut to ``MAX_TOPIC_CHARS``."""
+    items = await store.asearch(memory_namespace(user_id, NEVER_KEEP.name), limit=MAX_RULES)
+    return [
+        Rule(item.key, topic[:MAX_TOPIC_CHARS])
+        for item in items
+        if isinstance(topic := item.value.get("content"), str) and topic.strip()
+    ]
 
 
 def _dot(a: Sequence[float], b: Sequence[float]) -> float:
