@@ -18,6 +18,7 @@ from pathlib import Path
 
 from devtools.dev_server import PROJECT_ROOT, config_copy
 from devtools.pg_cluster import PostgresCluster
+from devtools.pg_supervision import StackLock, start_watchdog
 from devtools.processes import ServerProcess
 
 PG_CONFIG = PROJECT_ROOT / "langgraph.pg.json"
@@ -127,6 +128,20 @@ class PgStack:
     def urls(self) -> list[str]:
         return [replica.url for replica in self.replicas]
 
+    @property
+    def groups(self) -> list[int]:
+        """The process groups of Redis and the replicas (each started in a session of its own)."""
+        return [p for p in (self.redis.pid, *(replica.pid for replica in self.replicas)) if p is not None]
+
+    def restart_dead_replicas(self) -> list[str]:
+        """Start again, on its own port, each replica that is no longer running; their names."""
+        restarted = []
+        for replica in self.replicas:
+            if not replica.running():
+                replica.start()
+                restarted.append(replica.name)
+        return restarted
+
     def stop(self) -> None:
         """Stop the replicas, Redis and Postgres (its data stays in ``workdir``)."""
         for replica in self.replicas:
@@ -147,24 +162,40 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, default=PROJECT_ROOT / ".pg-stack")
     parser.add_argument("--heartbeat", type=int, default=10, help="seconds (LG_BG_JOB_HEARTBEAT)")
     args = parser.parse_args()
+    lock = StackLock(args.data_dir)
+    if left := lock.acquire():  # StackRunning (one line) when another supervisor runs on this directory
+        print(f"stopped {len(left)} process group(s) a stack that died had left running", flush=True)
     env_file = PROJECT_ROOT / ".env"
     stack = PgStack(args.data_dir, str(env_file) if env_file.exists() else {}, args.replicas, args.heartbeat)
-    with stack:
-        print(f"PostgreSQL: {stack.postgres.uri}\nRedis: {stack.redis.uri}", flush=True)
-        for replica in stack.replicas:
-            print(f"{replica.name}: {replica.url} (log: {replica.log_path})", flush=True)
-        print(
-            "No sign-in here: the replicas' runtime cannot run this project's auth, so any caller may act as any\n"
-            "user. Keep them on a private network or behind a gateway that signs users in (docs/postgres.md).",
-            flush=True,
-        )
-        print("Ctrl-C stops everything; the data stays in", args.data_dir, flush=True)
-        stopped = threading.Event()
-        signal.signal(signal.SIGTERM, lambda *_: stopped.set())
-        try:
-            stopped.wait()
-        except KeyboardInterrupt:
-            pass
+    watchdog = start_watchdog(args.data_dir, stack.postgres.datadir)
+    stopped = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGHUP):  # a closed terminal stops the stack like Ctrl-C
+        signal.signal(sig, lambda *_: stopped.set())
+    try:
+        with stack:
+            lock.record(stack.groups)
+            _greet(stack, args.data_dir)
+            while not stopped.wait(2):
+                for name in stack.restart_dead_replicas():
+                    lock.record(stack.groups)
+                    print(f"{name} had stopped; started it again on the same port", flush=True)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        lock.release()
+        watchdog.terminate()
+
+
+def _greet(stack: PgStack, data_dir: Path) -> None:
+    print(f"PostgreSQL: {stack.postgres.uri}\nRedis: {stack.redis.uri}", flush=True)
+    for replica in stack.replicas:
+        print(f"{replica.name}: {replica.url} (log: {replica.log_path})", flush=True)
+    print(
+        "No sign-in here: the replicas' runtime cannot run this project's auth, so any caller may act as any\n"
+        "user. Keep them on a private network or behind a gateway that signs users in (docs/postgres.md).",
+        flush=True,
+    )
+    print("A replica that stops is started again. Ctrl-C stops everything; the data stays in", data_dir, flush=True)
 
 
 if __name__ == "__main__":

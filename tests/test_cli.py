@@ -267,7 +267,10 @@ def test_the_demo_says_what_each_kind_kept_and_why_one_kept_nothing(server, endp
 @pytest.mark.server
 def test_chat_notices_what_memory_changed_says_why_and_keeps_a_temporary_turn_out(server, user):
     base = ["--url", server.url, "--token", mint(user, secret=AUTH_SECRET)]
-    said = "I live in Lisbon.\n/new\nWhere do I live?\n/why\n/temporary\nI like chess.\n/new\nI like tennis.\n/new\n/quit\n"
+    said = "\n".join(
+        ["I live in Lisbon.", "/new", "Where do I live?", "/why", "/temporary", "I like chess.", "/new"]
+        + ["I like tennis.", "/new", "/quit", ""]
+    )
     done = _run("-m", "agent.client", "chat", "--memory-type", "collection", *base, stdin=said)
     assert done.returncode == 0, done.stderr
     assert "(memory: Remembered: The user lives in Lisbon.)" in done.stdout, done.stdout

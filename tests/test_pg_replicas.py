@@ -197,3 +197,83 @@ async def test_memories_vectors_and_threads_survive_a_crash_of_everything(stack)
     assert "Vienna" in found["items"][0]["value"]["content"] and found["items"][0]["score"] is not None
     reply = await send(client, assistant, (await client.threads.create())["thread_id"], user, "Which city is home?")
     assert "Vienna" in reply
+
+
+def test_the_supervisor_refuses_a_second_stack_restarts_a_dead_replica_and_leaves_no_orphans(tmp_path):
+    """`make serve-pg`'s supervisor, as an operator meets it: a second start on the same data directory is one
+    line; a replica killed is started again on its port; a supervisor killed with SIGKILL leaves nothing running."""
+    import os
+    import subprocess
+    import urllib.request
+
+    from devtools.dev_server import PROJECT_ROOT
+
+    def start() -> subprocess.Popen:
+        return subprocess.Popen(
+            [
+                str(PG_VENV / "bin" / "python"),
+                "-m",
+                "devtools.pg_stack",
+                "--replicas",
+                "1",
+                "--data-dir",
+                str(tmp_path),
+            ],
+            cwd=PROJECT_ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+
+    lines: list[str] = []
+    supervisor = start()
+    threading.Thread(target=lambda: lines.extend(supervisor.stdout), daemon=True).start()
+
+    def said(text: str, timeout: float = 240) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if found := next((line for line in list(lines) if text in line), None):
+                return found
+            assert supervisor.poll() is None, "".join(lines)
+            time.sleep(0.5)
+        raise AssertionError(f"never said {text!r}:\n{''.join(lines)}")
+
+    try:
+        url = said("replica-0: ").split(": ", 1)[1].split(" ", 1)[0]
+        said("Ctrl-C stops everything")
+        second = start()
+        output = second.communicate(timeout=60)[0]
+        assert second.returncode != 0 and output.strip().startswith("error: a stack already runs on"), output
+        assert len(output.strip().splitlines()) == 1, output
+
+        record = json.loads((tmp_path / "stack.lock").read_text())
+        replica_group = record["groups"][-1]
+        os.killpg(replica_group, signal.SIGKILL)
+        said("replica-0 had stopped; started it again on the same port")
+        with urllib.request.urlopen(f"{url}/ok", timeout=10) as answer:
+            assert answer.status == 200
+
+        groups = json.loads((tmp_path / "stack.lock").read_text())["groups"]
+        supervisor.kill()  # SIGKILL: no cleanup of its own
+        supervisor.wait()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and (
+            any(_group_alive(g) for g in groups) or (tmp_path / "postgres" / "data" / "postmaster.pid").exists()
+        ):
+            time.sleep(0.5)
+        assert not any(_group_alive(g) for g in groups), "Redis or a replica outlived its supervisor"
+        assert not (tmp_path / "postgres" / "data" / "postmaster.pid").exists(), "PostgreSQL outlived it"
+    finally:
+        if supervisor.poll() is None:
+            supervisor.terminate()
+            supervisor.wait(timeout=60)
+
+
+def _group_alive(group: int) -> bool:
+    import os
+
+    try:
+        os.killpg(group, 0)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True
