@@ -227,7 +227,9 @@ def test_the_supervisor_refuses_a_second_stack_restarts_a_dead_replica_and_leave
 
     lines: list[str] = []
     supervisor = start()
-    threading.Thread(target=lambda: lines.extend(supervisor.stdout), daemon=True).start()
+    assert supervisor.stdout is not None
+    output_lines = supervisor.stdout
+    threading.Thread(target=lambda: lines.extend(output_lines), daemon=True).start()
 
     def said(text: str, timeout: float = 240) -> str:
         deadline = time.monotonic() + timeout
