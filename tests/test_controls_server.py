@@ -82,6 +82,12 @@ async def test_notices_say_what_changed_and_receipts_name_what_an_answer_used(cl
     [fact] = await admin.stored_items(client, user, "collection")
     assert [m["key"] for m in used["memories"]] == [fact["key"]] and len(used["episodes"]) == 1
 
+    # A memory the bot wrote is edited as it is shown (its stamp of when it was said included): the stamp stays.
+    edited = await admin.update_memory(
+        client, user, "collection", fact["key"], {**fact["value"], "content": "The user lives in Porto."}, source="page"
+    )
+    assert edited["recorded_at"] == fact["value"]["recorded_at"] and edited["content"] == "The user lives in Porto."
+
 
 async def test_a_never_keep_rule_is_offered_what_it_covers_and_forgets_it(client, user):
     assistant = await ensure_assistant(client, "collection", memory_delay_seconds=0)

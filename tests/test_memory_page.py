@@ -121,7 +121,9 @@ async def test_page_shows_edits_deletes_restores_and_forgets_behind_a_login(brow
     await run(lambda: wait.until(lambda d: len(_rows(d)) == 9))
     assert browser.find_element(By.ID, "user").text == user
     assert browser.get_cookies() == [] and browser.execute_script("return document.cookie") == ""
-    assert browser.execute_script("return sessionStorage.length") == 1
+    kept = browser.execute_script("return [Object.keys(sessionStorage), Object.keys(localStorage)]")
+    assert sorted(kept[0]) == ["memory_chatbot_token", f"memory_page_seen:{user}"], kept
+    assert kept[1] == [f"memory_page_seen:{user}"], "the token stays in the tab; the browser keeps only a time"
     # A reload keeps the tab signed in.
     await run(lambda: browser.refresh())
     await run(lambda: wait.until(lambda d: len(_rows(d)) == 9))
@@ -348,6 +350,12 @@ async def test_the_controls_pause_memory_and_a_new_rule_offers_to_forget_what_it
     browser.set_window_size(1000, 1400)
     screenshot(browser, "memory-controls.png", tmp_path)
     await run(lambda: browser.find_element(By.CSS_SELECTOR, "#rule-covered button").click())
+    await run(lambda: wait.until(lambda d: "Tick what to forget first" in d.find_element(By.ID, "rule-status").text))
+    assert len(await memories(client, user, "collection")) == 2, "nothing is forgotten unless ticked"
+    for label in browser.find_elements(By.CSS_SELECTOR, "#rule-covered li label"):
+        if "back pain" in label.text:
+            label.find_element(By.TAG_NAME, "input").click()
+    await run(lambda: browser.find_element(By.CSS_SELECTOR, "#rule-covered button").click())
     await run(lambda: wait.until(lambda d: d.find_element(By.ID, "rule-status").text.startswith("Forgot")))
     kept = [i["value"]["content"] for i in await memories(client, user, "collection")]
     assert kept == ["The user enjoys chess."]
@@ -408,6 +416,16 @@ async def test_conversations_receipts_settings_and_a_phone_width_page_that_passe
     await run(lambda: wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, f"{asked} .used li")))
     used = browser.find_element(By.CSS_SELECTOR, f"{asked} .used").text
     assert "What I knew: “The user lives in Lisbon.”" in used and "Forget it" in used, used
+
+    # A memory the bot wrote is fixed in place.
+    lisbon = "#facts li.row[data-fact='The user lives in Lisbon.']"
+    await run(lambda: browser.find_element(By.CSS_SELECTOR, f"{lisbon} .fix-open").click())
+    field = browser.find_element(By.CSS_SELECTOR, f"{lisbon} .edit [data-field=content]")
+    field.clear()
+    field.send_keys("The user lives in Porto.")
+    await run(lambda: browser.find_element(By.CSS_SELECTOR, f"{lisbon} .save").click())
+    await run(lambda: wait.until(lambda d: d.find_element(By.ID, "status").text == "Saved."))
+    assert "The user lives in Porto." in [i["value"]["content"] for i in await memories(client, user, "collection")]
 
     # Activity says what changed after the chats.
     changes = browser.find_element(By.ID, "changes").text

@@ -165,7 +165,7 @@ def _parser() -> argparse.ArgumentParser:
     command("memory-on", "turn memory back on", _memory_on)
     never = command("never-keep", "topics never to remember: list them, or add one", _never_keep)
     never.add_argument("topic", metavar="TOPIC", nargs="?", help="e.g. 'anything about my health'")
-    never.add_argument("--yes", action="store_true", help="forget what is already stored under it, without asking")
+    never.add_argument("--yes", action="store_true", help="forget all that is already kept under it, without asking")
     forget = command("forget", "delete every memory and thread of yours (asks first)", _forget)
     forget.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     return parser
@@ -365,14 +365,19 @@ async def _never_keep(client: LangGraphClient, args: argparse.Namespace) -> None
     if not covered:
         print("nothing stored so far falls under it")
         return
-    print(f"already stored, and under it ({len(covered)}):")
-    for thing in covered:
-        print(f"  - {thing.what}" + (f"  ({thing.kind})" if thing.kind else "  (something you said)"))
-    prompt = f"Forget {'it' if len(covered) == 1 else 'these'}? [y/N] "
-    if args.yes or (await asyncio.to_thread(input, prompt)).strip().lower() in ("y", "yes"):
-        print(f"forgot {await controls.forget_matching(client, args.user, covered)}")
+    print(f"already kept, and it may fall under it ({len(covered)}):")
+    for number, thing in enumerate(covered, 1):
+        print(f"  {number}. {thing.what}" + ("" if thing.kind else "  (something you said)"))
+    if args.yes:
+        chosen = covered
     else:
-        print("kept them (forget one at a time with delete or forget-episode)")
+        answer = (await asyncio.to_thread(input, "Forget which? (numbers like 1 3, 'all', or Enter for none) ")).strip()
+        numbers = [int(n) for n in answer.replace(",", " ").split() if n.isdigit() and 0 < int(n) <= len(covered)]
+        chosen = covered if answer.lower() in ("all", "a", "y", "yes") else [covered[n - 1] for n in numbers]
+    if chosen:
+        print(f"forgot {await controls.forget_matching(client, args.user, chosen)}")
+    else:
+        print("kept them all (forget one at a time with delete or forget-episode)")
 
 
 def print_health(report: dict) -> None:

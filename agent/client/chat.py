@@ -8,6 +8,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import shlex
 import sys
 from contextlib import suppress
 
@@ -15,12 +18,14 @@ import httpx
 from langgraph_sdk.client import LangGraphClient
 
 from agent.client.errors import explain
-from agent.client.sdk import RunFailed, ensure_assistant, memories, print_memories, send, wait_for_memory
+from agent.client.sdk import DEFAULT_URL, RunFailed, ensure_assistant, memories, print_memories, send, wait_for_memory
+from agent.memory.kinds import STORED_KINDS
 from agent.memory.manage import controls, receipts
 from agent.memory.records import changes
 
 COMMANDS = "/new /temporary /remember /why /memories /quit"
 STEP = "python -m agent.client"
+TOKEN_ENV = "MEMORY_CHATBOT_TOKEN"
 LABELS = {
     "remembered": "Remembered",
     "updated": "Updated",
@@ -53,6 +58,13 @@ class ChatSession:
         self.waiting: asyncio.Task | None = None
         self.kept_thread = False  # /remember: this thread asks to be kept, when chats are temporary by default
 
+    @property
+    def step(self) -> str:
+        """The command line as this session runs it, for a step to copy: its server, and the token's place."""
+        url = "" if self.url == DEFAULT_URL else f" --url {self.url}"
+        token = "" if os.environ.get(TOKEN_ENV) else " --token $TOKEN"
+        return f"{STEP}{url}{token}"
+
     async def new_thread(self) -> None:
         self.thread_id = (await self.client.threads.create(metadata={"user": self.user}))["thread_id"]
         self.seen = None
@@ -63,7 +75,11 @@ class ChatSession:
         await self.new_thread()
         mode = {"off": " (temporary: nothing is remembered)", "read_only": " (read-only memory)"}.get(self.use, "")
         print(f"Chatting as {self.user!r} with {self.memory_type} memory{mode}. Commands: {COMMANDS}")
-        if self.use != "off" and (await controls.read_switch(self.client, self.user)).temporary_by_default:
+        switch = await controls.read_switch(self.client, self.user)
+        if switch.paused:
+            used = "answers still use what is kept" if switch.use_while_paused else "answers do not use what is kept"
+            print(f"(your memory is paused: nothing you say is remembered; {used}. `memory-on` resumes it)")
+        elif self.use != "off" and switch.temporary_by_default:
             print("(your chats are temporary by default: nothing is remembered unless you type /remember)")
         while True:
             try:
@@ -141,7 +157,7 @@ class ChatSession:
             self.seen = str(entries[-1].get("at"))
         line = summary(entries)
         for rule in (str(e.get("fact")) for e in entries if e.get("change") == "rule"):
-            line = f"{line}. To forget what is already kept under it: {STEP} never-keep {rule!r}"
+            line = f"{line}. To forget what is already kept under it: {self.step} never-keep {rule!r}"
         return line
 
     async def settle(self) -> None:
@@ -166,26 +182,31 @@ class ChatSession:
             return
         used = await receipts.receipt_for(self.client, self.user, self.thread_id, asked["id"])
         lines = [
-            *(_memory_line(entry) for entry in [*used["memories"], *used["instructions"]]),
-            *(_exchange_line(entry) for entry in used["episodes"]),
+            *(_memory_line(entry, self.step) for entry in [*used["memories"], *used["instructions"]]),
+            *(_exchange_line(entry, self.step) for entry in used["episodes"]),
         ]
         print("This answer used:" if lines else "This answer used no memory (a temporary chat, or nothing stored).")
         for line in lines:
             print(f"  - {line}")
 
 
-def _memory_line(entry: dict) -> str:
+def _memory_line(entry: dict, step: str) -> str:
     kind, key = entry["kind"], entry["key"]
     if entry["gone"]:
         return f"{kind} memory {key} (since forgotten)"
     changed = " (changed since)" if entry["changed"] else ""
     text = entry["text"].replace("\n", "; ")
-    return (
-        f"{kind}: {text}{changed}\n      fix: {STEP} edit {kind} {key} '{{...}}'   forget: {STEP} delete {kind} {key}"
-    )
+    example = json.dumps({"content": entry["text"]} if "content" in _fields(kind) else {"<field>": "<new value>"})
+    fix = f"{step} edit {kind} {key} {shlex.quote(example)}"
+    return f"{kind}: {text}{changed}\n      fix: {fix}\n      forget: {step} delete {kind} {key}"
 
 
-def _exchange_line(entry: dict) -> str:
+def _fields(kind: str) -> set[str]:
+    found = STORED_KINDS.get(kind)
+    return set(found.schema.model_fields) if found else set()
+
+
+def _exchange_line(entry: dict, step: str) -> str:
     if entry["gone"]:
         return f"an exchange {entry['key']} (since forgotten)"
-    return f'you said: "{entry["said"]}"\n      forget: {STEP} forget-episode {entry["key"]}'
+    return f'you said: "{entry["said"]}"\n      forget: {step} forget-episode {entry["key"]}'

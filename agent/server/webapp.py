@@ -305,8 +305,13 @@ async def add_rule(request: Request, client: LangGraphClient, user: str) -> dict
 
 @_api
 async def forget_under_rule(request: Request, client: LangGraphClient, user: str) -> dict:
-    topic = await _json_field(request, "topic", str, '{"topic": "anything about my health"}')
-    covered = await controls.stored_under(client, user, topic)  # found again here: never a list the caller made
+    body = await _json_body(request)
+    topic = body.get("topic") if isinstance(body, dict) else None
+    chosen = body.get("chosen") if isinstance(body, dict) else None
+    if not isinstance(topic, str) or not isinstance(chosen, list) or not all(isinstance(c, str) for c in chosen):
+        raise admin.BadMemoryRequest('the body must be JSON: {"topic": "...", "chosen": ["<id>", ...]}')
+    # Found again here, and only what the rule covers is forgotten: never a list the caller made up.
+    covered = [thing for thing in await controls.stored_under(client, user, topic) if thing.id in set(chosen)]
     return {"forgotten": await controls.forget_matching(client, user, covered, source="page")}
 
 

@@ -180,11 +180,16 @@ async def update_memory(
     fixed = STORED_KINDS[memory_type].key
     if fixed is not None and key != fixed:
         raise BadMemoryRequest(f"{memory_type} memory is one document under the key {fixed!r}")
+    if isinstance(value, dict):  # the time a collection item was said is the store's, not an editable field
+        value = {name: held for name, held in value.items() if name != RECORDED_AT}
     _checked_fields(memory_type, value)
     stored = await client.store.get_item(namespace, key)
     if stored is None:
         raise BadMemoryRequest(f"no {memory_type} memory with key {key!r}")
-    checked = _checked(memory_type, {**stored["value"], **value} if merge else value)
+    kept = {name: held for name, held in stored["value"].items() if name != RECORDED_AT}
+    checked = _checked(memory_type, {**kept, **value} if merge else value)
+    if RECORDED_AT in stored["value"]:
+        checked[RECORDED_AT] = stored["value"][RECORDED_AT]  # an edit keeps when it was first said
     await _write(client, user_id, memory_type, key, checked, stored["value"], source=source)
     return checked
 

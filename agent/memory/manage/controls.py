@@ -54,8 +54,13 @@ class Covered:
     key: str | None = None
     episode: str | None = None
 
+    @property
+    def id(self) -> str:
+        """Names it in a choice of what to forget: the exchange's key, or the memory's kind, key and fact."""
+        return f"episode:{self.episode}" if self.episode else f"{self.kind}:{self.key}:{self.what}"
+
     def as_dict(self) -> dict:
-        return asdict(self)
+        return {**asdict(self), "id": self.id}
 
 
 async def rules(client: LangGraphClient, user_id: str) -> list[dict]:

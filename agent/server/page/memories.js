@@ -56,10 +56,11 @@ const plural = (n, word, words) => `${n} ${n === 1 ? word : words || `${word}s`}
 
 // What changed since this person's last visit (kept in this browser, by user; no token).
 let seenBefore = null;
-function markSeen(user) {
+function markSeen(user) {  // the last visit is the one before this tab's: a reload does not move it
   const key = `memory_page_seen:${user}`;
   if (seenBefore === null) {
-    seenBefore = localStorage.getItem(key) || '';
+    seenBefore = sessionStorage.getItem(key) ?? localStorage.getItem(key) ?? '';
+    sessionStorage.setItem(key, seenBefore);
     localStorage.setItem(key, new Date().toISOString());
   }
   $('since').textContent = seenBefore ? `Marked "New": what changed since your last visit (${when(seenBefore)}).` : '';
@@ -71,8 +72,8 @@ const newMark = (iso) => (isNew(iso) ? el('span', {className: 'new'}, 'New') : n
 
 function changes(before, after) {
   if (before === null && after === null) return [];
-  if (before === null) return ['created'];
-  if (after === null) return ['deleted'];
+  if (before === null) return ['Created.'];
+  if (after === null) return ['Forgotten.'];
   const out = [];
   for (const name of new Set([...Object.keys(before), ...Object.keys(after)])) {
     if (name === 'recorded_at') continue;
@@ -151,7 +152,7 @@ function sourceLines(item, text) {
   if (!lines.length) {
     for (const s of item.said || []) lines.push(el('p', {className: 'source'}, `From what you said${s.at ? ` on ${when(s.at)}` : ''}: ${quoted(s.said)}`));
   }
-  if (!lines.length) lines.push(el('p', {className: 'source no-quote'}, 'No words of yours are kept for it: you wrote it yourself, or it is older than the kept words.'));
+  if (!lines.length) lines.push(el('p', {className: 'source no-quote'}, 'No words of yours are kept for it: you wrote it yourself, it is older than the kept words, or you forgot the conversation it came from.'));
   return lines;
 }
 
@@ -180,6 +181,7 @@ function fieldsForm(kind, value) {
   }
   const read = () => {
     const out = value ? {...value} : {};
+    delete out.recorded_at;  // when it was said: kept by the server, not a field to edit
     for (const [field, input] of inputs) out[field.name] = fieldValue(field, input);
     return out;
   };
@@ -276,6 +278,19 @@ function rowsOf(kind, item) {
 
 let current = null;  // the last /items answer
 
+const COMMON = new Set(['where', 'what', 'who', 'when', 'how', 'do', 'does', 'did', 'i', 'me', 'my', 'the', 'a', 'an',
+  'is', 'am', 'are', 'to', 'of', 'in', 'and', 'about', 'you', 'your']);
+const stem = (word) => (word.length > 4 ? word.slice(0, Math.max(4, word.length - 2)) : word.length > 3 ? word.slice(0, 3) : word);
+const wordsOf = (text) => text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+
+// Whether a row's words hold every word of the query that carries meaning (by its first letters: "live" finds
+// "lives", "hike" finds "hiking").
+function matches(text, query) {
+  const wanted = wordsOf(query).filter((w) => !COMMON.has(w)).map(stem);
+  const held = wordsOf(text);
+  return wanted.every((w) => held.some((h) => h.startsWith(w)));
+}
+
 function renderFacts() {
   const query = $('fact-search').value.trim().toLowerCase();
   const root = $('facts');
@@ -287,7 +302,7 @@ function renderFacts() {
       for (const row of rowsOf(kind, item)) {
         all += 1;
         const box = renderRow(row, false);
-        if (query && !box.textContent.toLowerCase().includes(query)) continue;
+        if (query && !matches(`${row.text} ${box.querySelector('.source')?.textContent || ''}`, query)) continue;
         root.append(box);
         shown += 1;
       }
@@ -356,7 +371,7 @@ function renderAdd() {
       target.read = form.read;
     }
   };
-  select.onchange = fill;
+  select.onchange = () => { $('add-status').textContent = ''; fill(); };
   fill();
   $('add-form').onsubmit = async (event) => {
     event.preventDefault();
@@ -366,6 +381,7 @@ function renderAdd() {
       if (target.kind.document && target.stored) await call('PUT', itemPath(target.kind.name, target.stored.key), {value});
       else await call('POST', `/memories/api/items/${encodeURIComponent(target.kind.name)}`, {value});
       await load();
+      fill();
       say($('add-status'), 'Remembered.');
     } catch (e) { say($('add-status'), e.message, true); }
   };
@@ -466,12 +482,16 @@ function renderHealth(report) {
 
 // -- past conversations, and what each answer used ------------------------------------------------------------
 
+const SEARCHED = 5;  // a search shows the exchanges closest in meaning, not every one reordered
+
 async function loadEpisodes() {
   const query = $('conversation-query').value.trim();
-  const {episodes} = await call('GET', `/memories/api/episodes${query ? `?q=${encodeURIComponent(query)}` : ''}`);
+  const found = (await call('GET', `/memories/api/episodes${query ? `?q=${encodeURIComponent(query)}` : ''}`)).episodes;
+  const episodes = query ? found.slice(0, SEARCHED) : found;
   const root = $('episodes');
   root.textContent = '';
   if (!episodes.length) root.append(el('p', {className: 'hint'}, query ? `Nothing said matches ${quoted(query)}.` : 'Nothing yet.'));
+  else if (query) root.append(el('p', {className: 'hint'}, `The ${plural(episodes.length, 'exchange')} closest in meaning to ${quoted(query)}:`));
   for (const e of episodes) {
     const row = el('div', {className: 'row episode'});
     row.dataset.key = e.key;
@@ -527,6 +547,10 @@ async function loadControls() {
   const value = !state.paused ? 'on' : state.use_while_paused ? 'off' : 'off-unused';
   for (const radio of document.querySelectorAll('input[name=switch]')) radio.checked = radio.value === value;
   $('temporary-default').checked = Boolean(state.temporary_by_default);
+  const banner = state.paused ? 'Memory is paused: nothing you say is remembered (Settings turns it back on).'
+    : state.temporary_by_default ? 'Your chats are temporary: nothing is remembered unless you ask (Settings).' : '';
+  $('paused-banner').textContent = banner;
+  $('paused-banner').hidden = !banner;
   const list = $('rules');
   list.textContent = '';
   if (!rules.length) list.append(el('li', {className: 'hint'}, 'None yet.'));
@@ -568,19 +592,26 @@ $('rule-form').onsubmit = async (event) => {
     $('rule-topic').value = '';
     await loadControls();
     if (!added.covered.length) { say($('rule-status'), `From now on, nothing about ${quoted(topic)} is remembered.`); return; }
-    say($('rule-status'), `From now on, nothing about ${quoted(topic)} is remembered. ${added.covered.length} already kept fall under it:`);
-    const list = el('ul');
-    for (const thing of added.covered) list.append(el('li', {}, thing.kind ? thing.what : `you said ${quoted(thing.what)}`));
-    const forget = el('button', {className: 'danger', textContent: 'Forget these', type: 'button'});
+    say($('rule-status'), `From now on, nothing about ${quoted(topic)} is remembered.`);
+    const list = el('ul', {className: 'rows'});
+    for (const thing of added.covered) {
+      const box = el('input', {type: 'checkbox', value: thing.id});
+      const kind = current.kinds.find((k) => k.name === thing.kind);
+      const words = !thing.kind ? `you said ${quoted(thing.what)}` : kind && kind.document && kind.fields.length > 1 ? `Your ${thing.what}` : thing.what;
+      list.append(el('li', {}, el('label', {}, box, ` ${words}`)));
+    }
+    const forget = el('button', {className: 'danger', textContent: 'Forget the ticked ones', type: 'button'});
     forget.onclick = async () => {
+      const chosen = [...list.querySelectorAll('input:checked')].map((b) => b.value);
+      if (!chosen.length) { say($('rule-status'), 'Tick what to forget first.', true); return; }
       try {
-        const done = await call('POST', '/memories/api/never-keep/forget', {topic});
+        const done = await call('POST', '/memories/api/never-keep/forget', {topic, chosen});
         covered.textContent = '';
         await load();
         say($('rule-status'), `Forgot ${done.forgotten}.`);
       } catch (e) { say($('rule-status'), e.message, true); }
     };
-    covered.append(list, forget);
+    covered.append(el('p', {}, `Already kept, and it may fall under it (matched by meaning, so check): tick what to forget.`), list, forget);
   } catch (e) { say($('rule-status'), e.message, true); }
 };
 
@@ -592,7 +623,6 @@ async function load() {
     current = data;
     $('user').textContent = data.user;
     markSeen(data.user);
-    $('conversations-count').textContent = `Conversations kept: ${data.threads}.`;
     renderReview(data.review);
     renderFacts();
     renderDeleted();
@@ -605,7 +635,9 @@ async function load() {
     if (e.data && e.data.no_auth) { $('here').textContent = location.origin; show('no-auth'); return; }
     const hadToken = Boolean(sessionStorage.getItem(TOKEN));
     if (e.status === 401) { sessionStorage.removeItem(TOKEN); show('signin'); }
-    if (e.status !== 401 || hadToken) say($('status'), e.message, true);
+    if (e.status !== 401 || hadToken) {
+      say($('status'), e.status === 401 ? `The token was refused (${e.message}). Get a new one with: make token USER_ID=<you>` : e.message, true);
+    }
   }
 }
 
@@ -619,7 +651,7 @@ $('signin').onsubmit = async (event) => {
   await load();
 };
 
-$('sign-out').onclick = () => { sessionStorage.removeItem(TOKEN); show('signin'); say($('status'), 'Signed out.'); };
+$('sign-out').onclick = () => { sessionStorage.clear(); show('signin'); say($('status'), 'Signed out.'); };
 
 $('revoke').onclick = async () => {
   if (!window.confirm('Stop every token of yours issued until now, on every device? You will need a new token.')) return;
