@@ -197,7 +197,8 @@ def test_facts_held_for_review_are_listed_confirmed_fixed_and_discarded(server, 
         *base[:2], "chat", *base[2:], "--memory-type", "collection", stdin="I'm Nora and I live in Rome.\n/new\n/quit\n"
     )
     assert chat.returncode == 0, chat.stderr
-    assert "held 2 for your review" in chat.stdout, chat.stdout
+    held = "(memory: Held for your review: The user's name is Nora., The user lives in Rome.)"
+    assert held in chat.stdout, chat.stdout
     endpoint.mode = "honest"
     listed = run("review")
     assert "'The user lives in Rome.'" in listed and "held because it could not be checked" in listed, listed

@@ -206,3 +206,14 @@ async def test_a_user_with_thousands_of_rules_costs_a_write_no_more_than_fifty(s
     rules = await never_keep.rules_of(store, "ana")
     assert len(rules) == never_keep.MAX_RULES
     assert max(len(rule.topic) for rule in rules) == never_keep.MAX_TOPIC_CHARS
+
+
+async def test_each_memorys_history_records_the_words_of_its_own_facts_only(scripted_model, store):
+    """One write, two facts in two items: each item's version quotes its own words, not the other's."""
+    from agent.memory.records.history import history_namespace
+
+    ana = Chat(store, "ana")
+    await ana.say("I live in Lisbon. I like chess.")
+    for item in store.search(memory_namespace("ana", COLLECTION)):
+        [version] = store.get(history_namespace("ana", COLLECTION), item.key).value["versions"]
+        assert {q["fact"] for q in version["quotes"]} == {item.value["content"]}, version["quotes"]

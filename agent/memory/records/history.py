@@ -89,6 +89,12 @@ def find_version(history: dict | None, number: int) -> dict | None:
     return next((v for v in versions_of(history) if v["version"] == number), None)
 
 
+def _own_quotes(provenance: dict, key: str) -> dict:
+    """``provenance`` for the version of memory ``key``: of quotes given by memory key, only its own."""
+    quotes = provenance.get("quotes")
+    return {**provenance, "quotes": quotes.get(key) or None} if isinstance(quotes, dict) else provenance
+
+
 class MemoryChanged(RuntimeError):
     """A memory changed between the writer's read and its save (an edit); nothing was written."""
 
@@ -122,6 +128,7 @@ async def save_with_history(
     at, ops = now(), []
     for (key, value), current, history in zip(writes, stored, histories, strict=True):
         ops.append(PutOp(namespace, key, value, index=index))
-        recorded = with_version(history.value if history else None, key, value, current=current, at=at, **provenance)
+        own = _own_quotes(provenance, key)
+        recorded = with_version(history.value if history else None, key, value, current=current, at=at, **own)
         ops.append(PutOp(past, key, recorded, index=False))
     await store.abatch(ops)

@@ -464,12 +464,14 @@ async def _settle(
     outcome.notices = described_changes(kind, known, outcome.writes) + [
         changes.change("held", kind.name, h.key, h.fact.text) for h in held
     ]
-    quotes = [
-        {"fact": fact.text, **ref}
+    quotes = {  # each memory's version records the words of its own facts
+        key: [
+            {"fact": fact.text, **ref}
+            for fact in facts
+            for ref in _refs(draft.evidence[(key, fact.text)], said, sources)
+        ]
         for key, facts in kept_facts.items()
-        for fact in facts
-        for ref in _refs(draft.evidence[(key, fact.text)], said, sources)
-    ]
+    }
     recorded = {**provenance, "repaired": outcome.repaired or None, "quotes": quotes or None}
     await save(store, user_id, kind.name, outcome.writes, read=draft.read, provenance=recorded)
     await review.hold(store, user_id, held)
