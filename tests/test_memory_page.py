@@ -427,9 +427,11 @@ async def test_conversations_receipts_settings_and_a_phone_width_page_that_passe
     await run(lambda: wait.until(lambda d: d.find_element(By.ID, "status").text == "Saved."))
     assert "The user lives in Porto." in [i["value"]["content"] for i in await memories(client, user, "collection")]
 
-    # Activity says what changed after the chats.
-    changes = browser.find_element(By.ID, "changes").text
+    # Activity says what changed after the chats, and what the person changed themself.
+    await run(lambda: wait.until(lambda d: "(you, on this page)" in _text(d, "#changes")))
+    changes = _text(browser, "#changes")
     assert "Remembered: “The user lives in Lisbon.”" in changes, changes
+    assert "Updated: “The user lives in Porto.” (you, on this page)" in changes, changes
 
     # Settings: chats temporary by default, saved for the user.
     await run(lambda: browser.find_element(By.ID, "temporary-default").click())

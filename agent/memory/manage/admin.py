@@ -19,13 +19,14 @@ from langgraph_sdk.client import LangGraphClient
 from pydantic import ValidationError
 
 from agent.memory import health
-from agent.memory.kinds import STORED_KINDS
+from agent.memory.kinds import NEVER_KEEP, STORED_KINDS
 from agent.memory.queue.writer_threads import OWNER, WRITER_OF
 from agent.memory.records import changes, episodes
 from agent.memory.records.history import HISTORY, find_version, now, versions_of, with_version
 from agent.memory.records.namespaces import MAX_VALUE_CHARS, valid_unicode, without_nul
 from agent.memory.records.timeline import RECORDED_AT
 from agent.memory.write import review
+from agent.memory.write.notices import described_changes
 from agent.stores.layout import EPISODES, space
 from agent.users import check_user_id
 
@@ -52,6 +53,9 @@ async def put_item(client: LangGraphClient, namespace: list[str], key: str, valu
 
 class BadMemoryRequest(ValueError):
     """The request names no valid memory or carries an invalid value; nothing was changed."""
+
+    status = 400
+    """The HTTP status the memory page answers it with."""
 
 
 def _namespace(user_id: str, memory_type: str) -> list[str]:
@@ -163,6 +167,28 @@ async def _write(
         await client.store.delete_item(namespace, key)
     else:
         await put_item(client, namespace, key, value, index=False if STORED_KINDS[memory_type].key else None)
+    await _note_edit(client, user_id, memory_type, key, value, current, provenance.get("source"))
+
+
+EDITS = "edits"
+"""The changes item that holds what the user changed themself (page, command line), beside the chats' notices."""
+
+
+async def _note_edit(
+    client: LangGraphClient, user_id: str, memory_type: str, key: str, value: dict | None, current: dict | None, source
+) -> None:
+    """Add the edit to the user's activity, in the same words as a write's notices."""
+    if memory_type == NEVER_KEEP.name:  # a rule is not something the bot knows
+        return
+    entries = [
+        {**entry, "source": source}
+        for entry in described_changes(STORED_KINDS[memory_type], {key: current} if current else {}, [(key, value)])
+    ]
+    if entries:
+        namespace = list(changes.namespace(user_id))
+        item = await client.store.get_item(namespace, EDITS)
+        kept = changes.since(item["value"] if item else None, None)
+        await put_item(client, namespace, EDITS, {"changes": [*kept, *entries][-changes.MAX_CHANGES :]}, index=False)
 
 
 async def update_memory(
@@ -353,7 +379,7 @@ async def recent_changes(client: LangGraphClient, user_id: str) -> list[dict]:
     namespace = list(changes.namespace(check_user_id(user_id)))
     threads = (await client.store.search_items(namespace, limit=MOST_CHANGE_THREADS))["items"]
     found = [
-        {**entry, "chat_thread_id": None if item["key"] == changes.NO_THREAD else item["key"]}
+        {**entry, "chat_thread_id": None if item["key"] in (changes.NO_THREAD, EDITS) else item["key"]}
         for item in threads
         for entry in changes.since(item["value"], None)
     ]

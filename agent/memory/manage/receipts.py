@@ -25,7 +25,7 @@ async def receipt_for(client: LangGraphClient, user_id: str, thread_id: str, mes
     ids = [m.get("id") for m in messages if isinstance(m, dict)]
     if message_id not in ids:
         gone = BadMemoryRequest("that message is not in this conversation any more")
-        gone.status = 404  # type: ignore[attr-defined]
+        gone.status = 404
         raise gone
     after = messages[ids.index(message_id) + 1 :]
     reply = next((m for m in after if m.get("type") == "ai"), None)

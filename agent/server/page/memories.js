@@ -457,8 +457,9 @@ async function loadActivity() {
   root.textContent = '';
   if (!notices.length) root.append(el('li', {className: 'hint'}, 'Nothing yet.'));
   for (const n of notices) {
+    const by = {page: ' (you, on this page)', cli: ' (you, from the command line)'}[n.source] || '';
     root.append(el('li', {className: 'row change-entry'}, newMark(n.at), el('span', {className: 'when'}, when(n.at)),
-      ` ${CHANGE_WORDS[n.change] || n.change}: ${quoted(n.fact)}`));
+      ` ${CHANGE_WORDS[n.change] || n.change}: ${quoted(n.fact)}${by}`));
   }
 }
 
