@@ -276,7 +276,8 @@ def test_chat_notices_what_memory_changed_says_why_and_keeps_a_temporary_turn_ou
     assert done.returncode == 0, done.stderr
     assert "(memory: Remembered: The user lives in Lisbon.)" in done.stdout, done.stdout
     why = done.stdout.split("This answer used:")[1]
-    step = f"python -m agent.client --url {server.url} --token $TOKEN"  # as this chat was run: a step to copy
+    step = f".venv/bin/python -m agent.client --url {server.url}"  # as this chat was run: a step to copy
+    assert "export MEMORY_CHATBOT_TOKEN=<your token> first" in done.stdout
     assert "collection: The user lives in Lisbon." in why and f"forget: {step} delete collection" in why, why
     assert f"""fix: {step} edit collection""" in why and """'{"content": "The user lives in Lisbon."}'""" in why
     assert 'you said: "I live in Lisbon."' in why and "forget-episode" in why
@@ -296,7 +297,7 @@ def test_memory_off_and_on_and_never_keep_from_the_command_line(server, user):
 
     assert "memory is off" in run("memory-off", "--unused") and "do not use" in run("memory-off", "--unused")
     chat = run("chat", "--memory-type", "collection", stdin="I like chess.\n/memories\n/quit\n")
-    assert "your memory is paused" in chat, chat
+    assert "your memory is paused" in chat and "(memory: paused, so nothing was saved)" in chat, chat
     assert "collection memory (0 stored)" in chat or "chess" not in chat.split("/memories")[-1], chat
     assert "memory is on" in run("memory-on")
     run("add", "collection", '{"content": "I see a physiotherapist for my back pain."}')

@@ -346,7 +346,8 @@ async def test_the_controls_pause_memory_and_a_new_rule_offers_to_forget_what_it
     await run(lambda: browser.find_element(By.CSS_SELECTOR, "#rule-form button").click())
     await run(lambda: wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#rule-covered li")))
     offered = browser.find_element(By.ID, "rule-covered").text
-    assert "back pain" in offered and "enjoys chess" not in offered, offered  # (its exchange: the reply said back pain)
+    assert "back pain" in offered and "enjoys chess" not in offered, offered
+    assert "you said “I like chess.” (the bot's reply to it mentions it)" in offered, offered
     browser.set_window_size(1000, 1400)
     screenshot(browser, "memory-controls.png", tmp_path)
     await run(lambda: browser.find_element(By.CSS_SELECTOR, "#rule-covered button").click())

@@ -24,7 +24,7 @@ from agent.memory.manage import controls, receipts
 from agent.memory.records import changes
 
 COMMANDS = "/new /temporary /remember /why /memories /quit"
-STEP = "python -m agent.client"
+STEP = ".venv/bin/python -m agent.client"
 TOKEN_ENV = "MEMORY_CHATBOT_TOKEN"
 LABELS = {
     "remembered": "Remembered",
@@ -62,8 +62,7 @@ class ChatSession:
     def step(self) -> str:
         """The command line as this session runs it, for a step to copy: its server, and the token's place."""
         url = "" if self.url == DEFAULT_URL else f" --url {self.url}"
-        token = "" if os.environ.get(TOKEN_ENV) else " --token $TOKEN"
-        return f"{STEP}{url}{token}"
+        return f"{STEP}{url}"  # the token from TOKEN_ENV, as the README sets it (`why` says so when unset)
 
     async def new_thread(self) -> None:
         self.thread_id = (await self.client.threads.create(metadata={"user": self.user}))["thread_id"]
@@ -168,8 +167,13 @@ class ChatSession:
             await wait_for_memory(self.client, self.thread_id)
         except RunFailed as error:
             print(f"(not saved to memory: {error})")
+            return
         if line := await self.notices():
             print(f"(memory: {line})")
+        elif (await controls.read_switch(self.client, self.user)).paused:
+            print("(memory: paused, so nothing was saved)")
+        else:
+            print("(memory: nothing new to keep)")
 
     async def why(self) -> None:
         """What the last answer's prompt used, each with the one step to fix or forget it."""
@@ -186,6 +190,8 @@ class ChatSession:
             *(_exchange_line(entry, self.step) for entry in used["episodes"]),
         ]
         print("This answer used:" if lines else "This answer used no memory (a temporary chat, or nothing stored).")
+        if lines and not os.environ.get(TOKEN_ENV):
+            print(f"(the commands below read your token from {TOKEN_ENV}: export {TOKEN_ENV}=<your token> first)")
         for line in lines:
             print(f"  - {line}")
 

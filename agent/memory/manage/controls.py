@@ -53,6 +53,8 @@ class Covered:
     kind: str | None = None
     key: str | None = None
     episode: str | None = None
+    by_reply: bool = False
+    """An exchange whose words do not fall under the rule, but the bot's reply to them does."""
 
     @property
     def id(self) -> str:
@@ -104,8 +106,9 @@ async def stored_under(client: LangGraphClient, user_id: str, topic: str) -> lis
     replies = [str(item["value"].get("context") or "") for item in said]  # a reply can repeat what memory held
     matched = await never_keep.matching([rule], [*words, *replies])
     for index, item in enumerate(said):
-        if matched[index] is not None or (replies[index] and matched[len(said) + index] is not None):
-            found.append(Covered(words[index], episode=item["key"]))
+        by_reply = matched[index] is None and bool(replies[index]) and matched[len(said) + index] is not None
+        if matched[index] is not None or by_reply:
+            found.append(Covered(words[index], episode=item["key"], by_reply=by_reply))
     return found
 
 

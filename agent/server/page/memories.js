@@ -11,9 +11,17 @@ function el(tag, props = {}, ...children) {
   return node;
 }
 
+let quieting = null;
+
+// A short message beside an action; the page's own (#status, pinned at the bottom of the window, clicks passing
+// through it) clears itself after a while.
 function say(target, text, bad) {
   target.textContent = text;
   target.className = `status ${bad ? 'error' : 'ok'}`;
+  if (target.id === 'status') {
+    clearTimeout(quieting);
+    quieting = setTimeout(() => { if (target.textContent === text) target.textContent = ''; }, 10000);
+  }
 }
 
 function show(state) {  // 'signin', 'app' or 'no-auth'
@@ -116,7 +124,7 @@ async function showHistory(type, key, list, status) {
     entry.dataset.version = v.version;
     entry.append(el('span', {className: 'when'}, v.valid_from ? when(v.valid_from) : 'earlier'), ` — ${origin(v)}`);
     for (const change of changes(i > 0 ? previous : null, v.value)) entry.append(el('div', {className: 'change'}, change));
-    entry.append(...saidLines(v.said), ...quoteLines(v.quotes));
+    entry.append(...(v.quotes && v.quotes.length ? quoteLines(v.quotes) : saidLines(v.said)));
     if (v.valid_until) {
       const restore = el('button', {className: 'restore', textContent: 'Bring this version back'});
       restore.onclick = async () => {
@@ -151,6 +159,9 @@ function sourceLines(item, text) {
     `Because you said ${quoted(q.words)}${q.at ? ` (${when(q.at)})` : ''}`));
   if (!lines.length) {
     for (const s of item.said || []) lines.push(el('p', {className: 'source'}, `From what you said${s.at ? ` on ${when(s.at)}` : ''}: ${quoted(s.said)}`));
+  }
+  if (!lines.length && (item.quotes || []).length) {
+    lines.push(el('p', {className: 'source'}, `Changed since; first kept because you said ${quoted(item.quotes[0].words)}`));
   }
   if (!lines.length) lines.push(el('p', {className: 'source no-quote'}, 'No words of yours are kept for it: you wrote it yourself, it is older than the kept words, or you forgot the conversation it came from.'));
   return lines;
@@ -470,7 +481,7 @@ function renderHealth(report) {
   const share = Math.round(report.near_duplicate_threshold * 100);
   const lines = [
     `I keep ${plural(total, 'memory', 'memories')} about you, and ${plural(report.memories.instructions || 0, 'wish', 'wishes')} for my answers.`,
-    `I saved what you told me ${plural(report.writes, 'time')}.`,
+    `I went over what you told me ${plural(report.writes, 'time')}.`,
   ];
   if (report.repairs) lines.push(`${plural(report.repairs, 'time')} a change would have lost something you said, and I kept it.`);
   if (report.held || report.to_review) lines.push(`${plural(report.held, 'time')} I was not sure you said something, and asked you; ${report.to_review} waiting now.`);
@@ -501,7 +512,7 @@ async function loadEpisodes() {
     const forget = el('button', {className: 'forget-episode', textContent: 'Forget this', type: 'button'});
     forget.onclick = async () => {
       if (!window.confirm('Forget this? Your words and the reply are removed; what I learned from them stays under "What I know about you".')) return;
-      try { await call('DELETE', `/memories/api/episodes/${encodeURIComponent(e.key)}`); await loadEpisodes(); }
+      try { await call('DELETE', `/memories/api/episodes/${encodeURIComponent(e.key)}`); await loadEpisodes(); say($('status'), 'Forgotten.'); }
       catch (error) { say(status, error.message, true); }
     };
     const why = el('button', {className: 'why-open', textContent: 'What did the answer use?', type: 'button'});
@@ -536,7 +547,9 @@ async function showReceipt(e, list) {
     }
     list.append(entry);
   }
-  for (const p of used.episodes) list.append(el('li', {}, p.gone ? 'Something you said (since forgotten)' : `Something you said: ${quoted(p.said)}`));
+  for (const p of used.episodes.filter((p) => !p.gone)) list.append(el('li', {}, `Something you said: ${quoted(p.said)}`));
+  const gone = used.episodes.filter((p) => p.gone).length;
+  if (gone) list.append(el('li', {className: 'hint'}, `${plural(gone, 'thing', 'things')} you said, since forgotten.`));
 }
 
 $('conversation-search').onsubmit = async (event) => { event.preventDefault(); await loadEpisodes(); };
@@ -570,6 +583,7 @@ for (const radio of document.querySelectorAll('input[name=switch]')) {
   radio.onchange = async () => {
     try {
       await call('PUT', '/memories/api/controls/switch', {switch: radio.value});
+      await loadControls();
       say($('switch-status'), radio.value === 'on' ? 'Memory is on.' : 'Memory is paused: nothing you say now is remembered.');
     } catch (e) { say($('switch-status'), e.message, true); await loadControls(); }
   };
@@ -579,6 +593,7 @@ $('temporary-default').onchange = async () => {
   const on = $('temporary-default').checked;
   try {
     await call('PUT', '/memories/api/controls/temporary-by-default', {temporary_by_default: on ? 'on' : 'off'});
+    await loadControls();
     say($('temporary-status'), on ? 'New chats are temporary.' : 'New chats are remembered.');
   } catch (e) { say($('temporary-status'), e.message, true); await loadControls(); }
 };
@@ -586,19 +601,21 @@ $('temporary-default').onchange = async () => {
 $('rule-form').onsubmit = async (event) => {
   event.preventDefault();
   const topic = $('rule-topic').value.trim();
+  const about = topic.replace(/^(anything|everything|stuff|things)\s+(about|on|of|regarding)\s+/i, '');
   const covered = $('rule-covered');
   covered.textContent = '';
   try {
     const added = await call('POST', '/memories/api/never-keep', {topic});
     $('rule-topic').value = '';
     await loadControls();
-    if (!added.covered.length) { say($('rule-status'), `From now on, nothing about ${quoted(topic)} is remembered.`); return; }
-    say($('rule-status'), `From now on, nothing about ${quoted(topic)} is remembered.`);
+    if (!added.covered.length) { say($('rule-status'), `From now on, nothing about ${quoted(about)} is remembered.`); return; }
+    say($('rule-status'), `From now on, nothing about ${quoted(about)} is remembered.`);
     const list = el('ul', {className: 'rows'});
     for (const thing of added.covered) {
       const box = el('input', {type: 'checkbox', value: thing.id});
       const kind = current.kinds.find((k) => k.name === thing.kind);
-      const words = !thing.kind ? `you said ${quoted(thing.what)}` : kind && kind.document && kind.fields.length > 1 ? `Your ${thing.what}` : thing.what;
+      const words = !thing.kind ? `you said ${quoted(thing.what)}${thing.by_reply ? ' (the bot\'s reply to it mentions it)' : ''}`
+        : kind && kind.document && kind.fields.length > 1 ? `Your ${thing.what}` : thing.what;
       list.append(el('li', {}, el('label', {}, box, ` ${words}`)));
     }
     const forget = el('button', {className: 'danger', textContent: 'Forget the ticked ones', type: 'button'});
