@@ -217,3 +217,10 @@ async def test_each_memorys_history_records_the_words_of_its_own_facts_only(scri
     for item in store.search(memory_namespace("ana", COLLECTION)):
         [version] = store.get(history_namespace("ana", COLLECTION), item.key).value["versions"]
         assert {q["fact"] for q in version["quotes"]} == {item.value["content"]}, version["quotes"]
+
+
+def test_a_notice_names_a_long_fact_in_a_few_hundred_characters():
+    """A 30,000-character memory edited three times: its notices stay far within a stored value's cap."""
+    notice = changes.change("updated", COLLECTION, "big", "B" * 30_000)
+    assert len(notice["fact"]) == changes.MAX_FACT_CHARS and notice["fact"].endswith("…")
+    assert len(json.dumps({"changes": [notice] * changes.MAX_CHANGES})) < 64 * 1024
