@@ -48,15 +48,15 @@ def _stop_groups(groups: list[int], grace: float = 15) -> list[int]:
         except (ProcessLookupError, PermissionError):
             continue
     deadline = time.monotonic() + grace
-    while time.monotonic() < deadline and any(_group_alive(g) for g in found):
+    while time.monotonic() < deadline and any(group_alive(g) for g in found):
         time.sleep(0.2)
     for group in found:
-        if _group_alive(group):
+        if group_alive(group):
             os.killpg(group, signal.SIGKILL)
     return found
 
 
-def _group_alive(group: int) -> bool:
+def group_alive(group: int) -> bool:
     try:
         os.killpg(group, 0)
     except (ProcessLookupError, PermissionError):

@@ -329,10 +329,7 @@ async def test_the_controls_pause_memory_and_a_new_rule_offers_to_forget_what_it
     def run(step):
         return asyncio.to_thread(step)
 
-    await run(lambda: browser.get(f"{server.url}/memories"))
-    await run(lambda: wait.until(lambda d: d.find_element(By.ID, "token").is_displayed()))
-    browser.find_element(By.ID, "token").send_keys(mint(user, secret=AUTH_SECRET))
-    await run(lambda: browser.find_element(By.ID, "sign-in").click())
+    await _sign_in(browser, wait, server, user)
     await run(
         lambda: wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "input[name=switch][value=on]").is_selected())
     )
@@ -361,6 +358,14 @@ async def test_the_controls_pause_memory_and_a_new_rule_offers_to_forget_what_it
     kept = [i["value"]["content"] for i in await memories(client, user, "collection")]
     assert kept == ["The user enjoys chess."]
     assert [r.text for r in browser.find_elements(By.CSS_SELECTOR, "#rules li")] == ["anything about my health Remove"]
+
+
+async def _sign_in(browser, wait, server, user: str) -> None:
+    """Open the page and sign in as ``user`` with a token the server accepts."""
+    await asyncio.to_thread(browser.get, f"{server.url}/memories")
+    await asyncio.to_thread(wait.until, lambda d: d.find_element(By.ID, "token").is_displayed())
+    browser.find_element(By.ID, "token").send_keys(mint(user, secret=AUTH_SECRET))
+    await asyncio.to_thread(lambda: browser.find_element(By.ID, "sign-in").click())
 
 
 def _text(driver, css: str) -> str:
@@ -399,10 +404,7 @@ async def test_conversations_receipts_settings_and_a_phone_width_page_that_passe
     def run(step):
         return asyncio.to_thread(step)
 
-    await run(lambda: browser.get(f"{server.url}/memories"))
-    await run(lambda: wait.until(lambda d: d.find_element(By.ID, "token").is_displayed()))
-    browser.find_element(By.ID, "token").send_keys(mint(user, secret=AUTH_SECRET))
-    await run(lambda: browser.find_element(By.ID, "sign-in").click())
+    await _sign_in(browser, wait, server, user)
     await run(lambda: wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#episodes .episode")) == 3))
 
     # Past conversations, searched by meaning; what an answer used, with a step to forget it.

@@ -21,6 +21,7 @@ import pytest
 from agent.client.sdk import connect, ensure_assistant, memories, send, user_says, wait_for_memory
 from devtools.pg_cluster import FAST_UNSAFE
 from devtools.pg_stack import PG_VENV, PgStack
+from devtools.pg_supervision import group_alive
 from tests.shared_data import HOBBIES
 from tests.typed import state_values, thread_values
 
@@ -260,22 +261,12 @@ def test_the_supervisor_refuses_a_second_stack_restarts_a_dead_replica_and_leave
         supervisor.wait()
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and (
-            any(_group_alive(g) for g in groups) or (tmp_path / "postgres" / "data" / "postmaster.pid").exists()
+            any(group_alive(g) for g in groups) or (tmp_path / "postgres" / "data" / "postmaster.pid").exists()
         ):
             time.sleep(0.5)
-        assert not any(_group_alive(g) for g in groups), "Redis or a replica outlived its supervisor"
+        assert not any(group_alive(g) for g in groups), "Redis or a replica outlived its supervisor"
         assert not (tmp_path / "postgres" / "data" / "postmaster.pid").exists(), "PostgreSQL outlived it"
     finally:
         if supervisor.poll() is None:
             supervisor.terminate()
             supervisor.wait(timeout=60)
-
-
-def _group_alive(group: int) -> bool:
-    import os
-
-    try:
-        os.killpg(group, 0)
-    except (ProcessLookupError, PermissionError):
-        return False
-    return True
